@@ -1,0 +1,55 @@
+using DeployGuard.Data.Interceptors;
+using DeployGuard.Data.Migrations;
+using DeployGuard.Data.Services.Audit;
+using DeployGuard.Data.Services.Catalog;
+using DeployGuard.Data.Services.Email;
+using DeployGuard.Data.Services.Sessions;
+using DeployGuard.Data.Services.Users;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace DeployGuard.Data;
+
+public static class DependencyInjection
+{
+    /// <summary>The EF Core model on PostgreSQL, a context factory, migrations and the domain services.</summary>
+    public static IServiceCollection AddDataServices(this IServiceCollection services, string connectionString)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<TimestampInterceptor>();
+
+        // Components and services open short-lived contexts from the factory; Identity's stores use the
+        // scoped context that the same registration provides.
+        services.AddPooledDbContextFactory<ApplicationDbContext>((sp, options) => Configure(options, connectionString, sp));
+        services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<ApplicationDbContext>>().CreateDbContext());
+
+        services.AddSingleton<SchemaMigrator>();
+        services.AddSingleton<AuditWriter>();
+        services.AddSingleton<AuditService>();
+        services.AddSingleton<AuditChainVerifier>();
+        services.AddSingleton<RoleSeeder>();
+        services.AddSingleton<UserAdminService>();
+        services.AddSingleton<PreferencesService>();
+        services.AddSingleton<SessionService>();
+        services.AddSingleton<OutboxService>();
+        services.AddSingleton<TeamService>();
+        services.AddSingleton<ServiceCatalogService>();
+        services.AddSingleton<EnvironmentService>();
+        services.AddSingleton<DashboardQueries>();
+        return services;
+    }
+
+    public static void Configure(DbContextOptionsBuilder options, string connectionString, IServiceProvider? services = null)
+    {
+        options.UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history"));
+        // Hand-written migrations carry no model snapshot (see docs/decisions/0001); the drift test
+        // compares schemas instead of EF's snapshot check.
+        options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
+        if (services is not null)
+        {
+            options.AddInterceptors(services.GetRequiredService<TimestampInterceptor>());
+        }
+    }
+}

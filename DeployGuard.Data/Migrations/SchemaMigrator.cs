@@ -1,0 +1,116 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+namespace DeployGuard.Data.Migrations;
+
+/// <summary>
+/// The Alembic-style commands of seed 01 over EF Core's migrator: upgrade, downgrade, current, history, script.
+/// Targets are a full migration id, its name (<c>Initial</c>), a unique id prefix, <c>head</c>, <c>base</c> or <c>-N</c>.
+/// </summary>
+public sealed class SchemaMigrator(IDbContextFactory<ApplicationDbContext> contextFactory)
+{
+    public const string Head = "head";
+    public const string Base = "base";
+
+    public async Task<IReadOnlyList<string>> AllAsync(CancellationToken ct = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        return db.Database.GetMigrations().ToList();
+    }
+
+    public async Task<IReadOnlyList<string>> AppliedAsync(CancellationToken ct = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        return (await db.Database.GetAppliedMigrationsAsync(ct)).ToList();
+    }
+
+    public async Task<IReadOnlyList<string>> PendingAsync(CancellationToken ct = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        return (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
+    }
+
+    public async Task<string?> CurrentAsync(CancellationToken ct = default) => (await AppliedAsync(ct)).LastOrDefault();
+
+    /// <summary>Applies migrations up to <paramref name="target"/> (default head). Returns the new current id.</summary>
+    public async Task<string?> UpgradeAsync(string? target = null, CancellationToken ct = default)
+    {
+        var all = await AllAsync(ct);
+        var applied = await AppliedAsync(ct);
+        var id = target is null or Head ? all.LastOrDefault() : Resolve(target, all, applied);
+        if (id is not null && applied.Contains(id) && applied[^1] != id)
+        {
+            throw new MigrationTargetException($"'{target}' is behind the current revision {applied[^1]}: use `db downgrade`.");
+        }
+
+        await MigrateToAsync(id ?? Migration.InitialDatabase, ct);
+        return await CurrentAsync(ct);
+    }
+
+    /// <summary>Reverts migrations down to <paramref name="target"/> (an id, <c>-1</c>, or <c>base</c>).</summary>
+    public async Task<string?> DowngradeAsync(string target, CancellationToken ct = default)
+    {
+        var all = await AllAsync(ct);
+        var applied = await AppliedAsync(ct);
+        string id;
+        if (target == Base)
+        {
+            id = Migration.InitialDatabase;
+        }
+        else if (target.StartsWith('-') && int.TryParse(target[1..], out var steps) && steps > 0)
+        {
+            var index = applied.Count - 1 - steps;
+            id = index >= 0 ? applied[index] : Migration.InitialDatabase;
+        }
+        else
+        {
+            id = Resolve(target, all, applied);
+            if (!applied.Contains(id))
+            {
+                throw new MigrationTargetException($"'{target}' is not applied: use `db upgrade {target}`.");
+            }
+        }
+
+        await MigrateToAsync(id, ct);
+        return await CurrentAsync(ct);
+    }
+
+    /// <summary>SQL for the given range (default: everything), as an idempotent script for review or DBAs.</summary>
+    public async Task<string> ScriptAsync(string? from = null, string? to = null, CancellationToken ct = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var all = db.Database.GetMigrations().ToList();
+        var fromId = from is null or Base ? Migration.InitialDatabase : Resolve(from, all, all);
+        var toId = to is null or Head ? null : Resolve(to, all, all);
+        var migrator = db.GetService<IMigrator>();
+        return migrator.GenerateScript(fromId, toId, MigrationsSqlGenerationOptions.Idempotent);
+    }
+
+    private async Task MigrateToAsync(string id, CancellationToken ct)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        db.Database.SetCommandTimeout(TimeSpan.FromMinutes(10));
+        await db.GetService<IMigrator>().MigrateAsync(id, ct);
+    }
+
+    private static string Resolve(string target, IReadOnlyList<string> all, IReadOnlyList<string> applied)
+    {
+        var exact = all.FirstOrDefault(m => m == target)
+            ?? all.FirstOrDefault(m => m.EndsWith("_" + target, StringComparison.OrdinalIgnoreCase));
+        if (exact is not null)
+        {
+            return exact;
+        }
+
+        var prefixed = all.Where(m => m.StartsWith(target, StringComparison.Ordinal)).ToList();
+        return prefixed.Count switch
+        {
+            1 => prefixed[0],
+            0 => throw new MigrationTargetException($"No migration matches '{target}'. Known: {string.Join(", ", all)}"),
+            _ => throw new MigrationTargetException($"'{target}' is ambiguous: {string.Join(", ", prefixed)}"),
+        };
+    }
+}
+
+public sealed class MigrationTargetException(string message) : Exception(message);

@@ -1,0 +1,65 @@
+using Microsoft.Extensions.Configuration;
+using Npgsql;
+
+namespace DeployGuard.Data.Postgres;
+
+/// <summary>Reads the database location from configuration: a connection string or a seed-style URL.</summary>
+public static class DatabaseConnection
+{
+    public const string ConnectionStringName = "DeployGuard";
+
+    /// <summary>
+    /// <c>ConnectionStrings:DeployGuard</c> first, then <c>DATABASE_URL</c>
+    /// (<c>postgresql://user:pass@host:5432/db</c>); null when neither is set (embedded default).
+    /// </summary>
+    public static string? FromConfiguration(IConfiguration configuration)
+    {
+        var connectionString = configuration.GetConnectionString(ConnectionStringName);
+        if (!string.IsNullOrWhiteSpace(connectionString))
+        {
+            return connectionString;
+        }
+
+        var url = configuration["DATABASE_URL"];
+        return string.IsNullOrWhiteSpace(url) ? null : FromUrl(url);
+    }
+
+    public static string FromUrl(string url)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) ||
+            uri.Scheme is not ("postgresql" or "postgres" or "postgresql+asyncpg" or "postgresql+psycopg2"))
+        {
+            throw new InvalidOperationException(
+                $"DATABASE_URL must look like postgresql://user:pass@host:5432/database (got scheme '{(uri?.Scheme ?? "none")}').");
+        }
+
+        var builder = new NpgsqlConnectionStringBuilder
+        {
+            Host = uri.Host,
+            Port = uri.IsDefaultPort || uri.Port <= 0 ? 5432 : uri.Port,
+            Database = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/')) is { Length: > 0 } db ? db : "deployguard",
+        };
+        if (!string.IsNullOrEmpty(uri.UserInfo))
+        {
+            var parts = uri.UserInfo.Split(':', 2);
+            builder.Username = Uri.UnescapeDataString(parts[0]);
+            if (parts.Length == 2)
+            {
+                builder.Password = Uri.UnescapeDataString(parts[1]);
+            }
+        }
+
+        foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var kv = pair.Split('=', 2);
+            var key = Uri.UnescapeDataString(kv[0]);
+            var value = kv.Length == 2 ? Uri.UnescapeDataString(kv[1]) : "";
+            if (key.Equals("sslmode", StringComparison.OrdinalIgnoreCase) && Enum.TryParse<SslMode>(value, true, out var ssl))
+            {
+                builder.SslMode = ssl;
+            }
+        }
+
+        return builder.ConnectionString;
+    }
+}

@@ -1,0 +1,32 @@
+namespace DeployGuard.Data.Postgres;
+
+/// <summary>Settings of the private cluster started when no database is configured (section <c>Database:Embedded</c>).</summary>
+public sealed class EmbeddedDatabaseOptions
+{
+    public const string Section = "Database:Embedded";
+
+    /// <summary>Where the cluster lives. Default: the user's data folder, or /var/lib/deployguard as root.</summary>
+    public string? DataDirectory { get; set; }
+
+    /// <summary>Folder with initdb and pg_ctl, when not found automatically.</summary>
+    public string? BinDirectory { get; set; }
+
+    public string DatabaseName { get; set; } = "deployguard";
+
+    public string ResolveDataDirectory()
+    {
+        if (!string.IsNullOrWhiteSpace(DataDirectory))
+        {
+            return Path.GetFullPath(DataDirectory);
+        }
+
+        // Root's home is private (0700), and the server runs as 'postgres' when we are root.
+        if (Environment.UserName == "root")
+        {
+            return "/var/lib/deployguard/postgres";
+        }
+
+        var dataHome = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData);
+        return Path.Combine(dataHome, "deployguard", "postgres");
+    }
+}

@@ -1,0 +1,43 @@
+namespace DeployGuard.Data.Services.Audit;
+
+/// <summary>The audit vocabulary: action names and resource types.</summary>
+public static class AuditActions
+{
+    public const string SignInSucceeded = "auth.sign_in";
+    public const string SignInFailed = "auth.sign_in_failed";
+    public const string SignInTwoFactorFailed = "auth.two_factor_failed";
+    public const string LockedOut = "auth.locked_out";
+    public const string SignedOut = "auth.sign_out";
+    public const string UserRegistered = "user.registered";
+    public const string EmailConfirmed = "user.email_confirmed";
+    public const string PasswordChanged = "user.password_changed";
+    public const string PasswordReset = "user.password_reset";
+    public const string PasswordResetRequested = "user.password_reset_requested";
+    public const string TwoFactorEnabled = "user.two_factor_enabled";
+    public const string TwoFactorDisabled = "user.two_factor_disabled";
+    public const string RecoveryCodesGenerated = "user.recovery_codes_generated";
+    public const string AuthenticatorReset = "user.authenticator_reset";
+    public const string ProfileUpdated = "user.profile_updated";
+    public const string PreferencesUpdated = "user.preferences_updated";
+    public const string RoleChanged = "user.role_changed";
+    public const string UserLocked = "user.locked";
+    public const string UserUnlocked = "user.unlocked";
+    public const string UserDeleted = "user.deleted";
+    public const string SessionRevoked = "session.revoked";
+
+    public const string Created = "created";
+    public const string Updated = "updated";
+    public const string Deleted = "deleted";
+
+    public static string For(string resourceType, string verb) => $"{resourceType}.{verb}";
+}
+
+public static class ResourceTypes
+{
+    public const string User = "user";
+    public const string Session = "session";
+    public const string Team = "team";
+    public const string Service = "service";
+    public const string Environment = "environment";
+    public const string Audit = "audit";
+}

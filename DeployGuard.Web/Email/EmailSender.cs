@@ -1,0 +1,55 @@
+using System.Net;
+using System.Net.Mail;
+using System.Text.Encodings.Web;
+using DeployGuard.Data.Entities;
+using DeployGuard.Data.Services.Email;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+
+namespace DeployGuard.Web.Email;
+
+/// <summary>
+/// Identity's mail: over SMTP when configured, otherwise into the outbox table that admins read at
+/// /admin/outbox (so password resets work on a machine without mail).
+/// </summary>
+internal sealed class EmailSender(IOptions<SmtpOptions> options, OutboxService outbox, ILogger<EmailSender> logger)
+    : IEmailSender<ApplicationUser>
+{
+    public bool DeliversByMail => options.Value.IsConfigured;
+
+    // Links arrive HTML-encoded from the account pages (as in the ASP.NET Core template).
+    public Task SendConfirmationLinkAsync(ApplicationUser user, string email, string confirmationLink) =>
+        SendAsync(email, "Confirm your DeployGuard account",
+            $"<p>Hello {Html(user.ShownName)},</p><p>Confirm your account by <a href=\"{confirmationLink}\">clicking here</a>.</p>");
+
+    public Task SendPasswordResetLinkAsync(ApplicationUser user, string email, string resetLink) =>
+        SendAsync(email, "Reset your DeployGuard password",
+            $"<p>Reset your password by <a href=\"{resetLink}\">clicking here</a>. The link works once, within one hour.</p>");
+
+    public Task SendPasswordResetCodeAsync(ApplicationUser user, string email, string resetCode) =>
+        SendAsync(email, "Reset your DeployGuard password", $"<p>Reset your password using the following code: {Html(resetCode)}</p>");
+
+    /// <summary>Any other notification (approvals, deployments).</summary>
+    public async Task SendAsync(string to, string subject, string htmlBody, CancellationToken ct = default)
+    {
+        var smtp = options.Value;
+        if (!smtp.IsConfigured)
+        {
+            await outbox.AddAsync(to, subject, htmlBody, ct);
+            logger.LogInformation("No SMTP server configured: mail '{Subject}' to {To} kept in the outbox", subject, to);
+            return;
+        }
+
+        using var client = new SmtpClient(smtp.Host, smtp.Port) { EnableSsl = smtp.EnableSsl };
+        if (!string.IsNullOrEmpty(smtp.UserName))
+        {
+            client.Credentials = new NetworkCredential(smtp.UserName, smtp.Password);
+        }
+
+        using var message = new MailMessage(smtp.From, to, subject, htmlBody) { IsBodyHtml = true };
+        await client.SendMailAsync(message, ct);
+        logger.LogInformation("Mail '{Subject}' sent to {To}", subject, to);
+    }
+
+    private static string Html(string value) => HtmlEncoder.Default.Encode(value);
+}

@@ -1,0 +1,55 @@
+using System.Text;
+using DeployGuard.Data.Services.Audit;
+using DeployGuard.Web.Auth;
+using Microsoft.AspNetCore.Mvc;
+
+namespace DeployGuard.Web.Endpoints;
+
+internal static class AuditEndpoints
+{
+    public static void MapAuditEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/api/audit").RequireAuthorization(Policies.Admin);
+
+        // Streams rows straight from the database cursor to the response: memory stays flat at any size.
+        group.MapGet("/export.csv", async (HttpContext context, AuditService audit, [AsParameters] AuditFilterParameters parameters,
+            CancellationToken ct) =>
+        {
+            context.Response.ContentType = "text/csv; charset=utf-8";
+            context.Response.Headers.ContentDisposition = $"attachment; filename=\"audit-{DateTime.UtcNow:yyyyMMdd-HHmmss}.csv\"";
+            await using var writer = new StreamWriter(context.Response.Body, new UTF8Encoding(false), bufferSize: 64 * 1024);
+            AuditService.WriteCsvHeader(writer);
+            var count = 0;
+            await foreach (var row in audit.StreamAsync(parameters.ToFilter(), ct))
+            {
+                AuditService.WriteCsvRow(writer, row);
+                if (++count % 1000 == 0)
+                {
+                    await writer.FlushAsync(ct);
+                }
+            }
+
+            await writer.FlushAsync(ct);
+        });
+
+        group.MapGet("/verify", async (AuditChainVerifier verifier, CancellationToken ct) => Results.Ok(await verifier.VerifyAsync(ct: ct)));
+
+        group.MapGet("/{id:long}", async (long id, AuditService audit, CancellationToken ct) =>
+            await audit.GetAsync(id, ct) is { } row ? Results.Ok(row) : Results.Problem(statusCode: 404, title: $"Audit row {id} does not exist."));
+    }
+
+    internal sealed class AuditFilterParameters
+    {
+        [FromQuery] public string? Actor { get; set; }
+        [FromQuery] public string? Action { get; set; }
+        [FromQuery] public string? ResourceType { get; set; }
+        [FromQuery] public string? ResourceId { get; set; }
+        [FromQuery] public DateTimeOffset? From { get; set; }
+        [FromQuery] public DateTimeOffset? To { get; set; }
+
+        public AuditFilter ToFilter() => new()
+        {
+            Actor = Actor, Action = Action, ResourceType = ResourceType, ResourceId = ResourceId, From = From, To = To,
+        };
+    }
+}
