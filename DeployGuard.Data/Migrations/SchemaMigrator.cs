@@ -22,13 +22,19 @@ public sealed class SchemaMigrator(IDbContextFactory<ApplicationDbContext> conte
     public async Task<IReadOnlyList<string>> AppliedAsync(CancellationToken ct = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
+        // Asking EF on a fresh database logs a failed query; look for the history table first.
+        if (!await db.GetService<IHistoryRepository>().ExistsAsync(ct))
+        {
+            return [];
+        }
+
         return (await db.Database.GetAppliedMigrationsAsync(ct)).ToList();
     }
 
     public async Task<IReadOnlyList<string>> PendingAsync(CancellationToken ct = default)
     {
-        await using var db = await contextFactory.CreateDbContextAsync(ct);
-        return (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
+        var applied = (await AppliedAsync(ct)).ToHashSet();
+        return (await AllAsync(ct)).Where(m => !applied.Contains(m)).ToList();
     }
 
     public async Task<string?> CurrentAsync(CancellationToken ct = default) => (await AppliedAsync(ct)).LastOrDefault();

@@ -1,0 +1,29 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+
+namespace DeployGuard.Tests.Infrastructure;
+
+/// <summary>The real app in-process (TestServer) on its own fresh database.</summary>
+public class WebAppFactory : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public string ConnectionString { get; private set; } = "";
+
+    public virtual async Task InitializeAsync() => ConnectionString = await TestPostgres.CreateDatabaseAsync("web");
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder) => builder.UseEnvironment("Testing");
+
+    // Program reads the connection string before Build(); only host configuration arrives that early
+    // (dotnet/aspnetcore#37680).
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        builder.ConfigureHostConfiguration(config => config.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:DeployGuard"] = ConnectionString,
+        }));
+        return base.CreateHost(builder);
+    }
+
+    async Task IAsyncLifetime.DisposeAsync() => await DisposeAsync();
+}
