@@ -2,7 +2,10 @@ using DeployGuard.Data.Interceptors;
 using DeployGuard.Data.Migrations;
 using DeployGuard.Data.Services.Audit;
 using DeployGuard.Data.Services.Catalog;
+using DeployGuard.Data.Services.Deployments;
 using DeployGuard.Data.Services.Email;
+using DeployGuard.Data.Services.Pipelines;
+using DeployGuard.Data.Services.Releases;
 using DeployGuard.Data.Services.Sessions;
 using DeployGuard.Data.Services.Users;
 using Microsoft.EntityFrameworkCore;
@@ -38,7 +41,25 @@ public static class DependencyInjection
         services.AddSingleton<ServiceCatalogService>();
         services.AddSingleton<EnvironmentService>();
         services.AddSingleton<DashboardQueries>();
+        services.AddDeploymentServices(connectionString);
         return services;
+    }
+
+    /// <summary>Releases, pipelines, deployments, approvals and the event bus (issue 3).</summary>
+    private static void AddDeploymentServices(this IServiceCollection services, string connectionString)
+    {
+        services.AddSingleton(new DeploymentsDataSource(connectionString));
+        services.AddSingleton<LogStore>();
+        services.AddSingleton<DeploymentEventBus>();
+        services.AddSingleton<DeploymentEngine>();
+        services.AddSingleton<DeploymentService>();
+        services.AddSingleton<DeploymentQueries>();
+        services.AddSingleton<ApprovalService>();
+        services.AddSingleton<EnvironmentProtectionService>();
+        services.AddSingleton<ReleaseService>();
+        services.AddSingleton<PipelineService>();
+        // Replaced by the scanning feature's findings once its tables exist.
+        services.TryAddSingleton<ISecurityFindingsSource, NoStoredFindings>();
     }
 
     public static void Configure(DbContextOptionsBuilder options, string connectionString, IServiceProvider? services = null)
