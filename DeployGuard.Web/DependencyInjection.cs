@@ -87,6 +87,8 @@ internal static class DependencyInjection
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp =>
             new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = ActivatorUtilities.CreateInstance<PostgresXmlRepository>(sp)));
 
+        builder.AddDeployments();
+
         services.Configure<ForwardedHeadersOptions>(o =>
         {
             o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
@@ -119,6 +121,7 @@ internal static class DependencyInjection
         app.MapHealthEndpoints();
         app.MapAuditEndpoints();
         app.MapCatalogApi();
+        app.MapDeployments();
     }
 
     /// <summary>API callers get a status code, browsers a redirect to the login or access-denied page.</summary>

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace DeployGuard.Data.Entities;
 
 /// <summary>One approver's decision on a deployment's approval stage (seed 05 approvals).</summary>
@@ -13,6 +15,7 @@ public class Approval
     public DateTimeOffset DecidedAt { get; set; }
 }
 
+[JsonConverter(typeof(JsonStringEnumConverter<ApprovalDecision>))]
 public enum ApprovalDecision
 {
     Approved,

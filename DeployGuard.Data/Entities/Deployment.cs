@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace DeployGuard.Data.Entities;
 
 /// <summary>One attempt to put a release on an environment (seed 03/04/05 deployments).</summary>
@@ -37,6 +39,7 @@ public class Deployment : IAuditableEntity
     public bool IsFinished => Status is not (DeploymentStatus.Queued or DeploymentStatus.Running);
 }
 
+[JsonConverter(typeof(JsonStringEnumConverter<DeploymentStatus>))]
 public enum DeploymentStatus
 {
     Queued,
@@ -48,6 +51,7 @@ public enum DeploymentStatus
     RolledBack,
 }
 
+[JsonConverter(typeof(JsonStringEnumConverter<DeploymentStrategy>))]
 public enum DeploymentStrategy
 {
     Rolling,
@@ -55,6 +59,7 @@ public enum DeploymentStrategy
     BlueGreen,
 }
 
+[JsonConverter(typeof(JsonStringEnumConverter<DeploymentTrigger>))]
 public enum DeploymentTrigger
 {
     Manual,

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace DeployGuard.Data.Entities;
 
 /// <summary>A deployment target (seed 05 environments). Named so to stay clear of System.Environment.</summary>
@@ -24,6 +26,7 @@ public class DeploymentEnvironment : IAuditableEntity
 }
 
 /// <summary>Security gate policies, from the default (Standard) to the strictest.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<SecurityPolicy>))]
 public enum SecurityPolicy
 {
     /// <summary>Critical findings reject; high findings warn.</summary>

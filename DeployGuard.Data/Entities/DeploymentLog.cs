@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace DeployGuard.Data.Entities;
 
 /// <summary>One log line of a deployment (seed 03/04 logs). The identity id orders lines and pages the viewer.</summary>
@@ -16,6 +18,7 @@ public class DeploymentLog
     public string? Data { get; set; }
 }
 
+[JsonConverter(typeof(JsonStringEnumConverter<DeploymentLogLevel>))]
 public enum DeploymentLogLevel
 {
     Debug,
@@ -25,6 +28,7 @@ public enum DeploymentLogLevel
     Critical,
 }
 
+[JsonConverter(typeof(JsonStringEnumConverter<DeploymentLogSource>))]
 public enum DeploymentLogSource
 {
     Stage,

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace DeployGuard.Data.Entities;
 
 /// <summary>
@@ -35,6 +37,7 @@ public class DeploymentStage : IAuditableEntity
     public bool IsFinished => Status is not (StageStatus.Pending or StageStatus.Running);
 }
 
+[JsonConverter(typeof(JsonStringEnumConverter<StageKind>))]
 public enum StageKind
 {
     Command,
@@ -45,6 +48,7 @@ public enum StageKind
     Wait,
 }
 
+[JsonConverter(typeof(JsonStringEnumConverter<StageStatus>))]
 public enum StageStatus
 {
     Pending,

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace DeployGuard.Data.Entities;
 
 /// <summary>One probe of a health_check stage (seed 03/04 health checks).</summary>
@@ -18,6 +20,7 @@ public class HealthCheckAttempt
     public DateTimeOffset CheckedAt { get; set; }
 }
 
+[JsonConverter(typeof(JsonStringEnumConverter<HealthCheckType>))]
 public enum HealthCheckType
 {
     Http,

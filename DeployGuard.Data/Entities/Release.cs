@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace DeployGuard.Data.Entities;
 
 /// <summary>A version of a service that can be deployed (seed 05 releases, with seed 04's commit details).</summary>
@@ -24,6 +26,7 @@ public class Release : IAuditableEntity
     public DateTimeOffset UpdatedAt { get; set; }
 }
 
+[JsonConverter(typeof(JsonStringEnumConverter<ReleaseStatus>))]
 public enum ReleaseStatus
 {
     Draft,

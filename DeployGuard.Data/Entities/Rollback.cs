@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace DeployGuard.Data.Entities;
 
 /// <summary>A rollback from a deployment to an earlier release, carried out by a new deployment (seed 05 rollbacks).</summary>
@@ -21,6 +23,7 @@ public class Rollback : IAuditableEntity
     public DateTimeOffset UpdatedAt { get; set; }
 }
 
+[JsonConverter(typeof(JsonStringEnumConverter<RollbackStatus>))]
 public enum RollbackStatus
 {
     InProgress,

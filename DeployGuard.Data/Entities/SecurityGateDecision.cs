@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace DeployGuard.Data.Entities;
 
 /// <summary>What a security_gate stage decided about a release's commit, and why (seed 03 security scans).</summary>
@@ -18,6 +20,7 @@ public class SecurityGateDecision
     public DateTimeOffset DecidedAt { get; set; }
 }
 
+[JsonConverter(typeof(JsonStringEnumConverter<GateDecision>))]
 public enum GateDecision
 {
     Approve,

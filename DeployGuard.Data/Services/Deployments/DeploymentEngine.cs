@@ -236,6 +236,39 @@ public sealed class DeploymentEngine(
         await bus.PublishAsync(new DeploymentEvent(DeploymentEventKind.DeploymentChanged, deploymentId) { Status = deployment.Status.ToString() }, ct);
     }
 
+    public async Task RecordHealthCheckAsync(HealthCheckAttempt attempt, CancellationToken ct = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var changes = new ChangeSet(db, attempt.CheckedAt);
+        attempt.Id = Guid.CreateVersion7();
+        db.HealthCheckAttempts.Add(attempt);
+        changes.Log(attempt.DeploymentId, attempt.StageId, attempt.Healthy ? DeploymentLogLevel.Info : DeploymentLogLevel.Warning, "health_check",
+            $"Health check {attempt.Attempt}/{attempt.MaxAttempts} {attempt.CheckType.ToString().ToUpperInvariant()} {attempt.Url}: " +
+            (attempt.Healthy ? "healthy" : "unhealthy") +
+            (attempt.StatusCode is { } code ? $", status {code}" : "") +
+            (attempt.LatencyMs is { } latency ? $", {latency} ms" : "") +
+            (attempt.Error is { } error ? $" ({error})" : ""));
+        changes.Raise(new DeploymentEvent(DeploymentEventKind.HealthCheckRecorded, attempt.DeploymentId)
+        {
+            StageId = attempt.StageId, Status = attempt.Healthy ? "Healthy" : "Unhealthy",
+        });
+        await db.SaveChangesAsync(ct);
+        await bus.PublishAsync(changes.Events(), ct);
+    }
+
+    public async Task RecordGateDecisionAsync(SecurityGateDecision decision, CancellationToken ct = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var changes = new ChangeSet(db, decision.DecidedAt);
+        decision.Id = Guid.CreateVersion7();
+        db.SecurityGateDecisions.Add(decision);
+        changes.Log(decision.DeploymentId, decision.StageId,
+            decision.Decision switch { GateDecision.Approve => DeploymentLogLevel.Info, GateDecision.Warn => DeploymentLogLevel.Warning, _ => DeploymentLogLevel.Error },
+            "security_gate", $"Security gate ({decision.Policy} policy): {decision.Reason}");
+        await db.SaveChangesAsync(ct);
+        await bus.PublishAsync(changes.Events(), ct);
+    }
+
     public async Task RecordMetricAsync(Guid deploymentId, Guid? stageId, string name, double value, string? unit, CancellationToken ct = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);

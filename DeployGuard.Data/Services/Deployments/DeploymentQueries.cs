@@ -127,6 +127,20 @@ public sealed class DeploymentQueries(IDbContextFactory<ApplicationDbContext> co
             gates, metrics, rolledBackBy, rollbackOf);
     }
 
+    public async Task<bool> ExistsAsync(Guid id, CancellationToken ct = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        return await db.Deployments.AnyAsync(d => d.Id == id && !d.IsDeleted, ct);
+    }
+
+    /// <summary>The status and stages only: what a live page reloads on each stage event.</summary>
+    public async Task<(DeploymentStatus Status, string? Reason, IReadOnlyList<StageRow> Stages)?> LiveStateAsync(Guid id, CancellationToken ct = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var deployment = await db.Deployments.AsNoTracking().Where(d => d.Id == id).Select(d => new { d.Status, d.StatusReason }).FirstOrDefaultAsync(ct);
+        return deployment is null ? null : (deployment.Status, deployment.StatusReason, await StagesAsync(db, id, ct));
+    }
+
     public async Task<IReadOnlyList<StageRow>> StagesAsync(Guid deploymentId, CancellationToken ct = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);

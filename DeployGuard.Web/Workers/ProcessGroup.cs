@@ -1,0 +1,42 @@
+using System.Runtime.InteropServices;
+
+namespace DeployGuard.Web.Workers;
+
+/// <summary>
+/// Signals to whole process groups. Commands start under <c>setsid</c>, so the shell leads a new group whose id is its
+/// pid, and everything it spawns (pipes, background jobs, grandchildren) can be killed with one kill(-pgid).
+/// </summary>
+internal static class ProcessGroup
+{
+    private const int SigTerm = 15;
+    private const int SigKill = 9;
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int sig);
+
+    public static bool Terminate(int groupId) => groupId > 1 && kill(-groupId, SigTerm) == 0;
+
+    public static bool Kill(int groupId) => groupId > 1 && kill(-groupId, SigKill) == 0;
+
+    /// <summary>Whether any process of the group is still alive (signal 0 checks without sending anything).</summary>
+    public static bool Exists(int groupId) => groupId > 1 && kill(-groupId, 0) == 0;
+
+    /// <summary>TERM, a grace period for cleanup, then KILL for whatever is left.</summary>
+    public static async Task StopAsync(int groupId, TimeSpan grace)
+    {
+        if (!Terminate(groupId))
+        {
+            return;
+        }
+
+        var deadline = DateTime.UtcNow + grace;
+        while (Exists(groupId) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Kill(groupId);
+    }
+
+    public static bool ProcessAlive(int pid) => pid > 1 && Directory.Exists($"/proc/{pid}");
+}
