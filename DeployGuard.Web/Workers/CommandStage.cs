@@ -74,7 +74,9 @@ internal sealed class CommandStage(IOptions<RunnerOptions> options, DeploymentEn
         }
 
         process.StandardInput.Close();
-        var group = GroupOf(process.Id);
+        // setsid makes the shell the leader of a new group whose id is its pid. (Reading the group from /proc right
+        // after the fork could still show ours, before setsid has run.)
+        var group = process.Id;
         await started(group);
         await log.WriteAsync(DeploymentLogLevel.Debug, "command_started", $"$ {definition.Run}  (pid {process.Id}, cwd {cwd})", cancel);
         var stdout = PumpAsync(stage, process.StandardOutput, log, DeploymentLogLevel.Info, "stdout", directives: true);
@@ -90,6 +92,12 @@ internal sealed class CommandStage(IOptions<RunnerOptions> options, DeploymentEn
         catch (OperationCanceledException)
         {
             await ProcessGroup.StopAsync(group, KillGrace);
+            if (!process.HasExited)
+            {
+                // Killed before setsid ran: no group yet, so take the tree by parentage.
+                process.Kill(entireProcessTree: true);
+            }
+
             await WaitQuietlyAsync(process.WaitForExitAsync(), KillGrace);
             await WaitQuietlyAsync(Task.WhenAll(stdout, stderr), DrainLimit);
             if (cancel.IsCancellationRequested)
@@ -162,21 +170,6 @@ internal sealed class CommandStage(IOptions<RunnerOptions> options, DeploymentEn
         catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException)
         {
             logger.LogWarning(ex, "Could not apply directive {Line}", line);
-        }
-    }
-
-    /// <summary>The process group: setsid made the shell its leader, so it is the pid; /proc confirms it.</summary>
-    private static int GroupOf(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return int.TryParse(fields[2], out var group) ? group : pid;
-        }
-        catch (IOException)
-        {
-            return pid;
         }
     }
 

@@ -14,12 +14,20 @@ internal static class ProcessGroup
     [DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int sig);
 
-    public static bool Terminate(int groupId) => groupId > 1 && kill(-groupId, SigTerm) == 0;
+    [DllImport("libc", SetLastError = true)]
+    private static extern int getpgid(int pid);
 
-    public static bool Kill(int groupId) => groupId > 1 && kill(-groupId, SigKill) == 0;
+    /// <summary>Our own group: never signalled, whatever a caller passes (it would take the app down with the command).</summary>
+    private static readonly int OwnGroup = getpgid(0);
+
+    private static bool Signal(int groupId, int signal) => groupId > 1 && groupId != OwnGroup && kill(-groupId, signal) == 0;
+
+    public static bool Terminate(int groupId) => Signal(groupId, SigTerm);
+
+    public static bool Kill(int groupId) => Signal(groupId, SigKill);
 
     /// <summary>Whether any process of the group is still alive (signal 0 checks without sending anything).</summary>
-    public static bool Exists(int groupId) => groupId > 1 && kill(-groupId, 0) == 0;
+    public static bool Exists(int groupId) => Signal(groupId, 0);
 
     /// <summary>TERM, a grace period for cleanup, then KILL for whatever is left.</summary>
     public static async Task StopAsync(int groupId, TimeSpan grace)
