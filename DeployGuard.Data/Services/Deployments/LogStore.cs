@@ -113,6 +113,49 @@ public sealed class LogStore(DeploymentsDataSource dataSource, IDbContextFactory
         return page;
     }
 
+    /// <summary>Lines by position in the filtered log (for a virtualised viewer): skip/take over id order.</summary>
+    public async Task<IReadOnlyList<LogLine>> WindowAsync(Guid deploymentId, LogQuery filter, int skip, int take, CancellationToken ct = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        return await Filtered(db, deploymentId, filter).OrderBy(l => l.Id).Skip(Math.Max(0, skip)).Take(Math.Clamp(take, 1, 1000))
+            .Select(Project).ToListAsync(ct);
+    }
+
+    public async Task<int> CountAsync(Guid deploymentId, LogQuery filter, CancellationToken ct = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        return await Filtered(db, deploymentId, filter).CountAsync(ct);
+    }
+
+    /// <summary>Whether a line passes the level and search filter (the same rule as the query, for live lines).</summary>
+    public static bool Matches(LogLine line, LogQuery filter) =>
+        (filter.MinLevel is not { } level || line.Level >= level) &&
+        (filter.StageId is not { } stage || line.StageId == stage) &&
+        (string.IsNullOrWhiteSpace(filter.Search) || line.Message.Contains(filter.Search.Trim(), StringComparison.OrdinalIgnoreCase));
+
+    private static IQueryable<DeploymentLog> Filtered(ApplicationDbContext db, Guid deploymentId, LogQuery filter)
+    {
+        var lines = db.DeploymentLogs.AsNoTracking().Where(l => l.DeploymentId == deploymentId);
+        if (filter.StageId is { } stage)
+        {
+            lines = lines.Where(l => l.StageId == stage);
+        }
+
+        if (filter.MinLevel is { } level && level > DeploymentLogLevel.Debug)
+        {
+            var levels = Enum.GetValues<DeploymentLogLevel>().Where(l => l >= level).ToList();
+            lines = lines.Where(l => levels.Contains(l.Level));
+        }
+
+        if (!string.IsNullOrWhiteSpace(filter.Search))
+        {
+            var pattern = $"%{Common.Like.Escape(filter.Search.Trim())}%";
+            lines = lines.Where(l => EF.Functions.ILike(l.Message, pattern));
+        }
+
+        return lines;
+    }
+
     public async Task<IReadOnlyList<LogLine>> RangeAsync(Guid deploymentId, long firstId, long lastId, CancellationToken ct = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
