@@ -114,7 +114,8 @@ public sealed class DeploymentTestKit : IAsyncDisposable
     {
         await using var scope = Services.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
-        var email = $"{name ?? role.ToLowerInvariant()}-{Guid.NewGuid():N}@test.local";
+        var slug = new string((name ?? role).ToLowerInvariant().Where(char.IsAsciiLetterOrDigit).ToArray());
+        var email = $"{slug}-{Guid.NewGuid():N}@test.local";
         var user = new ApplicationUser { UserName = email, Email = email, EmailConfirmed = true, DisplayName = name ?? role };
         Check(await users.CreateAsync(user, "Test-pass-2026"));
         Check(await users.AddToRoleAsync(user, role));

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Threading.Channels;
 using DeployGuard.Data.Entities;
 using DeployGuard.Data.Services.Deployments;
 using Microsoft.Extensions.Options;
@@ -22,7 +21,8 @@ internal sealed class DeploymentRunner(
     TimeProvider clock,
     ILogger<DeploymentRunner> logger) : BackgroundService
 {
-    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    // At most one pending wake-up; a timed-out wait consumes nothing, so no signal is lost to an abandoned read.
+    private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly ConcurrentDictionary<Guid, Running> _running = new();
 
     /// <summary>host/pid/random: the host and pid let a restarted instance on the same host see that the old process is gone.</summary>
@@ -73,11 +73,7 @@ internal sealed class DeploymentRunner(
 
             try
             {
-                await _wake.Reader.ReadAsync(stoppingToken).AsTask().WaitAsync(poll, stoppingToken);
-            }
-            catch (TimeoutException)
-            {
-                // Poll.
+                await _wake.WaitAsync(poll, stoppingToken);
             }
             catch (OperationCanceledException)
             {
@@ -128,7 +124,17 @@ internal sealed class DeploymentRunner(
         }
     }
 
-    private void Wake() => _wake.Writer.TryWrite(true);
+    private void Wake()
+    {
+        try
+        {
+            _wake.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // A wake-up is already pending.
+        }
+    }
 
     private void Start(ClaimedStage stage, CancellationToken stoppingToken)
     {

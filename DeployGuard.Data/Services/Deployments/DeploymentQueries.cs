@@ -120,8 +120,9 @@ public sealed class DeploymentQueries(IDbContextFactory<ApplicationDbContext> co
             .Select(g => new GateRow(g.Id, g.StageId, g.CommitSha, g.Decision, g.Reason, g.Policy, g.ScanResultsFound, g.DecidedAt)).ToListAsync(ct);
         var metrics = await db.DeploymentMetrics.AsNoTracking().Where(m => m.DeploymentId == id).OrderBy(m => m.RecordedAt)
             .Select(m => new MetricRow(m.Name, m.Value, m.Unit, m.RecordedAt)).ToListAsync(ct);
-        var rolledBackBy = await Rollbacks(db).Where(r => r.DeploymentId == id).OrderByDescending(r => r.CreatedAt).FirstOrDefaultAsync(ct);
-        var rollbackOf = await Rollbacks(db).Where(r => r.RollbackDeploymentId == id).FirstOrDefaultAsync(ct);
+        var rolledBackBy = await db.Rollbacks.AsNoTracking().Where(r => r.DeploymentId == id).OrderByDescending(r => r.CreatedAt)
+            .Select(RollbackProjection).FirstOrDefaultAsync(ct);
+        var rollbackOf = await db.Rollbacks.AsNoTracking().Where(r => r.RollbackDeploymentId == id).Select(RollbackProjection).FirstOrDefaultAsync(ct);
         return new DeploymentDetail(row, d.StatusReason, d.PreviousDeploymentId, previousVersion, d.Release.CommitSha, d.Release.Branch, d.DeployedUrl,
             d.ImageTag, d.ImageSizeMb, d.Environment.IsProtected, d.PipelineRevision, d.TriggeredById, await StagesAsync(db, id, ct), approvals, checks,
             gates, metrics, rolledBackBy, rollbackOf);
@@ -153,9 +154,10 @@ public sealed class DeploymentQueries(IDbContextFactory<ApplicationDbContext> co
                 s.ClaimedBy, s.NotBefore, s.DueAt))
             .ToListAsync(ct);
 
-    private static IQueryable<RollbackRow> Rollbacks(ApplicationDbContext db) => db.Rollbacks.AsNoTracking()
-        .Select(r => new RollbackRow(r.Id, r.DeploymentId, r.TargetReleaseId, r.TargetRelease!.Version, r.RollbackDeploymentId, r.Reason, r.Status,
-            r.InitiatedByName, r.CreatedAt, r.CompletedAt));
+    // Filters go before this projection: EF cannot translate a Where on a record built by its constructor.
+    private static readonly System.Linq.Expressions.Expression<Func<Rollback, RollbackRow>> RollbackProjection =
+        r => new RollbackRow(r.Id, r.DeploymentId, r.TargetReleaseId, r.TargetRelease!.Version, r.RollbackDeploymentId, r.Reason, r.Status,
+            r.InitiatedByName, r.CreatedAt, r.CompletedAt);
 
     /// <summary>For each service and environment: the latest deployment, and the version that last succeeded there.</summary>
     public async Task<Board> BoardAsync(CancellationToken ct = default)
