@@ -124,10 +124,10 @@ internal static class DependencyInjection
         app.MapDeployments();
     }
 
-    /// <summary>API callers get a status code, browsers a redirect to the login or access-denied page.</summary>
+    /// <summary>API and hub callers get a status code, browsers a redirect to the login or access-denied page.</summary>
     private static Task ApiAwareRedirect(RedirectContext<CookieAuthenticationOptions> context, int statusCode)
     {
-        if (context.Request.Path.StartsWithSegments("/api"))
+        if (context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/hubs"))
         {
             context.Response.StatusCode = statusCode;
             return Task.CompletedTask;

@@ -122,6 +122,7 @@ public sealed class DeployApproveRollbackTests(ITestOutputHelper output) : IAsyn
             await Expect(engineerPage.GetByRole(AriaRole.Heading, new() { Name = $"{service.Name} 1.0.0 → staging" })).ToBeVisibleAsync();
             await Expect(engineerPage.GetByTestId("deployment-status")).ToHaveTextAsync("succeeded", new() { Timeout = 30_000 });
             await Expect(engineerPage.GetByText("Smoke test failed: /health returns 500").First).ToBeVisibleAsync();
+            await Expect(engineerPage.GetByRole(AriaRole.Log)).ToContainTextAsync("Deployment succeeded.");
             await engineerPage.ScreenshotAsync("deployment-rollback-succeeded.png");
 
             await engineerPage.OpenAsync("/board");
