@@ -106,6 +106,8 @@ public sealed class DeploymentTestKit : IAsyncDisposable
         }
 
         await Services.DisposeAsync();
+        // Each test class has its own database: give its idle pooled connections back to the shared test cluster.
+        Npgsql.NpgsqlConnection.ClearPool(new Npgsql.NpgsqlConnection(ConnectionString));
     }
 
     // ---- data ----

@@ -6,6 +6,7 @@ using DeployGuard.Data.Services.Users;
 namespace DeployGuard.Tests.Deployments;
 
 /// <summary>/hubs/deployments on the real app (child process), authorised like the UI.</summary>
+[Collection(AppProcessCollection.Name)]
 public sealed class HubTests : IAsyncLifetime
 {
     private DeploymentTestKit _kit = default!;

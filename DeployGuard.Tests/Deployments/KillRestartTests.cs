@@ -3,6 +3,7 @@ using DeployGuard.Data.Entities;
 namespace DeployGuard.Tests.Deployments;
 
 /// <summary>The app process is killed mid-stage and restarted: the deployment ends failed, with its logs intact.</summary>
+[Collection(AppProcessCollection.Name)]
 public sealed class KillRestartTests
 {
     [Fact]

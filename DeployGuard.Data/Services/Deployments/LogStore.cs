@@ -121,10 +121,18 @@ public sealed class LogStore(DeploymentsDataSource dataSource, IDbContextFactory
             .Select(Project).ToListAsync(ct);
     }
 
-    public async Task<int> CountAsync(Guid deploymentId, LogQuery filter, CancellationToken ct = default)
+    /// <summary>How many lines match, counting only lines up to <paramref name="upToId"/> (so live lines after it are not counted twice).</summary>
+    public async Task<int> CountAsync(Guid deploymentId, LogQuery filter, long upToId, CancellationToken ct = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
-        return await Filtered(db, deploymentId, filter).CountAsync(ct);
+        return await Filtered(db, deploymentId, filter).CountAsync(l => l.Id <= upToId, ct);
+    }
+
+    /// <summary>The newest line's id (0 when there is none).</summary>
+    public async Task<long> LastIdAsync(Guid deploymentId, CancellationToken ct = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        return await db.DeploymentLogs.Where(l => l.DeploymentId == deploymentId).MaxAsync(l => (long?)l.Id, ct) ?? 0;
     }
 
     /// <summary>Whether a line passes the level and search filter (the same rule as the query, for live lines).</summary>

@@ -12,6 +12,7 @@ namespace DeployGuard.Tests.E2E.Deployments;
 /// an engineer deploys to staging and watches the stages turn green, an approver approves production in a second
 /// browser context, and a failing smoke test leads to a rollback from the UI.
 /// </summary>
+[Collection(DeployGuard.Tests.Deployments.AppProcessCollection.Name)]
 public sealed class DeployApproveRollbackTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Password = "Test-pass-2026";

@@ -11,6 +11,7 @@ namespace DeployGuard.Tests.E2E.Deployments;
 /// Two app instances on one database: A runs the pipeline, B has its runner switched off and only serves pages.
 /// A browser on B sees A's stages change live (events cross through LISTEN/NOTIFY).
 /// </summary>
+[Collection(DeployGuard.Tests.Deployments.AppProcessCollection.Name)]
 public sealed class TwoInstancesTests : IAsyncLifetime
 {
     private DeploymentTestKit _kit = default!;
