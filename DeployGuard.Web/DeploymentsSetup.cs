@@ -25,6 +25,8 @@ internal static class DeploymentsSetup
         services.AddSingleton<DeploymentRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<DeploymentRunner>());
 
+        services.AddHostedService<ApprovalMailer>();
+
         services.AddSignalR();
         services.AddHostedService<DeploymentHubForwarder>();
     }

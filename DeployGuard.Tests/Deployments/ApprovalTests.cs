@@ -150,6 +150,25 @@ public sealed class ApprovalTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ApproverEmailsAsync_ApproversButNotTheDeployerOrThoseWhoOptedOut()
+    {
+        var (id, deployer) = await WaitingDeploymentAsync(1);
+        var approver = await _kit.UserAsync(Roles.Approver);
+        var optedOut = await _kit.UserAsync(Roles.Approver);
+        await using (var db = _kit.Db())
+        {
+            db.UserPreferences.Add(new UserPreferences { UserId = optedOut.UserId!, ApprovalRequestNotifications = false });
+            await db.SaveChangesAsync();
+        }
+
+        var emails = await Approvals.ApproverEmailsAsync(id);
+
+        Assert.Contains(approver.UserName, emails);
+        Assert.DoesNotContain(optedOut.UserName, emails);
+        Assert.DoesNotContain(deployer.UserName, emails);
+    }
+
+    [Fact]
     public async Task PendingAsync_ListsWaitingDeploymentWithWhyTheCallerCannotDecide()
     {
         var (id, deployer) = await WaitingDeploymentAsync(1);

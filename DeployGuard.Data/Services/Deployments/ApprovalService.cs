@@ -139,6 +139,33 @@ public sealed class ApprovalService(
         return null;
     }
 
+    /// <summary>
+    /// Who to email about a deployment waiting for approval: approvers (of the environment's teams, when restricted)
+    /// other than the deployer, who have not turned approval mails off.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ApproverEmailsAsync(Guid deploymentId, CancellationToken ct = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var deployment = await db.Deployments.AsNoTracking().Include(d => d.Environment).FirstOrDefaultAsync(d => d.Id == deploymentId, ct);
+        if (deployment is null)
+        {
+            return [];
+        }
+
+        var teams = deployment.Environment!.ApprovalTeamIds;
+        var approvers = db.Users.Where(u => u.Email != null && u.EmailConfirmed && u.Id != deployment.TriggeredById &&
+                                            db.UserRoles.Any(ur => ur.UserId == u.Id &&
+                                                                   db.Roles.Any(r => r.Id == ur.RoleId && r.Name == Users.Roles.Approver)));
+        if (teams.Count > 0)
+        {
+            approvers = approvers.Where(u => db.TeamMembers.Any(m => m.UserId == u.Id && teams.Contains(m.TeamId)));
+        }
+
+        return await approvers
+            .Where(u => !db.UserPreferences.Any(p => p.UserId == u.Id && (!p.EmailNotifications || !p.ApprovalRequestNotifications)))
+            .Select(u => u.Email!).ToListAsync(ct);
+    }
+
     public async Task<int> PendingCountAsync(CancellationToken ct = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);

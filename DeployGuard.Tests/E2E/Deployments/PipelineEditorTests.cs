@@ -1,0 +1,55 @@
+using DeployGuard.Data.Services.Users;
+using DeployGuard.Tests.Deployments;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace DeployGuard.Tests.E2E.Deployments;
+
+/// <summary>The pipeline editor under the service page: errors appear at their line, and only a valid pipeline saves.</summary>
+[Collection(DeployGuard.Tests.Deployments.AppProcessCollection.Name)]
+public sealed class PipelineEditorTests : IAsyncLifetime
+{
+    private DeploymentTestKit _kit = default!;
+    private AppProcess _app = default!;
+    private BrowserSession _browser = default!;
+
+    public async Task InitializeAsync()
+    {
+        _kit = await DeploymentTestKit.CreateAsync();
+        _app = await AppProcess.StartAsync(_kit.ConnectionString);
+        _browser = await BrowserSession.LaunchAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        await _app.DisposeAsync();
+        await _kit.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task EditPipeline_InvalidYaml_ShowsTheErrorAtItsLine_ValidYamlSaves()
+    {
+        var service = await _kit.ServiceAsync();
+        var admin = await _kit.UserAsync(Roles.Admin);
+        var page = await _browser.SignInAsync(_app.BaseUrl, admin.UserName!, "Test-pass-2026");
+        await page.OpenAsync($"/services/{service.Id}/pipeline");
+        var editor = page.GetByLabel("YAML");
+
+        await editor.FillAsync("stages:\n  - name: build\n    kind: command\n    run: make\n  - name: ship\n    kind: shipit\n");
+
+        var error = page.Locator(".dg-yaml-error[data-line='6']");
+        await Expect(error).ToContainTextAsync("Line 6, column 11: Unknown kind 'shipit'");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Save pipeline" })).ToBeDisabledAsync();
+        await page.ScreenshotAsync("pipeline-editor-error.png");
+
+        await editor.FillAsync("stages:\n  - name: build\n    kind: command\n    run: make\n  - name: ship\n    kind: wait\n    seconds: 5\n");
+        await Expect(page.GetByText("Valid: build → ship")).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save pipeline" }).ClickAsync();
+        await Expect(page.GetByText("Revision 1, saved by")).ToBeVisibleAsync();
+
+        await using var db = _kit.Db();
+        Assert.Contains("kind: wait", (await db.PipelineDefinitions.SingleAsync(p => p.ServiceId == service.Id)).Yaml);
+    }
+}
