@@ -51,11 +51,36 @@ public sealed class DeploymentEventBus(DeploymentsDataSource dataSource, LogStor
         }
     }
 
+    /// <summary>Publishes a transaction's events in order: local subscribers first, then one round trip of NOTIFYs.</summary>
     public async Task PublishAsync(IEnumerable<DeploymentEvent> events, CancellationToken ct = default)
     {
-        foreach (var e in events)
+        var batch = events.Select(e => e with { Origin = InstanceId }).ToList();
+        if (batch.Count == 0)
         {
-            await PublishAsync(e, ct);
+            return;
+        }
+
+        foreach (var e in batch)
+        {
+            Dispatch(e);
+        }
+
+        try
+        {
+            // NOTIFYs of one statement are delivered in order, and as one round trip instead of one per event.
+            await using var command = dataSource.Source.CreateCommand(
+                "SELECT " + string.Join(", ", batch.Select((_, i) => $"pg_notify(@channel, @p{i})")));
+            command.Parameters.AddWithValue("channel", Channel);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                command.Parameters.AddWithValue($"p{i}", JsonSerializer.Serialize(batch[i], Json));
+            }
+
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or InvalidOperationException)
+        {
+            logger.LogWarning(ex, "Could not notify other instances of {Count} events", batch.Count);
         }
     }
 
