@@ -112,20 +112,30 @@ public sealed class DeploymentEngine(
             var now = clock.GetUtcNow();
             var stage = (await db.DeploymentStages.FromSql(
                 $"""
-                SELECT s.* FROM deployment_stages s
-                JOIN deployments d ON d.id = s.deployment_id
-                WHERE s.status = 'Pending' AND d.status = 'Running'
-                  AND (s.not_before IS NULL OR s.not_before <= {now})
-                  AND NOT EXISTS (SELECT 1 FROM deployment_stages p
-                                  WHERE p.deployment_id = s.deployment_id AND p.position < s.position
-                                    AND p.status NOT IN ('Succeeded', 'Skipped'))
-                ORDER BY d.started_at, s.position
+                SELECT s.* FROM deployments r
+                CROSS JOIN LATERAL (
+                    -- The deployment's first unfinished stage: one index probe per running deployment.
+                    SELECT f.id, f.status, f.not_before FROM deployment_stages f
+                    WHERE f.deployment_id = r.id AND f.status NOT IN ('Succeeded', 'Skipped')
+                    ORDER BY f.position LIMIT 1) AS first
+                JOIN deployment_stages s ON s.id = first.id
+                WHERE r.status = 'Running' AND first.status = 'Pending'
+                  AND (first.not_before IS NULL OR first.not_before <= {now})
+                ORDER BY r.started_at
                 LIMIT 1
                 FOR UPDATE OF s SKIP LOCKED
                 """).ToListAsync(ct)).FirstOrDefault();
             if (stage is null)
             {
                 return null;
+            }
+
+            // The conditions on `s` are checked here, on the row as locked: FOR UPDATE returns its latest version, so a
+            // stage another runner claimed and committed a moment ago shows as Running and is left alone. (Kept out of
+            // the WHERE clause so the planner joins `s` by primary key.)
+            if (stage.Status != StageStatus.Pending)
+            {
+                continue;
             }
 
             var changes = new ChangeSet(db, now);
