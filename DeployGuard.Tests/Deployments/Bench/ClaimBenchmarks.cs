@@ -94,7 +94,9 @@ public sealed class ClaimBenchmarks(ITestOutputHelper output)
         var lastEnd = stages.Max(s => s.CompletedAt!.Value);
         Report(
         [
-            BenchResults.Summary($"deployment started → its stage claimed and started, 2 app instances × 4 slots, {Queued} queued `true` stages", waits),
+            BenchResults.Summary($"queue wait (deployment started → its stage started; dominated by {Queued} stages sharing 8 slots), 2 app instances × 4 slots", waits),
+            BenchResults.Summary("stage run time of `true` (claimed → completed: spawn under setsid, log flush, completion transaction)",
+                stages.Select(s => (s.CompletedAt!.Value - s.StartedAt!.Value).TotalMilliseconds).ToList()),
             $"drain: {Queued} deployments in {(lastEnd - firstStart).TotalSeconds:0.0} s = {Queued / (lastEnd - firstStart).TotalSeconds:0.0} stages/s " +
             $"(each stage is a real `setsid bash -c true` with its log lines and metrics); split by runner: " +
             string.Join(", ", stages.GroupBy(s => s.ClaimedBy).Select(g => g.Count())),
