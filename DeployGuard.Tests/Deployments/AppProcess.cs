@@ -86,11 +86,49 @@ public sealed class AppProcess : IAsyncDisposable
         process.OutputDataReceived += (_, e) => app.Append(e.Data);
         process.ErrorDataReceived += (_, e) => app.Append(e.Data);
         process.Start();
+        lock (Started)
+        {
+            Started.Add(process);
+        }
+
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await app.WaitUntilHealthyAsync(TimeSpan.FromSeconds(60));
+        try
+        {
+            await app.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
         return app;
     }
+
+    // Whatever happens to a test (failure in setup, an aborted run), no app outlives the test process.
+    private static readonly List<Process> Started = [];
+
+    static AppProcess() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+    {
+        lock (Started)
+        {
+            foreach (var process in Started)
+            {
+                try
+                {
+                    if (!process.HasExited)
+                    {
+                        process.Kill(entireProcessTree: true);
+                    }
+                }
+                catch (InvalidOperationException)
+                {
+                    // Already gone.
+                }
+            }
+        }
+    };
 
     private void Append(string? line)
     {
@@ -147,10 +185,22 @@ public sealed class AppProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!Process.HasExited)
+        try
         {
-            Process.Kill(entireProcessTree: true);
-            await Process.WaitForExitAsync();
+            if (!Process.HasExited)
+            {
+                Process.Kill(entireProcessTree: true);
+                await Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
+            }
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
+        {
+            // Exited meanwhile, or its output pipes stay open; the kill was sent either way.
+        }
+
+        lock (Started)
+        {
+            Started.Remove(Process);
         }
 
         Process.Dispose();
