@@ -1,6 +1,7 @@
 using DeployGuard.Data;
 using DeployGuard.Data.Entities;
 using DeployGuard.Data.Services.Users;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using DeployGuard.Data.Migrations;
 using DeployGuard.Data.Postgres;
@@ -61,6 +62,8 @@ public static class TestPostgres
     {
         var services = new ServiceCollection();
         services.AddLogging();
+        // Identity's token providers need Data Protection; keys in memory are enough outside the web app.
+        services.AddSingleton<IDataProtectionProvider>(new EphemeralDataProtectionProvider());
         services.AddDataServices(connectionString);
         services.AddIdentityCore<ApplicationUser>()
             .AddRoles<IdentityRole>()
