@@ -277,7 +277,10 @@ public sealed class Initial : Migration
             BEGIN
                 PERFORM pg_advisory_xact_lock(4919131752989213765);
                 SELECT * INTO previous FROM audit_logs ORDER BY id DESC LIMIT 1;
-                NEW.id := nextval(pg_get_serial_sequence('audit_logs', 'id'));
+                -- The identity default has already drawn a value outside the lock (defaults run before BEFORE
+                -- triggers); numbering from the previous row instead keeps ids gapless and in chain order,
+                -- even when a writer rolls back.
+                NEW.id := coalesce(previous.id, 0) + 1;
                 -- Time never goes backwards along the chain, so a time range is an id range.
                 NEW.created_at := greatest(clock_timestamp(), coalesce(previous.created_at, '-infinity'::timestamptz));
                 NEW.prev_hash := coalesce(previous.hash, '');
