@@ -14,7 +14,7 @@ public sealed class TeamService(IDbContextFactory<ApplicationDbContext> contextF
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
             var pattern = $"%{Like.Escape(query.Search.Trim())}%";
-            teams = teams.Where(t => EF.Functions.ILike(t.Name, pattern) || EF.Functions.ILike(t.Description ?? "", pattern));
+            teams = teams.Where(t => EF.Functions.ILike(t.Name, pattern, Like.EscapeCharacter) || EF.Functions.ILike(t.Description ?? "", pattern, Like.EscapeCharacter));
         }
 
         var total = await teams.CountAsync(ct);
