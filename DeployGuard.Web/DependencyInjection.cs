@@ -26,7 +26,7 @@ internal static class DependencyInjection
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddRadzenComponents();
         services.AddHttpContextAccessor();
-        services.AddProblemDetails();
+        services.AddApiProblems();
         services.AddScoped<ClientInfo>();
         services.AddScoped<CurrentUser>();
 
@@ -107,7 +107,7 @@ internal static class DependencyInjection
             app.UseExceptionHandler("/Error", createScopeForErrors: true);
         }
 
-        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseStatusCodePagesPerAudience();
         app.UseAntiforgery();
     }
 

@@ -71,6 +71,7 @@ public sealed class TeamService(IDbContextFactory<ApplicationDbContext> contextF
 
     public async Task<Result<TeamDetail>> CreateAsync(TeamInput input, Caller caller, CancellationToken ct = default)
     {
+        input.MemberIds ??= []; // JSON may say "memberIds": null
         if (!caller.IsAdmin)
         {
             return Result<TeamDetail>.Forbidden("Only admins can create teams.");
@@ -104,6 +105,7 @@ public sealed class TeamService(IDbContextFactory<ApplicationDbContext> contextF
 
     public async Task<Result<TeamDetail>> UpdateAsync(Guid id, TeamInput input, Caller caller, CancellationToken ct = default)
     {
+        input.MemberIds ??= []; // JSON may say "memberIds": null
         await using var db = await contextFactory.CreateDbContextAsync(ct);
         var team = await db.Teams.Include(t => t.Members).FirstOrDefaultAsync(t => t.Id == id, ct);
         if (team is null)
