@@ -196,6 +196,21 @@ public sealed class SignInTests(WebAppFactory app) : IClassFixture<WebAppFactory
     }
 
     [Fact]
+    public async Task Login_FormPostWithoutAntiforgeryToken_IsRejectedAndSignsNobodyIn()
+    {
+        var user = await TestUsers.CreateAsync(app.Services, Roles.Viewer);
+        var client = app.NewClient();
+
+        var response = await client.PostAsync("/Account/Login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["_handler"] = "login", ["Input.Email"] = user.Email!, ["Input.Password"] = TestUsers.Password,
+        }));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Empty(await app.Services.GetRequiredService<SessionService>().ListActiveAsync(user.Id));
+    }
+
+    [Fact]
     public async Task Page_Anonymous_RedirectsToLogin()
     {
         var response = await app.NewClient().GetAsync("/teams");
