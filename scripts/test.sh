@@ -68,7 +68,7 @@ rm -rf "$RESULTS"
 mkdir -p "$RESULTS"
 log "dotnet test (results in $RESULTS)"
 test_args=(DeployGuard.sln --no-build -c "$CONFIGURATION" --results-directory "$RESULTS"
-  --logger "trx" --logger "console;verbosity=normal"
+  --logger "trx"
   # A hung test fails the run after 20 minutes instead of running into CI's time limit.
   --blame-hang-timeout 20m --blame-hang-dump-type none)
 if [ -n "${TEST_FILTER:-}" ]; then
