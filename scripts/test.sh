@@ -86,7 +86,8 @@ for trx in "${trx_files[@]}"; do
   attr() { printf '%s' "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]\+' || echo 0; }
   passed=$((passed + $(attr passed)))
   failed=$((failed + $(attr failed) + $(attr error) + $(attr timeout) + $(attr aborted)))
-  skipped=$((skipped + $(attr notExecuted)))
+  # Skipped tests are results with outcome NotExecuted (the notExecuted counter stays 0 for them).
+  skipped=$((skipped + $(grep -o '<UnitTestResult [^>]*outcome="NotExecuted"' "$trx" | wc -l)))
 done
 
 status=0
