@@ -143,6 +143,19 @@ public sealed class AuditTrailTests(DatabaseFixture db) : IClassFixture<Database
         Assert.True((await db.Get<AuditChainVerifier>().VerifyAsync()).Intact);
     }
 
+    [Fact]
+    public async Task WriteAsync_OverlongActorAndResource_AreTruncatedToTheColumns()
+    {
+        var resource = Unique("long") + new string('r', 200);
+
+        await db.Get<AuditWriter>().WriteAsync(new AuditActor("u", new string('n', 300), new string('1', 100), new string('a', 2000)),
+            "test.long", ResourceTypes.Audit, resource);
+
+        var row = (await db.Get<AuditService>().PageAsync(new AuditFilter { Action = "test.long" })).Rows.Single();
+        Assert.Equal((256, 64, 512, 100), (row.UserName!.Length, row.IpAddress!.Length, row.UserAgent!.Length, row.ResourceId!.Length));
+        Assert.Equal(resource[..100], row.ResourceId);
+    }
+
     private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
 
     private Task<long> TotalAsync() => Sql.ScalarAsync<long>(db.ConnectionString, "SELECT count(*) FROM audit_logs");
