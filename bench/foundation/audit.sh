@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 ROWS=${1:-1000000}
-DIR=${2:-$(mktemp -d /tmp/dg-bench-audit-XXXXXX)}
+DIR=${2:-$(mktemp -d /tmp/dgtests-audit-XXXXXX)}
 OUT=${BENCH_OUT:-artifacts/bench}
 mkdir -p "$OUT"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 ASPNETCORE_ENVIRONMENT=Production

@@ -15,11 +15,11 @@ export Logging__LogLevel__Default=Warning
 echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), load $(cut -d' ' -f1-3 /proc/loadavg)"
 dotnet build DeployGuard.Web -c Release -v q -nologo >/dev/null
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-dir=$(mktemp -d /tmp/dg-bench-wrk-XXXXXX)
+dir=$(mktemp -d /tmp/dgtests-wrk-XXXXXX)
 log=$(mktemp)
 Database__Embedded__DataDirectory=$dir setsid dotnet DeployGuard.Web/bin/Release/net10.0/DeployGuard.Web.dll --urls "http://localhost:$port" >"$log" 2>&1 &
 leader=$!
-trap 'kill -INT -- -$leader 2>/dev/null; while kill -0 $leader 2>/dev/null; do sleep 0.1; done; rm -rf "$dir" "$log"' EXIT
+trap 'kill -TERM -- -$leader 2>/dev/null; while kill -0 $leader 2>/dev/null; do sleep 0.1; done; rm -rf "$dir" "$log"' EXIT
 until curl -sf -o /dev/null "http://localhost:$port/Account/Login"; do sleep 0.2; done
 url="http://localhost:$port/Account/Login"
 echo "page: $(curl -s "$url" | wc -c) bytes; warm-up 10 s"

@@ -12,7 +12,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
 # Starts "$@" in its own process group, returns seconds until /Account/Login answers 200, then stops the group
-# with SIGINT and waits until the app (and with it the embedded PostgreSQL) is gone.
+# with SIGTERM (background jobs of a script ignore SIGINT) and waits until the app (and with it the embedded
+# PostgreSQL) is gone.
 measure() {
   local port=$1; shift
   local log; log=$(mktemp)
@@ -23,15 +24,19 @@ measure() {
   until [ "$code" = 200 ]; do
     if [ $SECONDS -gt $deadline ] || ! kill -0 $leader 2>/dev/null; then
       echo "app did not serve the login page; log: $log" >&2
-      kill -INT -- -$leader 2>/dev/null || true
+      kill -TERM -- -$leader 2>/dev/null || true
       return 1
     fi
     sleep 0.02
     code=$(curl -s -o /dev/null -w '%{http_code}' "http://localhost:$port/Account/Login" || true)
   done
   local end; end=$(date +%s.%N)
-  kill -INT -- -$leader
-  while kill -0 $leader 2>/dev/null; do sleep 0.1; done
+  kill -TERM -- -$leader
+  local stop_deadline=$((SECONDS + 60))
+  while kill -0 $leader 2>/dev/null; do
+    if [ $SECONDS -gt $stop_deadline ]; then kill -KILL -- -$leader; fi
+    sleep 0.1
+  done
   rm -f "$log"
   echo "$start $end" | awk '{printf "%.2f", $2 - $1}'
 }
@@ -43,14 +48,14 @@ dotnet build DeployGuard.Web -c Debug -v q -nologo >/dev/null # so that `dotnet 
 for launcher in app run.sh; do
   for state in new existing; do
     times=()
-    dir=$(mktemp -d /tmp/dg-bench-start-XXXXXX)
+    dir=$(mktemp -d /tmp/dgtests-start-XXXXXX)
     if [ "$state" = existing ]; then
       port=$(free_port)
       Database__Embedded__DataDirectory=$dir ASPNETCORE_ENVIRONMENT=Production \
         measure "$port" dotnet DeployGuard.Web/bin/Release/net10.0/DeployGuard.Web.dll --urls "http://localhost:$port" >/dev/null
     fi
     for _ in $(seq "$RUNS"); do
-      if [ "$state" = new ]; then rm -rf "$dir"; dir=$(mktemp -d /tmp/dg-bench-start-XXXXXX); fi
+      if [ "$state" = new ]; then rm -rf "$dir"; dir=$(mktemp -d /tmp/dgtests-start-XXXXXX); fi
       port=$(free_port)
       if [ "$launcher" = app ]; then
         t=$(Database__Embedded__DataDirectory=$dir ASPNETCORE_ENVIRONMENT=Production \
