@@ -29,6 +29,7 @@ internal static class DependencyInjection
         services.AddProblemDetails();
         services.AddScoped<ClientInfo>();
         services.AddScoped<CurrentUser>();
+        services.AddSingleton<AuditChainMonitor>();
 
         services.AddCascadingAuthenticationState();
         services.AddScoped<IdentityRedirectManager>();
