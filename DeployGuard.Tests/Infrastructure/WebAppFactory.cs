@@ -12,7 +12,13 @@ public class WebAppFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     public virtual async Task InitializeAsync() => ConnectionString = await TestPostgres.CreateDatabaseAsync("web");
 
-    protected override void ConfigureWebHost(IWebHostBuilder builder) => builder.UseEnvironment("Testing");
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        // Outside Development the host does not map static web assets (Radzen's _content, blazor.web.js)
+        // from their build-time locations; a browser needs them.
+        builder.UseStaticWebAssets();
+    }
 
     // Program reads the connection string before Build(); only host configuration arrives that early
     // (dotnet/aspnetcore#37680).
