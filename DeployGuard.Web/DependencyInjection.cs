@@ -108,7 +108,12 @@ internal static class DependencyInjection
             app.UseExceptionHandler("/Error", createScopeForErrors: true);
         }
 
-        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        // Browsers get the friendly not-found page; API clients get problem details for empty error responses.
+        app.UseWhen(IsApi, api => api.UseStatusCodePages());
+        app.UseWhen(context => !IsApi(context), ui => ui.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+        // Explicit, so the status code pages above also see the 401/403 that authorization answers.
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseAntiforgery();
     }
 
@@ -122,10 +127,13 @@ internal static class DependencyInjection
         app.MapCatalogApi();
     }
 
+    private static bool IsApi(HttpContext context) =>
+        context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/hubs");
+
     /// <summary>API callers get a status code, browsers a redirect to the login or access-denied page.</summary>
     private static Task ApiAwareRedirect(RedirectContext<CookieAuthenticationOptions> context, int statusCode)
     {
-        if (context.Request.Path.StartsWithSegments("/api"))
+        if (IsApi(context.HttpContext))
         {
             context.Response.StatusCode = statusCode;
             return Task.CompletedTask;
