@@ -5,6 +5,7 @@ using DeployGuard.Data.Services.Catalog;
 using DeployGuard.Data.Services.Email;
 using DeployGuard.Data.Services.Sessions;
 using DeployGuard.Data.Services.Users;
+using DeployGuard.Data.Services.Tokens;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
@@ -38,6 +39,7 @@ public static class DependencyInjection
         services.AddSingleton<ServiceCatalogService>();
         services.AddSingleton<EnvironmentService>();
         services.AddSingleton<DashboardQueries>();
+        services.AddSingleton<ApiTokenService>();
         return services;
     }
 

@@ -38,9 +38,14 @@ internal static class DependencyInjection
 
         services.AddAuthentication(options =>
             {
-                options.DefaultScheme = IdentityConstants.ApplicationScheme;
+                options.DefaultScheme = ApiTokenAuthenticationHandler.SelectorScheme;
                 options.DefaultSignInScheme = IdentityConstants.ExternalScheme;
             })
+            .AddPolicyScheme(ApiTokenAuthenticationHandler.SelectorScheme, "Cookie or API token", o => o.ForwardDefaultSelector = context =>
+                ApiTokenAuthenticationHandler.BearerToken(context.Request) is null
+                    ? IdentityConstants.ApplicationScheme
+                    : ApiTokenAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null)
             .AddIdentityCookies();
 
         services.AddIdentityCore<ApplicationUser>(options =>
