@@ -6,6 +6,7 @@ using DeployGuard.Data.Services.Email;
 using DeployGuard.Data.Services.Sessions;
 using DeployGuard.Data.Services.Users;
 using DeployGuard.Data.Services.Tokens;
+using DeployGuard.Data.Services.Scanning;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
@@ -40,6 +41,9 @@ public static class DependencyInjection
         services.AddSingleton<EnvironmentService>();
         services.AddSingleton<DashboardQueries>();
         services.AddSingleton<ApiTokenService>();
+        services.AddSingleton<ScanJobService>();
+        services.AddSingleton<FindingService>();
+        services.AddSingleton<FalsePositiveLearning>();
         return services;
     }
 

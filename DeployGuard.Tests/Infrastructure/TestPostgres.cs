@@ -61,6 +61,8 @@ public static class TestPostgres
     {
         var services = new ServiceCollection();
         services.AddLogging();
+        services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
+        services.AddDataProtection();
         services.AddDataServices(connectionString);
         services.AddIdentityCore<ApplicationUser>()
             .AddRoles<IdentityRole>()

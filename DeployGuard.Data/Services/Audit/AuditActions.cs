@@ -40,4 +40,6 @@ public static class ResourceTypes
     public const string Service = "service";
     public const string Environment = "environment";
     public const string Audit = "audit";
+    public const string Scan = "scan";
+    public const string Finding = "finding";
 }
