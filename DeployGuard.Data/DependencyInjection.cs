@@ -44,6 +44,7 @@ public static class DependencyInjection
         services.AddSingleton<ScanJobService>();
         services.AddSingleton<FindingService>();
         services.AddSingleton<FalsePositiveLearning>();
+        services.AddSingleton<CleanJobService>();
         return services;
     }
 

@@ -130,6 +130,7 @@ internal static class DependencyInjection
         app.MapHealthEndpoints();
         app.MapAuditEndpoints();
         app.MapCatalogApi();
+        app.MapScanningApi();
     }
 
     private static bool IsApi(HttpContext context) =>

@@ -180,6 +180,12 @@ public sealed class FindingService(IDbContextFactory<ApplicationDbContext> conte
         return Result<Guid>.Ok(submission.Id);
     }
 
+    public async Task<int> CountSelectedForCleaningAsync(Guid jobId, CancellationToken ct = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        return await db.SecretFindings.CountAsync(f => f.JobId == jobId && f.SelectedForCleaning, ct);
+    }
+
     public async Task<Result<int>> SelectForCleaningAsync(IReadOnlyCollection<Guid> findingIds, bool selected, Caller caller, CancellationToken ct = default)
     {
         if (!caller.IsAdmin && !caller.IsEngineer)
