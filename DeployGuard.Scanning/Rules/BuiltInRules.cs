@@ -15,12 +15,21 @@ public static class BuiltInRules
 
     private const double TokenEntropy = 3.0;
 
+    // "secretHash", "token_sha256", "password_digest": the value is a hash of a secret, not a secret.
+    private static readonly RuleAllowlist HashNames = new()
+    {
+        Description = "hashes and checksums assigned to secret-sounding names",
+        Regexes = ["""(?i)(?:hash|checksum|digest|sha(?:1|256|512)|integrity|fingerprint)[\w.\-]{0,20}["']?\s{0,5}(?:=|:)"""],
+        RegexTarget = AllowlistTarget.Match,
+    };
+
     /// <summary>Files that are full of hashes and never hold credentials.</summary>
     public static RuleAllowlist DefaultGlobalAllowlist { get; } = new()
     {
-        Description = "lock files and checksums",
+        Description = "lock files and DeployGuard baselines (hashes only)",
         Paths =
         [
+            """(?:^|/)\.deployguard-baseline\.json$""",
             """(?:^|/)(?:package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|go\.sum|Cargo\.lock|poetry\.lock|Pipfile\.lock|composer\.lock|Gemfile\.lock|packages\.lock\.json|gradle\.lockfile)$""",
         ],
     };
@@ -77,6 +86,7 @@ public static class BuiltInRules
             Id = "slack-webhook-url", Description = "Slack incoming webhook or workflow URL", SecretType = SecretType.Webhook, Severity = Severity.Medium,
             Pattern = """(?<secret>https://hooks\.slack\.com/(?:services/T[A-Z0-9]{8,12}/B[A-Z0-9]{8,12}/[A-Za-z0-9]{24}|workflows/T[A-Z0-9]{8,12}/A[A-Z0-9]{8,12}/[0-9]{17,19}/[A-Za-z0-9]{32}))(?![A-Za-z0-9])""",
             Keywords = ["hooks.slack.com"],
+            Allowlists = [new() { Description = "Slack documentation example", StopWords = ["XXXXXXXX", "/T00000000/"] }],
         },
 
         // ---------- Stripe (https://docs.stripe.com/keys) ----------
@@ -290,21 +300,21 @@ public static class BuiltInRules
             Id = "generic-password", Description = "Hard-coded password", SecretType = SecretType.Password, Severity = Severity.Medium,
             Pattern = """(?i)(?:password|passwd|passphrase|passwort|pwd)[\w.\-]{0,20}?["']?\s{0,5}(?:=|:|=>|:=|==)\s{0,5}["'`]?(?<secret>[^"'`\s\\,;)(\[\]{}<>]{6,128})["'`]?""" + ValueEnd,
             Keywords = ["password", "passwd", "passphrase", "passwort", "pwd"], MinEntropy = 3.0,
-            Validator = Validators.GenericSecretValue,
+            Validator = Validators.GenericSecretValue, Allowlists = [HashNames],
         },
         new()
         {
             Id = "dotenv-secret", Description = "Secret in an environment file assignment", SecretType = SecretType.Generic, Severity = Severity.Medium,
             Pattern = """(?m)^[ \t]*(?:export[ \t]+)?[A-Z0-9_]*(?:PASSWORD|PASSWD|PWD|SECRET|TOKEN|API_KEY|APIKEY|PRIVATE_KEY|ACCESS_KEY|AUTH_KEY)[A-Z0-9_]*[ \t]*=[ \t]*["']?(?<secret>[^\s"'#]{8,256})["']?[ \t]*(?:#[^\r\n]*)?\r?$""",
             Keywords = ["password", "passwd", "pwd", "secret", "token", "api_key", "apikey", "private_key", "access_key", "auth_key"], MinEntropy = 3.5,
-            Validator = Validators.GenericSecretValue,
+            Validator = Validators.GenericSecretValue, Allowlists = [HashNames],
         },
         new()
         {
             Id = "generic-api-key", Description = "Hard-coded API key, token or client secret", SecretType = SecretType.ApiKey, Severity = Severity.Medium,
             Pattern = """(?i)(?:api[_.\-]?key|apikey|api[_.\-]?secret|secret[_.\-]?key|client[_.\-]?secret|access[_.\-]?token|auth[_.\-]?token|app[_.\-]?secret|private[_.\-]?token|secret|token)[\w.\-]{0,20}?["']?\s{0,5}(?:=|:|=>|:=)\s{0,5}["'`]?(?<secret>[A-Za-z0-9_\-+/=.~]{16,256})["'`]?""" + ValueEnd,
             Keywords = ["api", "key", "secret", "token"], MinEntropy = 3.5,
-            Validator = Validators.GenericSecretValue,
+            Validator = Validators.GenericSecretValue, Allowlists = [HashNames],
         },
     ];
 
