@@ -8,7 +8,8 @@ namespace DeployGuard.Scanning.Rules;
 public static class BuiltInRules
 {
     // "name" [quote] <sep> [quote] between a key name and its value, in code, YAML, JSON, .env and shell.
-    private const string Assign = """[\w.\-]{0,30}?["']?\s{0,5}(?:=|:|=>|:=)\s{0,5}["'`]?""";
+    // Blanks only, never a line break: "password:" opening a YAML block must not take the next line as its value.
+    private const string Assign = """[\w.\-]{0,30}?["']?[ \t]{0,5}(?:=|:|=>|:=)[ \t]{0,5}["'`]?""";
 
     // After an unquoted or quoted value: the value must end here, not continue as an identifier or call.
     private const string ValueEnd = """(?=["'`\s,;)}\]]|$)""";
@@ -19,7 +20,7 @@ public static class BuiltInRules
     private static readonly RuleAllowlist HashNames = new()
     {
         Description = "hashes and checksums assigned to secret-sounding names",
-        Regexes = ["""(?i)(?:hash|checksum|digest|sha(?:1|256|512)|integrity|fingerprint)[\w.\-]{0,20}["']?\s{0,5}(?:=|:)"""],
+        Regexes = ["""(?i)(?:hash|checksum|digest|sha(?:1|256|512)|integrity|fingerprint)[\w.\-]{0,20}["']?[ \t]{0,5}(?:=|:)"""],
         RegexTarget = AllowlistTarget.Match,
     };
 
@@ -298,7 +299,7 @@ public static class BuiltInRules
         new()
         {
             Id = "generic-password", Description = "Hard-coded password", SecretType = SecretType.Password, Severity = Severity.Medium,
-            Pattern = """(?i)(?:password|passwd|passphrase|passwort|pwd)[\w.\-]{0,20}?["']?\s{0,5}(?:=|:|=>|:=|==)\s{0,5}["'`]?(?<secret>[^"'`\s\\,;)(\[\]{}<>]{6,128})["'`]?""" + ValueEnd,
+            Pattern = """(?i)(?:password|passwd|passphrase|passwort|pwd)[\w.\-]{0,20}?["']?[ \t]{0,5}(?:=|:|=>|:=|==)[ \t]{0,5}["'`]?(?<secret>[^"'`\s\\,;)(\[\]{}<>]{6,128})["'`]?""" + ValueEnd,
             Keywords = ["password", "passwd", "passphrase", "passwort", "pwd"], MinEntropy = 3.0,
             Validator = Validators.GenericSecretValue, Allowlists = [HashNames],
         },
@@ -312,7 +313,7 @@ public static class BuiltInRules
         new()
         {
             Id = "generic-api-key", Description = "Hard-coded API key, token or client secret", SecretType = SecretType.ApiKey, Severity = Severity.Medium,
-            Pattern = """(?i)(?:api[_.\-]?key|apikey|api[_.\-]?secret|secret[_.\-]?key|client[_.\-]?secret|access[_.\-]?token|auth[_.\-]?token|app[_.\-]?secret|private[_.\-]?token|secret|token)[\w.\-]{0,20}?["']?\s{0,5}(?:=|:|=>|:=)\s{0,5}["'`]?(?<secret>[A-Za-z0-9_\-+/=.~]{16,256})["'`]?""" + ValueEnd,
+            Pattern = """(?i)(?:api[_.\-]?key|apikey|api[_.\-]?secret|secret[_.\-]?key|client[_.\-]?secret|access[_.\-]?token|auth[_.\-]?token|app[_.\-]?secret|private[_.\-]?token|secret|token)[\w.\-]{0,20}?["']?[ \t]{0,5}(?:=|:|=>|:=)[ \t]{0,5}["'`]?(?<secret>[A-Za-z0-9_\-+/=.~]{16,256})["'`]?""" + ValueEnd,
             Keywords = ["api", "key", "secret", "token"], MinEntropy = 3.5,
             Validator = Validators.GenericSecretValue, Allowlists = [HashNames],
         },

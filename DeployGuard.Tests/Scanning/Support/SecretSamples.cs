@@ -251,7 +251,7 @@ public static class SecretSamples
                 ["remote = https://user:pass@example.com/repo.git", "see https://example.com:8080/path@scope/pkg"]),
             new("generic-password",
                 [$"db_password = \"{f.Password(14)}\"", $"  password: {f.Password(16)}"],
-                ["password = \"password123\"", "password = get_password()", "def login(password: str):", "password = \"{{ vault_db_password }}\"", "pwd = os.getcwd()"]),
+                ["password = \"password123\"", "password = get_password()", "password:\n  invoice_account: 503", "def login(password: str):", "password = \"{{ vault_db_password }}\"", "pwd = os.getcwd()"]),
             new("dotenv-secret",
                 [$"SESSION_SECRET={f.Alnum(32)}", $"export API_TOKEN=\"{f.Alnum(40)}\""],
                 ["SESSION_SECRET=changeme-please", "export API_TOKEN=$OTHER_TOKEN", $"SESSION_SECRET={f.LowerAlnum(6)}"]),
