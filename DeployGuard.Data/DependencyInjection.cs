@@ -45,6 +45,7 @@ public static class DependencyInjection
         services.AddSingleton<FindingService>();
         services.AddSingleton<FalsePositiveLearning>();
         services.AddSingleton<CleanJobService>();
+        services.AddSingleton<ScanJobQueue>();
         return services;
     }
 

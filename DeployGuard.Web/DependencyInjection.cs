@@ -30,6 +30,8 @@ internal static class DependencyInjection
         services.AddScoped<ClientInfo>();
         services.AddScoped<CurrentUser>();
         services.AddSingleton<AuditChainMonitor>();
+        services.AddSingleton<Scanning.ScanJobRunner>();
+        services.AddHostedService<Workers.ScanWorker>();
 
         services.AddCascadingAuthenticationState();
         services.AddScoped<IdentityRedirectManager>();
