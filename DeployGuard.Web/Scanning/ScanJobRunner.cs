@@ -186,7 +186,7 @@ internal sealed class ScanJobRunner(
         }
     }
 
-    private static SecretFinding ToEntity(Finding finding) => new()
+    public static SecretFinding ToEntity(Finding finding) => new()
     {
         Id = Guid.CreateVersion7(),
         RuleId = finding.RuleId,

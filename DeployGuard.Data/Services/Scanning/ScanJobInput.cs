@@ -64,3 +64,7 @@ public sealed record ScanJobQuery : ListQuery
     public ScanStatus? Status { get; init; }
     public Guid? ServiceId { get; init; }
 }
+
+/// <summary>A scan that ran elsewhere (the CLI), as uploaded.</summary>
+public sealed record UploadedScan(SourcePlatform Platform, string Source, string? Branch, string? CommitSha, string? ServiceName, int Commits, int Files,
+    DateTimeOffset StartedAt, DateTimeOffset CompletedAt);

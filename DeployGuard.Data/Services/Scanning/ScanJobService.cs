@@ -71,6 +71,69 @@ public sealed class ScanJobService(IDbContextFactory<ApplicationDbContext> conte
         return Result<ScanJobRow>.Ok((await GetAsync(job.Id, ct))!);
     }
 
+    /// <summary>
+    /// Stores a scan that ran elsewhere (the CLI's upload) as a completed job with its findings, linked to the
+    /// named service so the deployment security gate sees it.
+    /// </summary>
+    public async Task<Result<ScanJobRow>> RecordUploadAsync(UploadedScan upload, IReadOnlyList<SecretFinding> findings, Caller caller,
+        CancellationToken ct = default)
+    {
+        if (!caller.IsAdmin && !caller.IsEngineer)
+        {
+            return Result<ScanJobRow>.Forbidden("Only admins and engineers (or their API tokens) can upload scans.");
+        }
+
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        Guid? serviceId = null;
+        if (!string.IsNullOrWhiteSpace(upload.ServiceName))
+        {
+            serviceId = await db.Services.Where(s => s.Name == upload.ServiceName.Trim()).Select(s => (Guid?)s.Id).FirstOrDefaultAsync(ct);
+            if (serviceId is null)
+            {
+                return Result<ScanJobRow>.Invalid("service", $"There is no service named '{upload.ServiceName}'.");
+            }
+        }
+
+        var now = clock.GetUtcNow();
+        var job = new ScanJob
+        {
+            Id = Guid.CreateVersion7(),
+            CreatedById = caller.UserId,
+            CreatedByName = caller.UserName,
+            SourcePlatform = upload.Platform,
+            SourceUrl = Truncate(upload.Source, 500),
+            Branch = upload.Branch is null ? null : Truncate(upload.Branch, 100),
+            CommitSha = upload.CommitSha?.ToLowerInvariant(),
+            ServiceId = serviceId,
+            Status = ScanStatus.Completed,
+            CommitsTotal = upload.Commits,
+            CommitsDone = upload.Commits,
+            FilesTotal = upload.Files,
+            FilesDone = upload.Files,
+            TotalSecretsFound = findings.Count(f => !f.Suppressed),
+            SuppressedCount = findings.Count(f => f.Suppressed),
+            CreatedAt = now,
+            StartedAt = upload.StartedAt,
+            CompletedAt = upload.CompletedAt,
+            DurationMs = (long)(upload.CompletedAt - upload.StartedAt).TotalMilliseconds,
+        };
+        db.ScanJobs.Add(job);
+        foreach (var finding in findings)
+        {
+            finding.JobId = job.Id;
+            finding.CreatedAt = now;
+            finding.FirstSeenAt = now;
+        }
+
+        db.SecretFindings.AddRange(findings);
+        audit.Add(db, caller.Actor, "scan.uploaded", ResourceTypes.Scan, job.Id.ToString(),
+            new { job.SourceUrl, job.Branch, job.CommitSha, service = upload.ServiceName, findings = findings.Count, suppressed = job.SuppressedCount });
+        await db.SaveChangesAsync(ct);
+        return Result<ScanJobRow>.Ok((await GetAsync(job.Id, ct))!);
+    }
+
+    private static string Truncate(string value, int max) => value.Length <= max ? value : value[..max];
+
     public async Task<ScanJobRow?> GetAsync(Guid id, CancellationToken ct = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
