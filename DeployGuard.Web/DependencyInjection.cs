@@ -26,7 +26,7 @@ internal static class DependencyInjection
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddRadzenComponents();
         services.AddHttpContextAccessor();
-        services.AddProblemDetails();
+        services.AddApiProblems();
         services.AddScoped<ClientInfo>();
         services.AddScoped<CurrentUser>();
         services.AddSingleton<AuditChainMonitor>();
@@ -124,9 +124,7 @@ internal static class DependencyInjection
             app.UseExceptionHandler("/Error", createScopeForErrors: true);
         }
 
-        // Browsers get the friendly not-found page; API clients get problem details for empty error responses.
-        app.UseWhen(IsApi, api => api.UseStatusCodePages());
-        app.UseWhen(context => !IsApi(context), ui => ui.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+        app.UseStatusCodePagesPerAudience();
         // Explicit, so the status code pages above also see the 401/403 that authorization answers.
         app.UseAuthentication();
         app.UseAuthorization();
@@ -145,13 +143,10 @@ internal static class DependencyInjection
         app.MapScanningApi();
     }
 
-    private static bool IsApi(HttpContext context) =>
-        context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/hubs");
-
     /// <summary>API callers get a status code, browsers a redirect to the login or access-denied page.</summary>
     private static Task ApiAwareRedirect(RedirectContext<CookieAuthenticationOptions> context, int statusCode)
     {
-        if (IsApi(context.HttpContext))
+        if (ApiProblems.IsApi(context.HttpContext))
         {
             context.Response.StatusCode = statusCode;
             return Task.CompletedTask;

@@ -257,8 +257,6 @@ public sealed class Initial : Migration
             -- The audit trail is append-only and hash-chained. Each insert takes a transaction-scoped advisory lock,
             -- then numbers the row, stamps its time and links it to the previous row, so concurrent writers
             -- queue up instead of forking the chain. The canonical form must match AuditChainVerifier.Hash.
-            CREATE SEQUENCE audit_logs_id_seq OWNED BY audit_logs.id;
-
             CREATE FUNCTION audit_logs_field(v text) RETURNS text
                 LANGUAGE sql IMMUTABLE AS
             $$ SELECT CASE WHEN v IS NULL THEN '-1:|' ELSE octet_length(v)::text || ':' || v || '|' END $$;
@@ -279,7 +277,9 @@ public sealed class Initial : Migration
             BEGIN
                 PERFORM pg_advisory_xact_lock(4919131752989213765);
                 SELECT * INTO previous FROM audit_logs ORDER BY id DESC LIMIT 1;
-                NEW.id := nextval('audit_logs_id_seq');
+                -- Numbering from the previous row under the lock keeps ids gapless and in chain order, even when
+                -- a writer rolls back (a sequence would leave holes).
+                NEW.id := coalesce(previous.id, 0) + 1;
                 -- Time never goes backwards along the chain, so a time range is an id range.
                 NEW.created_at := greatest(clock_timestamp(), coalesce(previous.created_at, '-infinity'::timestamptz));
                 NEW.prev_hash := coalesce(previous.hash, '');

@@ -1,6 +1,7 @@
 using DeployGuard.Data;
 using DeployGuard.Data.Entities;
 using DeployGuard.Data.Services.Users;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using DeployGuard.Data.Migrations;
 using DeployGuard.Data.Postgres;
@@ -18,6 +19,9 @@ namespace DeployGuard.Tests.Infrastructure;
 public static class TestPostgres
 {
     public const string TemplateName = "deployguard_template";
+
+    /// <summary>PBKDF2 rounds for test accounts (the default 100,000 makes each create/sign-in cost ~0.1 s of CPU).</summary>
+    public const int PasswordIterations = 1_000;
 
     private static readonly SemaphoreSlim CreateLock = new(1, 1);
     private static readonly Lazy<Task<PostgresCluster>> Cluster = new(StartAsync);
@@ -62,12 +66,14 @@ public static class TestPostgres
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
-        services.AddDataProtection();
+        // Identity's token providers need Data Protection; keys in memory are enough outside the web app.
+        services.AddSingleton<IDataProtectionProvider>(new EphemeralDataProtectionProvider());
         services.AddDataServices(connectionString);
         services.AddIdentityCore<ApplicationUser>()
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<ApplicationDbContext>()
             .AddDefaultTokenProviders();
+        services.Configure<PasswordHasherOptions>(o => o.IterationCount = PasswordIterations);
         configure?.Invoke(services);
         return services.BuildServiceProvider();
     }

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace DeployGuard.Tests.Infrastructure;
@@ -18,6 +20,8 @@ public class WebAppFactory : WebApplicationFactory<Program>, IAsyncLifetime
         // Outside Development the host does not map static web assets (Radzen's _content, blazor.web.js)
         // from their build-time locations; a browser needs them.
         builder.UseStaticWebAssets();
+        // Real Identity, cheaper hashing: the suite creates and signs in hundreds of accounts.
+        builder.ConfigureServices(services => services.Configure<PasswordHasherOptions>(o => o.IterationCount = TestPostgres.PasswordIterations));
     }
 
     // Program reads the connection string before Build(); only host configuration arrives that early

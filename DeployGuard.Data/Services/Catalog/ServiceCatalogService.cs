@@ -15,8 +15,8 @@ public sealed class ServiceCatalogService(IDbContextFactory<ApplicationDbContext
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
             var pattern = $"%{Like.Escape(query.Search.Trim())}%";
-            services = services.Where(s => EF.Functions.ILike(s.Name, pattern) || EF.Functions.ILike(s.Description ?? "", pattern)
-                                           || EF.Functions.ILike(s.RepositoryUrl ?? "", pattern));
+            services = services.Where(s => EF.Functions.ILike(s.Name, pattern, Like.EscapeCharacter) || EF.Functions.ILike(s.Description ?? "", pattern, Like.EscapeCharacter)
+                                           || EF.Functions.ILike(s.RepositoryUrl ?? "", pattern, Like.EscapeCharacter));
         }
 
         if (query.TeamId is { } teamId)

@@ -14,7 +14,7 @@ public sealed class TeamService(IDbContextFactory<ApplicationDbContext> contextF
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
             var pattern = $"%{Like.Escape(query.Search.Trim())}%";
-            teams = teams.Where(t => EF.Functions.ILike(t.Name, pattern) || EF.Functions.ILike(t.Description ?? "", pattern));
+            teams = teams.Where(t => EF.Functions.ILike(t.Name, pattern, Like.EscapeCharacter) || EF.Functions.ILike(t.Description ?? "", pattern, Like.EscapeCharacter));
         }
 
         var total = await teams.CountAsync(ct);
@@ -71,6 +71,7 @@ public sealed class TeamService(IDbContextFactory<ApplicationDbContext> contextF
 
     public async Task<Result<TeamDetail>> CreateAsync(TeamInput input, Caller caller, CancellationToken ct = default)
     {
+        input.MemberIds ??= []; // JSON may say "memberIds": null
         if (!caller.IsAdmin)
         {
             return Result<TeamDetail>.Forbidden("Only admins can create teams.");
@@ -104,6 +105,7 @@ public sealed class TeamService(IDbContextFactory<ApplicationDbContext> contextF
 
     public async Task<Result<TeamDetail>> UpdateAsync(Guid id, TeamInput input, Caller caller, CancellationToken ct = default)
     {
+        input.MemberIds ??= []; // JSON may say "memberIds": null
         await using var db = await contextFactory.CreateDbContextAsync(ct);
         var team = await db.Teams.Include(t => t.Members).FirstOrDefaultAsync(t => t.Id == id, ct);
         if (team is null)

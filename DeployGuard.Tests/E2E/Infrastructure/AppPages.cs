@@ -45,7 +45,10 @@ public sealed class AppPages(IPage page, string baseUrl)
     {
         await page.GetByLabel("User menu").ClickAsync();
         await page.GetByText("Sign out").ClickAsync();
-        await page.WaitForURLAsync(url => url.TrimEnd('/') == baseUrl || url.Contains("/Account/Login"));
+        // Signing out lands on "/", which sends the now anonymous browser on to the login page: wait for the end
+        // of that chain, or the next navigation races it (and posts a form rendered for the signed-in user).
+        await page.WaitForURLAsync(url => url.Contains("/Account/Login"));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).WaitForAsync();
     }
 
     /// <summary>Saves a screenshot under TestResults/screenshots (kept by CI) and, when asked, under docs/screenshots.</summary>
