@@ -25,6 +25,20 @@ public class ApplicationDbContext(DbContextOptions<ApplicationDbContext> options
     public DbSet<KnownFalsePositivePattern> KnownFalsePositivePatterns => Set<KnownFalsePositivePattern>();
     public DbSet<CleanJob> CleanJobs => Set<CleanJob>();
 
+    // Releases and deployments (issue 3).
+    public DbSet<Release> Releases => Set<Release>();
+    public DbSet<PipelineDefinition> PipelineDefinitions => Set<PipelineDefinition>();
+    public DbSet<Deployment> Deployments => Set<Deployment>();
+    public DbSet<DeploymentStage> DeploymentStages => Set<DeploymentStage>();
+    public DbSet<DeploymentLog> DeploymentLogs => Set<DeploymentLog>();
+    public DbSet<Approval> Approvals => Set<Approval>();
+    public DbSet<HealthCheckAttempt> HealthCheckAttempts => Set<HealthCheckAttempt>();
+    public DbSet<SecurityGateDecision> SecurityGateDecisions => Set<SecurityGateDecision>();
+    public DbSet<Rollback> Rollbacks => Set<Rollback>();
+    public DbSet<DeploymentMetric> DeploymentMetrics => Set<DeploymentMetric>();
+    public DbSet<FreezeWindow> FreezeWindows => Set<FreezeWindow>();
+    public DbSet<BlockedRelease> BlockedReleases => Set<BlockedRelease>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

@@ -103,6 +103,7 @@ internal static class DependencyInjection
                 context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions { PermitLimit = 60, Window = TimeSpan.FromMinutes(1) }));
         });
+        builder.AddDeployments();
 
         services.Configure<ForwardedHeadersOptions>(o =>
         {
@@ -141,9 +142,10 @@ internal static class DependencyInjection
         app.MapAuditEndpoints();
         app.MapCatalogApi();
         app.MapScanningApi();
+        app.MapDeployments();
     }
 
-    /// <summary>API callers get a status code, browsers a redirect to the login or access-denied page.</summary>
+    /// <summary>API and hub callers get a status code, browsers a redirect to the login or access-denied page.</summary>
     private static Task ApiAwareRedirect(RedirectContext<CookieAuthenticationOptions> context, int statusCode)
     {
         if (ApiProblems.IsApi(context.HttpContext))
