@@ -35,7 +35,7 @@ public static class BuiltInRules
         ],
     };
 
-    public static IReadOnlyList<SecretRule> All { get; } =
+    public static IReadOnlyList<SecretRule> All { get; } = WithWindows(
     [
         // ---------- AWS ----------
         new()
@@ -317,7 +317,14 @@ public static class BuiltInRules
             Keywords = ["api", "key", "secret", "token"], MinEntropy = 3.5,
             Validator = Validators.GenericSecretValue, Allowlists = [HashNames],
         },
-    ];
+    ]);
+
+    // Every built-in match contains one of its rule's keywords; only key blocks run past the keyword's line.
+    private static SecretRule[] WithWindows(SecretRule[] rules) =>
+        rules.Select(r => r with
+        {
+            Window = r.SecretType == SecretType.PrivateKey && r.Id != "age-secret-key" ? KeywordWindow.Following : KeywordWindow.Line,
+        }).ToArray();
 
     /// <summary>A token with a distinctive prefix: no context needed, bounded on both sides.</summary>
     private static SecretRule Prefixed(string id, string description, SecretType type, Severity severity, string token, params string[] keywords) => new()
