@@ -10,14 +10,22 @@ internal sealed class CompiledRule
     // Generous: a pathological custom regex gives up on one file instead of hanging the scan.
     internal static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(5);
 
-    private readonly Lazy<Regex> _regex;
+    // Tiered like the JIT: interpreted first (no start-up cost for small scans), compiled once a rule has
+    // scanned enough text for Reflection.Emit (tens of milliseconds per regex) to pay off.
+    private const long CompileThreshold = 256 * 1024;
+
+    private readonly Lazy<Regex> _interpreted;
+    private readonly Lazy<Regex> _compiled;
+    private long _scanned;
+    private volatile bool _useCompiled;
 
     public CompiledRule(SecretRule rule, int index)
     {
         Rule = rule;
         Index = index;
-        // Built lazily: most rules never see their keywords in a given repository, so they are never compiled.
-        _regex = new Lazy<Regex>(() => new Regex(rule.Pattern, RegexOptions.Compiled | RegexOptions.CultureInvariant, MatchTimeout));
+        // Built lazily: most rules never see their keywords in a given repository, so they are never built.
+        _interpreted = new Lazy<Regex>(() => new Regex(rule.Pattern, RegexOptions.CultureInvariant, MatchTimeout));
+        _compiled = new Lazy<Regex>(() => new Regex(rule.Pattern, RegexOptions.Compiled | RegexOptions.CultureInvariant, MatchTimeout));
         Keywords = rule.Keywords.Select(k => k.ToLowerInvariant()).Where(k => k.Length > 0).Distinct().ToArray();
         PathRegex = rule.PathPattern is null ? null : CompiledConfiguration.BuildRegex(rule.PathPattern, $"rule '{rule.Id}' path");
         Allowlists = rule.Allowlists.Select(a => new CompiledAllowlist(a, $"rule '{rule.Id}' allowlist")).ToArray();
@@ -57,7 +65,23 @@ internal sealed class CompiledRule
 
     public int Index { get; }
 
-    public Regex Regex => _regex.Value;
+    /// <summary>The regex to run over <paramref name="length"/> characters; switches to the compiled form when hot.</summary>
+    public Regex RegexFor(int length)
+    {
+        if (_useCompiled)
+        {
+            return _compiled.Value;
+        }
+
+        if (Interlocked.Add(ref _scanned, length) > CompileThreshold)
+        {
+            var compiled = _compiled.Value;
+            _useCompiled = true;
+            return compiled;
+        }
+
+        return _interpreted.Value;
+    }
 
     public int SecretGroup { get; }
 
@@ -187,7 +211,8 @@ internal sealed class CompiledConfiguration
         AlwaysRules = always.ToArray();
         KeywordList = byKeyword.Keys.ToArray();
         KeywordRules = KeywordList.Select(k => byKeyword[k].ToArray()).ToArray();
-        KeywordSearch = SearchValues.Create(KeywordList, StringComparison.OrdinalIgnoreCase);
+        // Searched in a lower-cased copy of the content: ordinal search is about twice as fast as ignore-case.
+        KeywordSearch = SearchValues.Create(KeywordList, StringComparison.Ordinal);
         KeywordsByFirstChar = KeywordList
             .Select((k, i) => (k, i))
             .GroupBy(x => x.k[0])

@@ -16,6 +16,9 @@ public static class BuiltInRules
 
     private const double TokenEntropy = 3.0;
 
+    // "${DB_PASSWORD:-default}": the name is a variable being expanded, not a key being assigned.
+    private const string NotInExpansion = """(?<!\$\{\w{0,60})""";
+
     // "secretHash", "token_sha256", "password_digest": the value is a hash of a secret, not a secret.
     private static readonly RuleAllowlist HashNames = new()
     {
@@ -35,7 +38,7 @@ public static class BuiltInRules
         ],
     };
 
-    public static IReadOnlyList<SecretRule> All { get; } =
+    public static IReadOnlyList<SecretRule> All { get; } = WithWindows(
     [
         // ---------- AWS ----------
         new()
@@ -299,7 +302,7 @@ public static class BuiltInRules
         new()
         {
             Id = "generic-password", Description = "Hard-coded password", SecretType = SecretType.Password, Severity = Severity.Medium,
-            Pattern = """(?i)(?:password|passwd|passphrase|passwort|pwd)[\w.\-]{0,20}?["']?[ \t]{0,5}(?:=|:|=>|:=|==)[ \t]{0,5}["'`]?(?<secret>[^"'`\s\\,;)(\[\]{}<>]{6,128})["'`]?""" + ValueEnd,
+            Pattern = """(?i)""" + NotInExpansion + """(?:password|passwd|passphrase|passwort|pwd)[\w.\-]{0,20}?["']?[ \t]{0,5}(?:=|:|=>|:=|==)[ \t]{0,5}["'`]?(?<secret>[^"'`\s\\,;)(\[\]{}<>]{6,128})["'`]?""" + ValueEnd,
             Keywords = ["password", "passwd", "passphrase", "passwort", "pwd"], MinEntropy = 3.0,
             Validator = Validators.GenericSecretValue, Allowlists = [HashNames],
         },
@@ -313,11 +316,18 @@ public static class BuiltInRules
         new()
         {
             Id = "generic-api-key", Description = "Hard-coded API key, token or client secret", SecretType = SecretType.ApiKey, Severity = Severity.Medium,
-            Pattern = """(?i)(?:api[_.\-]?key|apikey|api[_.\-]?secret|secret[_.\-]?key|client[_.\-]?secret|access[_.\-]?token|auth[_.\-]?token|app[_.\-]?secret|private[_.\-]?token|secret|token)[\w.\-]{0,20}?["']?[ \t]{0,5}(?:=|:|=>|:=)[ \t]{0,5}["'`]?(?<secret>[A-Za-z0-9_\-+/=.~]{16,256})["'`]?""" + ValueEnd,
+            Pattern = """(?i)""" + NotInExpansion + """(?:api[_.\-]?key|apikey|api[_.\-]?secret|secret[_.\-]?key|client[_.\-]?secret|access[_.\-]?token|auth[_.\-]?token|app[_.\-]?secret|private[_.\-]?token|secret|token)[\w.\-]{0,20}?["']?[ \t]{0,5}(?:=|:|=>|:=)[ \t]{0,5}["'`]?(?<secret>[A-Za-z0-9_\-+/=.~]{16,256})["'`]?""" + ValueEnd,
             Keywords = ["api", "key", "secret", "token"], MinEntropy = 3.5,
             Validator = Validators.GenericSecretValue, Allowlists = [HashNames],
         },
-    ];
+    ]);
+
+    // Every built-in match contains one of its rule's keywords; only key blocks run past the keyword's line.
+    private static SecretRule[] WithWindows(SecretRule[] rules) =>
+        rules.Select(r => r with
+        {
+            Window = r.SecretType == SecretType.PrivateKey && r.Id != "age-secret-key" ? KeywordWindow.Following : KeywordWindow.Line,
+        }).ToArray();
 
     /// <summary>A token with a distinctive prefix: no context needed, bounded on both sides.</summary>
     private static SecretRule Prefixed(string id, string description, SecretType type, Severity severity, string token, params string[] keywords) => new()

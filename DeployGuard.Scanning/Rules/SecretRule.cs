@@ -35,6 +35,25 @@ public sealed record SecretRule
 
     /// <summary>Extra check on the value that a regex cannot express (built-in rules only).</summary>
     internal Func<string, bool>? Validator { get; init; }
+
+    /// <summary>
+    /// Where a match can be relative to a keyword hit. Built-in rules declare it so that their regex runs only
+    /// on the lines around keyword hits; custom rules run on the whole content, since nothing is known of them.
+    /// </summary>
+    internal KeywordWindow Window { get; init; } = KeywordWindow.Whole;
+}
+
+/// <summary>How far from a keyword hit a rule's match can extend.</summary>
+internal enum KeywordWindow
+{
+    /// <summary>Anywhere in the content.</summary>
+    Whole,
+
+    /// <summary>Within the line of the keyword.</summary>
+    Line,
+
+    /// <summary>From the keyword's line to at most 64 KiB after the keyword (key blocks).</summary>
+    Following,
 }
 
 /// <summary>Where an allowlist regex is matched.</summary>

@@ -34,7 +34,9 @@ internal static class Validators
         if (value.Contains("${", StringComparison.Ordinal) || value.Contains("$(", StringComparison.Ordinal)
             || value.Contains("{{", StringComparison.Ordinal) || value.Contains("}}", StringComparison.Ordinal)
             || value.Contains("%s", StringComparison.Ordinal) || value.Contains("%(", StringComparison.Ordinal)
-            || value.IndexOfAny(['<', '>']) >= 0)
+            || value.IndexOfAny(['<', '>']) >= 0
+            // "{password}", "{f.Alnum(16)}": Python/C#/Go interpolation holes.
+            || (value.Contains('{') && value.Contains('}')))
         {
             return false;
         }

@@ -117,4 +117,21 @@ public sealed class BuiltInRuleTests
         Assert.Equal(2 + sample.Count(c => c == '\n'), finding.EndLine);
         Assert.StartsWith("-----BEGIN RSA PRIVATE KEY-----", finding.ValuePattern.Replace("\\", ""));
     }
+
+    [Fact]
+    public void ScanText_LargeContent_SameFindingsBeforeAndAfterRegexCompilation()
+    {
+        // Regexes are interpreted until a rule has scanned 256 KiB, then compiled: results must not change.
+        var scanner = new SecretScanner();
+        var block = string.Join('\n', Samples.SelectMany(s => s.Positives)) + "\n" + string.Join('\n', Enumerable.Range(0, 200).Select(i => $"token_count = compute_token({i})"));
+
+        var before = scanner.ScanText(block, "a.txt");
+        var large = string.Concat(Enumerable.Repeat(block + "\n", 40));
+        var after = scanner.ScanText(large, "a.txt");
+        var again = scanner.ScanText(block, "a.txt");
+
+        Assert.True(large.Length > 512 * 1024);
+        Assert.Equal(before.Count * 40, after.Count);
+        Assert.Equal(before.Select(f => (f.RuleId, f.SecretHash, f.Line, f.Column)), again.Select(f => (f.RuleId, f.SecretHash, f.Line, f.Column)));
+    }
 }

