@@ -51,6 +51,20 @@ internal static class ScanningApi
                 : CatalogApi.ToHttp(result);
         }).RequireAuthorization(Policies.Engineer);
 
+        // Learned false-positive patterns for scanners outside the server (`deployguard scan --fp-patterns`).
+        endpoints.MapGet("/api/scanning/false-positive-patterns", async (FalsePositiveLearning learning, double? minConfidence, CancellationToken ct) =>
+        {
+            if (minConfidence is < 0 or > 1)
+            {
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["minConfidence"] = ["Give a confidence between 0 and 1."] });
+            }
+
+            var threshold = minConfidence ?? learning.Threshold;
+            var patterns = (await learning.ListAsync(ct)).Where(p => p.Confidence >= threshold)
+                .Select(p => new DeployGuard.Scanning.Suppressions.FalsePositivePattern(p.Pattern, p.Confidence, p.Reason, p.SampleCount));
+            return Results.Json(patterns, ScanningJson.Options);
+        }).RequireAuthorization(Policies.Read);
+
         // The CLI's `deployguard feedback`: anonymous triage decisions (client id hash, value hashes and shapes).
         endpoints.MapPost("/api/feedback", async (HttpContext http, FindingService findings, CancellationToken ct) =>
         {
