@@ -17,6 +17,27 @@ public class ApplicationDbContext(DbContextOptions<ApplicationDbContext> options
     public DbSet<UserPreferences> UserPreferences => Set<UserPreferences>();
     public DbSet<OutboxEmail> OutboxEmails => Set<OutboxEmail>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<ScanJob> ScanJobs => Set<ScanJob>();
+    public DbSet<SecretFinding> SecretFindings => Set<SecretFinding>();
+    public DbSet<FeedbackSubmission> FeedbackSubmissions => Set<FeedbackSubmission>();
+    public DbSet<FeedbackItem> FeedbackItems => Set<FeedbackItem>();
+    public DbSet<KnownFalsePositivePattern> KnownFalsePositivePatterns => Set<KnownFalsePositivePattern>();
+    public DbSet<CleanJob> CleanJobs => Set<CleanJob>();
+
+    // Releases and deployments (issue 3).
+    public DbSet<Release> Releases => Set<Release>();
+    public DbSet<PipelineDefinition> PipelineDefinitions => Set<PipelineDefinition>();
+    public DbSet<Deployment> Deployments => Set<Deployment>();
+    public DbSet<DeploymentStage> DeploymentStages => Set<DeploymentStage>();
+    public DbSet<DeploymentLog> DeploymentLogs => Set<DeploymentLog>();
+    public DbSet<Approval> Approvals => Set<Approval>();
+    public DbSet<HealthCheckAttempt> HealthCheckAttempts => Set<HealthCheckAttempt>();
+    public DbSet<SecurityGateDecision> SecurityGateDecisions => Set<SecurityGateDecision>();
+    public DbSet<Rollback> Rollbacks => Set<Rollback>();
+    public DbSet<DeploymentMetric> DeploymentMetrics => Set<DeploymentMetric>();
+    public DbSet<FreezeWindow> FreezeWindows => Set<FreezeWindow>();
+    public DbSet<BlockedRelease> BlockedReleases => Set<BlockedRelease>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

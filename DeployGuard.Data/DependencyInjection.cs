@@ -2,9 +2,14 @@ using DeployGuard.Data.Interceptors;
 using DeployGuard.Data.Migrations;
 using DeployGuard.Data.Services.Audit;
 using DeployGuard.Data.Services.Catalog;
+using DeployGuard.Data.Services.Deployments;
 using DeployGuard.Data.Services.Email;
+using DeployGuard.Data.Services.Pipelines;
+using DeployGuard.Data.Services.Releases;
 using DeployGuard.Data.Services.Sessions;
 using DeployGuard.Data.Services.Users;
+using DeployGuard.Data.Services.Tokens;
+using DeployGuard.Data.Services.Scanning;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
@@ -38,7 +43,33 @@ public static class DependencyInjection
         services.AddSingleton<ServiceCatalogService>();
         services.AddSingleton<EnvironmentService>();
         services.AddSingleton<DashboardQueries>();
+        services.AddSingleton<ApiTokenService>();
+        services.AddSingleton<ScanJobService>();
+        services.AddSingleton<FindingService>();
+        services.AddSingleton<FalsePositiveLearning>();
+        services.AddSingleton<CleanJobService>();
+        services.AddSingleton<ScanJobQueue>();
+        // Before the deployment services, whose default (no stored findings) only applies when nothing else is registered.
+        services.AddSingleton<ISecurityFindingsSource, StoredSecretFindings>();
+        services.AddDeploymentServices(connectionString);
         return services;
+    }
+
+    /// <summary>Releases, pipelines, deployments, approvals and the event bus (issue 3).</summary>
+    private static void AddDeploymentServices(this IServiceCollection services, string connectionString)
+    {
+        services.AddSingleton(new DeploymentsDataSource(connectionString));
+        services.AddSingleton<LogStore>();
+        services.AddSingleton<DeploymentEventBus>();
+        services.AddSingleton<DeploymentEngine>();
+        services.AddSingleton<DeploymentService>();
+        services.AddSingleton<DeploymentQueries>();
+        services.AddSingleton<ApprovalService>();
+        services.AddSingleton<EnvironmentProtectionService>();
+        services.AddSingleton<ReleaseService>();
+        services.AddSingleton<PipelineService>();
+        // Replaced by the scanning feature's findings once its tables exist.
+        services.TryAddSingleton<ISecurityFindingsSource, NoStoredFindings>();
     }
 
     public static void Configure(DbContextOptionsBuilder options, string connectionString, IServiceProvider? services = null)

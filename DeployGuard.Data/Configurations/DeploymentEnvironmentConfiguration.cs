@@ -14,6 +14,8 @@ internal sealed class DeploymentEnvironmentConfiguration : IEntityTypeConfigurat
         builder.Property(e => e.Name).HasMaxLength(FieldLengths.ShortName).IsRequired();
         builder.Property(e => e.Description).HasMaxLength(FieldLengths.Description);
         builder.Property(e => e.Type).HasConversion<string>().HasMaxLength(20);
+        builder.Property(e => e.AllowedBranches).HasMaxLength(FieldLengths.Description);
+        builder.Property(e => e.SecurityPolicy).HasConversion<string>().HasMaxLength(20);
         builder.HasIndex(e => e.Name).IsUnique();
         builder.HasIndex(e => e.Type);
         builder.HasIndex(e => e.SortOrder);

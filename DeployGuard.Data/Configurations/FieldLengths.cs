@@ -10,4 +10,9 @@ public static class FieldLengths
     public const int Url = 500;
     public const int Branch = 100;
     public const int Command = 2000;
+    public const int Version = 100;
+    public const int CommitSha = 64;
+    public const int Reason = 2000;
+    public const int PersonName = 256;
+    public const int UserId = 450;
 }

@@ -35,7 +35,7 @@ public sealed class MigrationTests
         Assert.Null(afterDowngrade);
         Assert.Empty(tablesAfterDowngrade);
         Assert.Empty(functionsAfterDowngrade);
-        Assert.Equal(InitialId, afterUpgrade);
+        Assert.Equal((await migrator.AllAsync())[^1], afterUpgrade);
         Assert.Empty(await migrator.PendingAsync());
         await services.GetRequiredService<RoleSeeder>().EnsureRolesAsync();
         await SeedAsync(services);
@@ -45,17 +45,17 @@ public sealed class MigrationTests
     }
 
     [Fact]
-    public async Task DowngradeMinusOne_SingleMigrationApplied_RevertsToBase()
+    public async Task DowngradeMinusOne_FullyMigrated_RevertsOnlyTheLastMigration()
     {
         var connectionString = await TestPostgres.CreateDatabaseAsync("mig_minus");
         await using var services = TestPostgres.BuildDataServices(connectionString);
         var migrator = services.GetRequiredService<SchemaMigrator>();
+        var all = await migrator.AllAsync();
 
         var current = await migrator.DowngradeAsync("-1");
 
-        Assert.Null(current);
-        Assert.Null(await migrator.CurrentAsync());
-        Assert.Equal([InitialId], await migrator.PendingAsync());
+        Assert.Equal(all.Count > 1 ? all[^2] : null, current);
+        Assert.Equal([all[^1]], await migrator.PendingAsync());
     }
 
     [Theory]
@@ -63,7 +63,6 @@ public sealed class MigrationTests
     [InlineData("initial")]
     [InlineData(InitialId)]
     [InlineData("2026112100")]
-    [InlineData("head")]
     public async Task Upgrade_TargetByNameIdOrPrefix_AppliesThatMigration(string target)
     {
         var connectionString = await TestPostgres.CreateEmptyDatabaseAsync("mig_up");
@@ -78,16 +77,33 @@ public sealed class MigrationTests
     }
 
     [Fact]
+    public async Task Upgrade_Head_AppliesEveryMigrationInOrder()
+    {
+        var connectionString = await TestPostgres.CreateEmptyDatabaseAsync("mig_head");
+        await using var services = TestPostgres.BuildDataServices(connectionString);
+        var migrator = services.GetRequiredService<SchemaMigrator>();
+        var all = await migrator.AllAsync();
+
+        var current = await migrator.UpgradeAsync(SchemaMigrator.Head);
+
+        Assert.Equal(all[^1], current);
+        Assert.Equal(all, await migrator.AppliedAsync());
+        Assert.Equal(all.Order(StringComparer.Ordinal), all);
+    }
+
+    [Fact]
     public async Task DowngradeByName_AppliedMigration_KeepsItApplied()
     {
         var connectionString = await TestPostgres.CreateDatabaseAsync("mig_down_name");
         await using var services = TestPostgres.BuildDataServices(connectionString);
         var migrator = services.GetRequiredService<SchemaMigrator>();
 
+        var all = await migrator.AllAsync();
+
         var current = await migrator.DowngradeAsync("Initial");
 
         Assert.Equal(InitialId, current);
-        Assert.Empty(await migrator.PendingAsync());
+        Assert.Equal(all.Skip(1), await migrator.PendingAsync());
     }
 
     [Theory]
@@ -105,7 +121,7 @@ public sealed class MigrationTests
         Assert.Contains(target, up.Message);
         Assert.Contains(InitialId, up.Message); // names the known migrations
         Assert.Contains(target, down.Message);
-        Assert.Equal(InitialId, await migrator.CurrentAsync());
+        Assert.Equal((await migrator.AllAsync())[^1], await migrator.CurrentAsync());
     }
 
     [Fact]
@@ -131,8 +147,9 @@ public sealed class MigrationTests
         var all = await migrator.AllAsync();
         var applied = await migrator.AppliedAsync();
 
-        Assert.Equal([InitialId], all);
+        Assert.Equal(InitialId, all[0]);
         Assert.Empty(applied);
+        Assert.Equal(all, await migrator.PendingAsync());
         Assert.Null(await migrator.CurrentAsync());
     }
 
@@ -150,7 +167,7 @@ public sealed class MigrationTests
 
         Assert.Contains("CREATE TABLE audit_logs", script);
         Assert.Contains("CREATE TRIGGER audit_logs_chain", script);
-        Assert.Equal([InitialId], await migrator.AppliedAsync());
+        Assert.Equal(await migrator.AllAsync(), await migrator.AppliedAsync());
     }
 
     private static async Task SeedAsync(IServiceProvider services)

@@ -65,6 +65,7 @@ public static class TestPostgres
     {
         var services = new ServiceCollection();
         services.AddLogging();
+        services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
         // Identity's token providers need Data Protection; keys in memory are enough outside the web app.
         services.AddSingleton<IDataProtectionProvider>(new EphemeralDataProtectionProvider());
         services.AddDataServices(connectionString);
@@ -80,7 +81,10 @@ public static class TestPostgres
     private static async Task<PostgresCluster> StartAsync()
     {
         _root = Path.Combine(Path.GetTempPath(), $"deployguard-tests-{Environment.ProcessId}-{Guid.NewGuid():N}"[..48]);
-        var cluster = await PostgresCluster.StartAsync(_root);
+        // Every test class has its own database and pools, and app instances keep LISTEN and worker
+        // connections open: allow many more clients than the default 100. Durability is not needed.
+        var cluster = await PostgresCluster.StartAsync(_root, serverSettings:
+            ["max_connections=1000", "shared_buffers=256MB", "fsync=off", "synchronous_commit=off", "full_page_writes=off"]);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop(cluster);
 
         await cluster.EnsureDatabaseAsync(TemplateName);

@@ -17,6 +17,9 @@ public class WebAppFactory : WebApplicationFactory<Program>, IAsyncLifetime
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
+        // Outside Development the host does not map static web assets (Radzen's _content, blazor.web.js)
+        // from their build-time locations; a browser needs them.
+        builder.UseStaticWebAssets();
         // Real Identity, cheaper hashing: the suite creates and signs in hundreds of accounts.
         builder.ConfigureServices(services => services.Configure<PasswordHasherOptions>(o => o.IterationCount = TestPostgres.PasswordIterations));
     }

@@ -10,7 +10,9 @@ namespace DeployGuard.Web.Endpoints;
 /// </summary>
 internal static class ApiProblems
 {
-    public static bool IsApi(HttpContext context) => context.Request.Path.StartsWithSegments("/api");
+    /// <summary>Machine clients: the HTTP API and the SignalR hubs.</summary>
+    public static bool IsApi(HttpContext context) =>
+        context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/hubs");
 
     public static void AddApiProblems(this IServiceCollection services)
     {

@@ -29,6 +29,23 @@ public static class AuditActions
     public const string Updated = "updated";
     public const string Deleted = "deleted";
 
+    // Releases and deployments: combined with a resource type through For(), e.g. deployment.approved.
+    public const string Queued = "queued";
+    public const string Cancelled = "cancelled";
+    public const string Approved = "approved";
+    public const string Rejected = "rejected";
+    public const string RolledBack = "rolled_back";
+    public const string Finished = "finished";
+    public const string FreezeOverridden = "freeze_overridden";
+    public const string PromotionOverridden = "promotion_overridden";
+    public const string ExternalReported = "external_reported";
+    public const string StageRecovered = "stage_recovered";
+    public const string Blocked = "blocked";
+    public const string Unblocked = "unblocked";
+    public const string ProtectionUpdated = "protection_updated";
+    public const string FreezeWindowAdded = "freeze_window_added";
+    public const string FreezeWindowRemoved = "freeze_window_removed";
+
     public static string For(string resourceType, string verb) => $"{resourceType}.{verb}";
 }
 
@@ -40,4 +57,9 @@ public static class ResourceTypes
     public const string Service = "service";
     public const string Environment = "environment";
     public const string Audit = "audit";
+    public const string Scan = "scan";
+    public const string Finding = "finding";
+    public const string Release = "release";
+    public const string Deployment = "deployment";
+    public const string Pipeline = "pipeline";
 }

@@ -19,12 +19,13 @@ public sealed class DashboardQueries(IDbContextFactory<ApplicationDbContext> con
         var environments = await db.Environments.CountAsync(ct);
         var teams = await db.Teams.CountAsync(ct);
         var users = await db.Users.CountAsync(ct);
-        // Order an anonymous projection: EF cannot translate ordering on members of a record's constructor.
-        var perTeam = (await db.Services.GroupBy(s => s.Team == null ? "(no team)" : s.Team.Name)
-                .Select(g => new { Team = g.Key, Count = g.Count() }).OrderByDescending(x => x.Count).ThenBy(x => x.Team).ToListAsync(ct))
-            .Select(x => new CountByTeam(x.Team, x.Count)).ToList();
+        var counts = await db.Services.GroupBy(s => s.TeamId).Select(g => new { TeamId = g.Key, Count = g.Count() }).ToListAsync(ct);
+        var names = await db.Teams.ToDictionaryAsync(t => t.Id, t => t.Name, ct);
+        var perTeam = counts
+            .Select(c => new CountByTeam(c.TeamId is { } id && names.TryGetValue(id, out var name) ? name : "(no team)", c.Count))
+            .OrderByDescending(x => x.Count).ToList();
         var runtimes = (await db.Services.GroupBy(s => s.Runtime).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(ct))
-            .Select(x => new CountByRuntime(x.Key.ToString(), x.Count)).OrderByDescending(x => x.Count).ThenBy(x => x.Runtime).ToList();
+            .Select(x => new CountByRuntime(x.Key.ToString(), x.Count)).OrderByDescending(x => x.Count).ToList();
         return new DashboardSummary(services, environments, teams, users, perTeam, runtimes);
     }
 }

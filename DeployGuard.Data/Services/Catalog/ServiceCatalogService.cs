@@ -30,7 +30,7 @@ public sealed class ServiceCatalogService(IDbContextFactory<ApplicationDbContext
         }
 
         var total = await services.CountAsync(ct);
-        // Order the entities, then project: EF cannot translate ordering on members of a constructor projection.
+        // Sort the entities, then project: EF cannot order by members of a positional record.
         services = (query.SortBy, query.Descending) switch
         {
             (nameof(ServiceRow.TeamName), false) => services.OrderBy(s => s.Team!.Name).ThenBy(s => s.Name),

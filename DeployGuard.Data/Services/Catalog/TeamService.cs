@@ -18,7 +18,7 @@ public sealed class TeamService(IDbContextFactory<ApplicationDbContext> contextF
         }
 
         var total = await teams.CountAsync(ct);
-        // Order the entities, then project: EF cannot translate ordering on members of a constructor projection.
+        // Sort the entities, then project: EF cannot order by members of a positional record.
         teams = (query.SortBy, query.Descending) switch
         {
             (nameof(TeamRow.MemberCount), false) => teams.OrderBy(t => t.Members.Count).ThenBy(t => t.Name),

@@ -1,0 +1,74 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using DeployGuard.Data.Entities;
+
+namespace DeployGuard.Data.Services.Pipelines;
+
+/// <summary>One stage of a pipeline as written in YAML; stored as JSON on the pipeline and copied onto each deployment stage.</summary>
+public sealed record StageDefinition
+{
+    public string Name { get; init; } = "";
+    public StageKind Kind { get; init; }
+
+    /// <summary>command: the shell command (bash -c).</summary>
+    public string? Run { get; init; }
+
+    /// <summary>command: working directory (default: a folder per deployment).</summary>
+    public string? Cwd { get; init; }
+
+    /// <summary>command: extra environment variables.</summary>
+    public Dictionary<string, string>? Env { get; init; }
+
+    /// <summary>command: run time limit; external/approval: how long to wait; health_check: per attempt.</summary>
+    public int? TimeoutSeconds { get; init; }
+
+    /// <summary>approval: approvals needed (default: the environment's required approvals, at least one).</summary>
+    public int? Approvals { get; init; }
+
+    /// <summary>health_check: http(s) URL or host:port for tcp.</summary>
+    public string? Url { get; init; }
+
+    public HealthCheckType? CheckType { get; init; }
+    public int? ExpectStatus { get; init; }
+    public string? ExpectBody { get; init; }
+    public int? Attempts { get; init; }
+    public double? IntervalSeconds { get; init; }
+
+    /// <summary>wait: how long.</summary>
+    public int? Seconds { get; init; }
+
+    /// <summary>Only run on these environments (by name); null or empty means every environment.</summary>
+    public List<string>? Environments { get; init; }
+
+    /// <summary>Only run on protected environments.</summary>
+    public bool ProtectedOnly { get; init; }
+
+    /// <summary>Where the stage starts in the YAML, for messages.</summary>
+    public int Line { get; init; }
+
+    public bool AppliesTo(DeploymentEnvironment environment) =>
+        (!ProtectedOnly || environment.IsProtected) &&
+        (Environments is not { Count: > 0 } || Environments.Contains(environment.Name, StringComparer.OrdinalIgnoreCase));
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static StageDefinition FromJson(string json) => JsonSerializer.Deserialize<StageDefinition>(json, Json) ?? new StageDefinition();
+
+    public static List<StageDefinition> ListFromJson(string json) => JsonSerializer.Deserialize<List<StageDefinition>>(json, Json) ?? [];
+}
+
+public sealed record PipelineError(int Line, int Column, string Message)
+{
+    public override string ToString() => Line > 0 ? $"Line {Line}, column {Column}: {Message}" : Message;
+}
+
+public sealed record PipelineParseResult(IReadOnlyList<StageDefinition> Stages, IReadOnlyList<PipelineError> Errors)
+{
+    public bool IsValid => Errors.Count == 0;
+}

@@ -1,0 +1,84 @@
+using System.Threading.Channels;
+using DeployGuard.Data.Services.Deployments;
+using Npgsql;
+
+namespace DeployGuard.Web.Workers;
+
+/// <summary>
+/// Holds a LISTEN connection to PostgreSQL and hands other instances' deployment events to the local bus, so pages
+/// and runners here see what happens there. Reconnects after failures.
+/// </summary>
+internal sealed class DeploymentEventListener(DeploymentsDataSource dataSource, DeploymentEventBus bus, ILogger<DeploymentEventListener> logger)
+    : BackgroundService
+{
+    private readonly Channel<string> _payloads = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+
+    /// <summary>Completed once the first LISTEN is in place (tests and the runner can wait for it).</summary>
+    public TaskCompletionSource Listening { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.WhenAll(ListenAsync(stoppingToken), DispatchAsync(stoppingToken));
+
+    private async Task ListenAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await dataSource.Source.OpenConnectionAsync(stoppingToken);
+                connection.Notification += (_, e) => _payloads.Writer.TryWrite(e.Payload);
+                await using (var listen = new NpgsqlCommand($"LISTEN {DeploymentEventBus.Channel}", connection))
+                {
+                    await listen.ExecuteNonQueryAsync(stoppingToken);
+                }
+
+                Listening.TrySetResult();
+                while (!stoppingToken.IsCancellationRequested)
+                {
+                    // Wakes every 30 s with nothing, which also proves the connection is alive.
+                    await connection.WaitAsync(TimeSpan.FromSeconds(30), stoppingToken);
+                    if (connection.FullState != System.Data.ConnectionState.Open)
+                    {
+                        break;
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Listening for deployment events failed; reconnecting");
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
+
+        _payloads.Writer.TryComplete();
+    }
+
+    private async Task DispatchAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var payload in _payloads.Reader.ReadAllAsync(CancellationToken.None))
+        {
+            try
+            {
+                await bus.DispatchRemoteAsync(payload, stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogWarning(ex, "Dispatching a deployment event failed");
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+}
