@@ -22,7 +22,10 @@ public sealed class PageSmokeTests(WebAppFactory app) : IClassFixture<WebAppFact
         string[] paths =
         [
             "/", "/teams", "/teams/new", $"/teams/{team.Id}", $"/teams/{team.Id}/edit", "/services", "/services/new", $"/services/{service.Id}",
-            $"/services/{service.Id}/edit", "/environments", "/environments/new", $"/environments/{environment.Id}/edit",
+            $"/services/{service.Id}/edit", $"/services/{service.Id}/pipeline", "/environments", "/environments/new",
+            $"/environments/{environment.Id}/edit", $"/environments/{environment.Id}/protection", "/audit", "/admin/users", "/admin/sessions",
+            "/admin/outbox", "/account/sessions", "/account/preferences", "/account/tokens", "/releases", "/releases/new", "/deployments",
+            "/approvals", "/board", "/scans", "/scans/new", "/findings", "/findings/patterns",
         ];
 
         var failures = new List<string>();
@@ -47,6 +50,11 @@ public sealed class PageSmokeTests(WebAppFactory app) : IClassFixture<WebAppFact
     [InlineData("/services/{0}")]
     [InlineData("/services/{0}/edit")]
     [InlineData("/environments/{0}/edit")]
+    [InlineData("/environments/{0}/protection")]
+    [InlineData("/services/{0}/pipeline")]
+    [InlineData("/releases/{0}")]
+    [InlineData("/deployments/{0}")]
+    [InlineData("/scans/{0}")]
     [InlineData("/no-such-page")]
     public async Task Page_UnknownIdOrPath_Returns404NotAnError(string template)
     {
