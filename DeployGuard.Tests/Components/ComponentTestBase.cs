@@ -10,6 +10,8 @@ public abstract class ComponentTestBase : BunitContext
 {
     protected ComponentTestBase()
     {
+        // A deadline, not a delay: WaitForAssertion returns as soon as the assertion holds. Generous for loaded CI machines.
+        DefaultWaitTimeout = TimeSpan.FromSeconds(10);
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddSingleton<TimeProvider>(Clock);
         Services.AddRadzenComponents();
