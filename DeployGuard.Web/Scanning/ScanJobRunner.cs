@@ -3,6 +3,7 @@ using DeployGuard.Data.Services.Scanning;
 using DeployGuard.Scanning;
 using DeployGuard.Scanning.Cleaning;
 using DeployGuard.Scanning.Suppressions;
+using DeployGuard.Data.Services.Common;
 
 namespace DeployGuard.Web.Scanning;
 
@@ -193,19 +194,17 @@ internal sealed class ScanJobRunner(
         SecretType = DeployGuard.Scanning.Contracts.WireNames.Of(finding.SecretType),
         Severity = DeployGuard.Scanning.Contracts.WireNames.Of(finding.Severity),
         SecretValueHash = finding.SecretHash,
-        RedactedPreview = Truncate(finding.RedactedPreview, 100),
-        ValuePattern = Truncate(finding.ValuePattern, 255),
-        FilePath = Truncate(finding.FilePath, 500),
+        RedactedPreview = finding.RedactedPreview.Truncate(100),
+        ValuePattern = finding.ValuePattern.Truncate(255),
+        FilePath = finding.FilePath.Truncate(500),
         Line = finding.Line,
         Column = finding.Column,
         CommitSha = finding.Commit?.Sha,
-        Author = finding.Commit is { } c ? Truncate($"{c.AuthorName} <{c.AuthorEmail}>", 256) : null,
+        Author = finding.Commit is { } c ? $"{c.AuthorName} <{c.AuthorEmail}>".Truncate(256) : null,
         CommittedAt = finding.Commit?.Date,
         Suppressed = finding.IsSuppressed,
-        SuppressionReason = finding.Suppression is { } s ? Truncate(s.Reason, 500) : null,
+        SuppressionReason = finding.Suppression is { } s ? s.Reason.Truncate(500) : null,
     };
-
-    private static string Truncate(string value, int max) => value.Length <= max ? value : value[..max];
 
     private void TryDelete(string directory)
     {

@@ -1,5 +1,6 @@
 using DeployGuard.Data.Entities;
 using DeployGuard.Data.Services.Audit;
+using DeployGuard.Data.Services.Common;
 using Microsoft.EntityFrameworkCore;
 
 namespace DeployGuard.Data.Services.Scanning;
@@ -100,7 +101,7 @@ public sealed class ScanJobQueue(IDbContextFactory<ApplicationDbContext> context
         var job = await db.ScanJobs.FirstAsync(j => j.Id == jobId, ct);
         var now = clock.GetUtcNow();
         job.Status = ScanStatus.Failed;
-        job.ErrorMessage = error.Length > 2000 ? error[..2000] : error;
+        job.ErrorMessage = error.Truncate(2000);
         job.CompletedAt = now;
         job.DurationMs = (long)(now - (job.StartedAt ?? now)).TotalMilliseconds;
         audit.Add(db, AuditActor.System, "scan.failed", ResourceTypes.Scan, jobId.ToString(), new { job.SourceUrl, error = job.ErrorMessage });
@@ -166,7 +167,7 @@ public sealed class ScanJobQueue(IDbContextFactory<ApplicationDbContext> context
         await using var db = await contextFactory.CreateDbContextAsync(ct);
         var clean = await db.CleanJobs.FirstAsync(c => c.Id == cleanId, ct);
         clean.Status = ScanStatus.Failed;
-        clean.ErrorMessage = error.Length > 2000 ? error[..2000] : error;
+        clean.ErrorMessage = error.Truncate(2000);
         clean.CompletedAt = clock.GetUtcNow();
         audit.Add(db, new AuditActor(clean.RequestedById, clean.RequestedByName), "clean.failed", ResourceTypes.Scan, clean.ScanJobId.ToString(),
             new { cleanJobId = cleanId, error = clean.ErrorMessage });

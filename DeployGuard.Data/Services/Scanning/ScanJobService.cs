@@ -101,8 +101,8 @@ public sealed class ScanJobService(IDbContextFactory<ApplicationDbContext> conte
             CreatedById = caller.UserId,
             CreatedByName = caller.UserName,
             SourcePlatform = upload.Platform,
-            SourceUrl = Truncate(upload.Source, 500),
-            Branch = upload.Branch is null ? null : Truncate(upload.Branch, 100),
+            SourceUrl = upload.Source.Truncate(500),
+            Branch = upload.Branch.Truncate(100),
             CommitSha = upload.CommitSha?.ToLowerInvariant(),
             ServiceId = serviceId,
             Status = ScanStatus.Completed,
@@ -131,8 +131,6 @@ public sealed class ScanJobService(IDbContextFactory<ApplicationDbContext> conte
         await db.SaveChangesAsync(ct);
         return Result<ScanJobRow>.Ok((await GetAsync(job.Id, ct))!);
     }
-
-    private static string Truncate(string value, int max) => value.Length <= max ? value : value[..max];
 
     public async Task<ScanJobRow?> GetAsync(Guid id, CancellationToken ct = default)
     {
