@@ -42,7 +42,6 @@ public class ApplicationDbContext(DbContextOptions<ApplicationDbContext> options
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
-        builder.HasPostgresExtension("pg_trgm");
 
         // Identity's tables under the names the seeds use.
         builder.Entity<ApplicationUser>().ToTable("users");

@@ -31,8 +31,5 @@ internal sealed class AuditLogConfiguration : IEntityTypeConfiguration<AuditLog>
         builder.HasIndex(a => new { a.UserId, a.Id });
         builder.HasIndex(a => new { a.ResourceType, a.ResourceId, a.Id });
         builder.HasIndex(a => a.CreatedAt);
-        // The actor filter matches names by substring (ILIKE '%x%'); trigrams let a rare or unknown name be
-        // answered from the index instead of walking the whole trail.
-        builder.HasIndex(a => a.UserName).HasMethod("gin").HasOperators("gin_trgm_ops").HasDatabaseName("ix_audit_logs_user_name_trgm");
     }
 }

@@ -119,6 +119,19 @@ public sealed class CatalogApiTests(WebAppFactory app) : IClassFixture<WebAppFac
         Assert.Equal(before, await DbSnapshot.TakeAsync(app.ConnectionString));
     }
 
+    [Fact]
+    public async Task Post_EnumsByName_AreAcceptedAndReturnedByName()
+    {
+        var (client, _) = await app.SignInNewUserAsync(Roles.Admin);
+        var name = $"enum-{Guid.NewGuid():N}"[..20];
+
+        var response = await client.PostAsync("/api/services",
+            new StringContent($"{{\"name\": \"{name}\", \"runtime\": \"Go\"}}", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal("Go", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runtime").GetString());
+    }
+
     [Theory]
     [InlineData("{\"name\": ")]
     [InlineData("not json at all")]
