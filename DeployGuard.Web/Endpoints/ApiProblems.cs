@@ -17,6 +17,8 @@ internal static class ApiProblems
     public static void AddApiProblems(this IServiceCollection services)
     {
         services.AddProblemDetails();
+        // Enums travel by name ("runtime": "Go", "type": "Production"); numbers are still read.
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
         // Binding failures (malformed JSON, wrong types) throw, so the handler below can say what was wrong.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddExceptionHandler<BadRequestHandler>();
