@@ -1,3 +1,8 @@
-// The `deployguard` command-line tool arrives with the secret-scanning issue (#4).
-Console.Error.WriteLine("deployguard: no commands yet (see issue 4).");
-return 2;
+namespace DeployGuard.Cli;
+
+// Not top-level statements: those would declare a global Program class that clashes with the web app's
+// Program in the test project, which sees the internals of both.
+internal static class Program
+{
+    public static Task<int> Main(string[] args) => CliApp.RunAsync(args, Console.Out, Console.Error);
+}

@@ -17,6 +17,13 @@ public class ApplicationDbContext(DbContextOptions<ApplicationDbContext> options
     public DbSet<UserPreferences> UserPreferences => Set<UserPreferences>();
     public DbSet<OutboxEmail> OutboxEmails => Set<OutboxEmail>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<ScanJob> ScanJobs => Set<ScanJob>();
+    public DbSet<SecretFinding> SecretFindings => Set<SecretFinding>();
+    public DbSet<FeedbackSubmission> FeedbackSubmissions => Set<FeedbackSubmission>();
+    public DbSet<FeedbackItem> FeedbackItems => Set<FeedbackItem>();
+    public DbSet<KnownFalsePositivePattern> KnownFalsePositivePatterns => Set<KnownFalsePositivePattern>();
+    public DbSet<CleanJob> CleanJobs => Set<CleanJob>();
 
     // Releases and deployments (issue 3).
     public DbSet<Release> Releases => Set<Release>();

@@ -8,6 +8,8 @@ using DeployGuard.Data.Services.Pipelines;
 using DeployGuard.Data.Services.Releases;
 using DeployGuard.Data.Services.Sessions;
 using DeployGuard.Data.Services.Users;
+using DeployGuard.Data.Services.Tokens;
+using DeployGuard.Data.Services.Scanning;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
@@ -41,6 +43,14 @@ public static class DependencyInjection
         services.AddSingleton<ServiceCatalogService>();
         services.AddSingleton<EnvironmentService>();
         services.AddSingleton<DashboardQueries>();
+        services.AddSingleton<ApiTokenService>();
+        services.AddSingleton<ScanJobService>();
+        services.AddSingleton<FindingService>();
+        services.AddSingleton<FalsePositiveLearning>();
+        services.AddSingleton<CleanJobService>();
+        services.AddSingleton<ScanJobQueue>();
+        // Before the deployment services, whose default (no stored findings) only applies when nothing else is registered.
+        services.AddSingleton<ISecurityFindingsSource, StoredSecretFindings>();
         services.AddDeploymentServices(connectionString);
         return services;
     }

@@ -26,9 +26,12 @@ internal static class DependencyInjection
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddRadzenComponents();
         services.AddHttpContextAccessor();
-        services.AddProblemDetails();
+        services.AddApiProblems();
         services.AddScoped<ClientInfo>();
         services.AddScoped<CurrentUser>();
+        services.AddSingleton<AuditChainMonitor>();
+        services.AddSingleton<Scanning.ScanJobRunner>();
+        services.AddHostedService<Workers.ScanWorker>();
 
         services.AddCascadingAuthenticationState();
         services.AddScoped<IdentityRedirectManager>();
@@ -37,9 +40,14 @@ internal static class DependencyInjection
 
         services.AddAuthentication(options =>
             {
-                options.DefaultScheme = IdentityConstants.ApplicationScheme;
+                options.DefaultScheme = ApiTokenAuthenticationHandler.SelectorScheme;
                 options.DefaultSignInScheme = IdentityConstants.ExternalScheme;
             })
+            .AddPolicyScheme(ApiTokenAuthenticationHandler.SelectorScheme, "Cookie or API token", o => o.ForwardDefaultSelector = context =>
+                ApiTokenAuthenticationHandler.BearerToken(context.Request) is null
+                    ? IdentityConstants.ApplicationScheme
+                    : ApiTokenAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null)
             .AddIdentityCookies();
 
         services.AddIdentityCore<ApplicationUser>(options =>
@@ -87,6 +95,14 @@ internal static class DependencyInjection
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp =>
             new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = ActivatorUtilities.CreateInstance<PostgresXmlRepository>(sp)));
 
+        // Anonymous CLI feedback: a fixed window per client address keeps one client from flooding the learner.
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.AddPolicy(ScanningApi.FeedbackRateLimit, context => System.Threading.RateLimiting.RateLimitPartition.GetFixedWindowLimiter(
+                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions { PermitLimit = 60, Window = TimeSpan.FromMinutes(1) }));
+        });
         builder.AddDeployments();
 
         services.Configure<ForwardedHeadersOptions>(o =>
@@ -109,7 +125,11 @@ internal static class DependencyInjection
             app.UseExceptionHandler("/Error", createScopeForErrors: true);
         }
 
-        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseStatusCodePagesPerAudience();
+        // Explicit, so the status code pages above also see the 401/403 that authorization answers.
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
         app.UseAntiforgery();
     }
 
@@ -121,13 +141,14 @@ internal static class DependencyInjection
         app.MapHealthEndpoints();
         app.MapAuditEndpoints();
         app.MapCatalogApi();
+        app.MapScanningApi();
         app.MapDeployments();
     }
 
     /// <summary>API and hub callers get a status code, browsers a redirect to the login or access-denied page.</summary>
     private static Task ApiAwareRedirect(RedirectContext<CookieAuthenticationOptions> context, int statusCode)
     {
-        if (context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/hubs"))
+        if (ApiProblems.IsApi(context.HttpContext))
         {
             context.Response.StatusCode = statusCode;
             return Task.CompletedTask;

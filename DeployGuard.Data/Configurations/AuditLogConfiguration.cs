@@ -10,8 +10,10 @@ internal sealed class AuditLogConfiguration : IEntityTypeConfiguration<AuditLog>
     {
         builder.ToTable("audit_logs");
         builder.HasKey(a => a.Id);
-        // The insert trigger replaces id, prev_hash and hash; EF reads them back with RETURNING.
-        builder.Property(a => a.Id).UseIdentityByDefaultColumn();
+        // The insert trigger numbers the row (previous id + 1) under the chain lock, so id order is chain
+        // order without gaps, and fills prev_hash and hash; EF reads all back.
+        builder.Property(a => a.Id).HasDefaultValueSql("0").ValueGeneratedOnAdd()
+            .Metadata.SetValueGenerationStrategy(Npgsql.EntityFrameworkCore.PostgreSQL.Metadata.NpgsqlValueGenerationStrategy.None);
         // The trigger stamps the time under the chain lock (database clock), so time order equals id order.
         builder.Property(a => a.CreatedAt).HasDefaultValueSql("now()").ValueGeneratedOnAdd();
         builder.Property(a => a.UserId).HasMaxLength(450);

@@ -22,12 +22,7 @@ public sealed class SchemaMigrator(IDbContextFactory<ApplicationDbContext> conte
     public async Task<IReadOnlyList<string>> AppliedAsync(CancellationToken ct = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
-        // Asking EF on a fresh database logs a failed query; look for the history table first.
-        if (!await db.GetService<IHistoryRepository>().ExistsAsync(ct))
-        {
-            return [];
-        }
-
+        await EnsureHistoryTableAsync(db, ct);
         return (await db.Database.GetAppliedMigrationsAsync(ct)).ToList();
     }
 
@@ -93,9 +88,15 @@ public sealed class SchemaMigrator(IDbContextFactory<ApplicationDbContext> conte
         return migrator.GenerateScript(fromId, toId, MigrationsSqlGenerationOptions.Idempotent);
     }
 
+    // EF reads the history table before creating it and logs the failure as an error on every fresh
+    // database; creating it first (IF NOT EXISTS) keeps start-up logs clean.
+    private static async Task EnsureHistoryTableAsync(ApplicationDbContext db, CancellationToken ct) =>
+        await db.Database.ExecuteSqlRawAsync(db.GetService<IHistoryRepository>().GetCreateIfNotExistsScript(), ct);
+
     private async Task MigrateToAsync(string id, CancellationToken ct)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
+        await EnsureHistoryTableAsync(db, ct);
         db.Database.SetCommandTimeout(TimeSpan.FromMinutes(10));
         await db.GetService<IMigrator>().MigrateAsync(id, ct);
     }

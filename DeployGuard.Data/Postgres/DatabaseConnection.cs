@@ -35,7 +35,8 @@ public static class DatabaseConnection
 
         var builder = new NpgsqlConnectionStringBuilder
         {
-            Host = uri.Host,
+            // Uri keeps the brackets of an IPv6 literal ([::1]); Npgsql wants the bare address.
+            Host = uri.HostNameType == UriHostNameType.IPv6 ? uri.Host.Trim('[', ']') : uri.Host,
             Port = uri.IsDefaultPort || uri.Port <= 0 ? 5432 : uri.Port,
             Database = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/')) is { Length: > 0 } db ? db : "deployguard",
         };
@@ -54,9 +55,14 @@ public static class DatabaseConnection
             var kv = pair.Split('=', 2);
             var key = Uri.UnescapeDataString(kv[0]);
             var value = kv.Length == 2 ? Uri.UnescapeDataString(kv[1]) : "";
-            if (key.Equals("sslmode", StringComparison.OrdinalIgnoreCase) && Enum.TryParse<SslMode>(value, true, out var ssl))
+            if (key.Equals("sslmode", StringComparison.OrdinalIgnoreCase))
             {
-                builder.SslMode = ssl;
+                // libpq spells them verify-ca / verify-full; a typo must not quietly fall back to 'prefer'.
+                var mode = value.Replace("-", "");
+                builder.SslMode = mode.Length > 0 && mode.All(char.IsAsciiLetter) && Enum.TryParse<SslMode>(mode, true, out var ssl)
+                    ? ssl
+                    : throw new InvalidOperationException(
+                        $"DATABASE_URL has an unknown sslmode '{value}': use disable, allow, prefer, require, verify-ca or verify-full.");
             }
         }
 

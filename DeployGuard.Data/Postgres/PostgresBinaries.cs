@@ -6,9 +6,13 @@ namespace DeployGuard.Data.Postgres;
 public static class PostgresBinaries
 {
     /// <summary>The folder holding initdb and pg_ctl, or null when none is installed.</summary>
-    public static string? Find(string? configured = null)
+    public static string? Find(string? configured = null) =>
+        Find(configured, Environment.GetEnvironmentVariable("PATH"), DebianRoot, PgConfigBinDir);
+
+    /// <summary>The search itself, with the machine's places passed in (so tests can point it at empty folders).</summary>
+    internal static string? Find(string? configured, string? path, string debianRoot, Func<string?> pgConfigBinDir)
     {
-        foreach (var candidate in Candidates(configured))
+        foreach (var candidate in Candidates(configured, path, debianRoot, pgConfigBinDir))
         {
             if (File.Exists(Path.Combine(candidate, "initdb")) && File.Exists(Path.Combine(candidate, "pg_ctl")))
             {
@@ -19,20 +23,21 @@ public static class PostgresBinaries
         return null;
     }
 
-    private static IEnumerable<string> Candidates(string? configured)
+    private const string DebianRoot = "/usr/lib/postgresql";
+
+    private static IEnumerable<string> Candidates(string? configured, string? path, string debianRoot, Func<string?> pgConfigBinDir)
     {
         if (!string.IsNullOrWhiteSpace(configured))
         {
             yield return configured;
         }
 
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        foreach (var dir in (path ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
         {
             yield return dir;
         }
 
         // Debian/Ubuntu keep the server out of PATH; prefer the newest major version.
-        const string debianRoot = "/usr/lib/postgresql";
         if (Directory.Exists(debianRoot))
         {
             var versions = Directory.GetDirectories(debianRoot)
@@ -44,7 +49,7 @@ public static class PostgresBinaries
             }
         }
 
-        var fromPgConfig = PgConfigBinDir();
+        var fromPgConfig = pgConfigBinDir();
         if (fromPgConfig is not null)
         {
             yield return fromPgConfig;

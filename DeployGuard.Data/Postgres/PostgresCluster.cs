@@ -56,8 +56,10 @@ public sealed class PostgresCluster : IAsyncDisposable
     /// Starts (initialising on first use) the cluster in <paramref name="dataDirectory"/>. If a server
     /// from an earlier run is still up on that folder, it is reused and left running on dispose.
     /// </summary>
+    /// <param name="serverSettings">Extra server settings, e.g. <c>max_connections=500</c> for a test suite.</param>
     public static async Task<PostgresCluster> StartAsync(
-        string dataDirectory, string? binDirectory = null, ILogger? logger = null, CancellationToken cancellationToken = default)
+        string dataDirectory, string? binDirectory = null, ILogger? logger = null, CancellationToken cancellationToken = default,
+        IReadOnlyList<string>? serverSettings = null)
     {
         logger ??= NullLogger.Instance;
         var binDir = PostgresBinaries.Find(binDirectory) ?? throw new PostgresNotFoundException();
@@ -85,7 +87,8 @@ public sealed class PostgresCluster : IAsyncDisposable
         var startWatch = Stopwatch.StartNew();
         await RunAsync(binDir, "pg_ctl", cancellationToken,
             "-D", clusterDir, "-l", log, "-w", "-t", "60", "-o",
-            $"-p {port} -c listen_addresses=127.0.0.1 -k {clusterDir} -c fsync=on",
+            $"-p {port} -c listen_addresses=127.0.0.1 -k {clusterDir} -c fsync=on"
+            + string.Concat((serverSettings ?? []).Select(setting => $" -c {setting}")),
             "start");
         logger.LogInformation("PostgreSQL started on 127.0.0.1:{Port} (data: {Directory}) in {Elapsed} ms",
             port, clusterDir, startWatch.ElapsedMilliseconds);

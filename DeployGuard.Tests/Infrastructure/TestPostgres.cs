@@ -1,6 +1,7 @@
 using DeployGuard.Data;
 using DeployGuard.Data.Entities;
 using DeployGuard.Data.Services.Users;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using DeployGuard.Data.Migrations;
 using DeployGuard.Data.Postgres;
@@ -18,6 +19,9 @@ namespace DeployGuard.Tests.Infrastructure;
 public static class TestPostgres
 {
     public const string TemplateName = "deployguard_template";
+
+    /// <summary>PBKDF2 rounds for test accounts (the default 100,000 makes each create/sign-in cost ~0.1 s of CPU).</summary>
+    public const int PasswordIterations = 1_000;
 
     private static readonly SemaphoreSlim CreateLock = new(1, 1);
     private static readonly Lazy<Task<PostgresCluster>> Cluster = new(StartAsync);
@@ -61,11 +65,15 @@ public static class TestPostgres
     {
         var services = new ServiceCollection();
         services.AddLogging();
+        services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
+        // Identity's token providers need Data Protection; keys in memory are enough outside the web app.
+        services.AddSingleton<IDataProtectionProvider>(new EphemeralDataProtectionProvider());
         services.AddDataServices(connectionString);
         services.AddIdentityCore<ApplicationUser>()
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<ApplicationDbContext>()
             .AddDefaultTokenProviders();
+        services.Configure<PasswordHasherOptions>(o => o.IterationCount = PasswordIterations);
         configure?.Invoke(services);
         return services.BuildServiceProvider();
     }
@@ -73,7 +81,10 @@ public static class TestPostgres
     private static async Task<PostgresCluster> StartAsync()
     {
         _root = Path.Combine(Path.GetTempPath(), $"deployguard-tests-{Environment.ProcessId}-{Guid.NewGuid():N}"[..48]);
-        var cluster = await PostgresCluster.StartAsync(_root);
+        // Every test class has its own database and pools, and app instances keep LISTEN and worker
+        // connections open: allow many more clients than the default 100. Durability is not needed.
+        var cluster = await PostgresCluster.StartAsync(_root, serverSettings:
+            ["max_connections=1000", "shared_buffers=256MB", "fsync=off", "synchronous_commit=off", "full_page_writes=off"]);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop(cluster);
 
         await cluster.EnsureDatabaseAsync(TemplateName);

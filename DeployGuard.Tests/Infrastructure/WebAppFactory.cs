@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace DeployGuard.Tests.Infrastructure;
@@ -12,7 +14,15 @@ public class WebAppFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     public virtual async Task InitializeAsync() => ConnectionString = await TestPostgres.CreateDatabaseAsync("web");
 
-    protected override void ConfigureWebHost(IWebHostBuilder builder) => builder.UseEnvironment("Testing");
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        // Outside Development the host does not map static web assets (Radzen's _content, blazor.web.js)
+        // from their build-time locations; a browser needs them.
+        builder.UseStaticWebAssets();
+        // Real Identity, cheaper hashing: the suite creates and signs in hundreds of accounts.
+        builder.ConfigureServices(services => services.Configure<PasswordHasherOptions>(o => o.IterationCount = TestPostgres.PasswordIterations));
+    }
 
     // Program reads the connection string before Build(); only host configuration arrives that early
     // (dotnet/aspnetcore#37680).

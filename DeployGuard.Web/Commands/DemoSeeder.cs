@@ -13,7 +13,7 @@ namespace DeployGuard.Web.Commands;
 /// </summary>
 internal static class DemoSeeder
 {
-    public const string Password = "Demo-pass-2026";
+    public const string Password = "Demo-pass-2026"; // deployguard:allow (documented demo login, README)
 
     public static readonly (string Email, string Name, string Role, string? Team)[] Users =
     [

@@ -57,6 +57,8 @@ public static class ResourceTypes
     public const string Service = "service";
     public const string Environment = "environment";
     public const string Audit = "audit";
+    public const string Scan = "scan";
+    public const string Finding = "finding";
     public const string Release = "release";
     public const string Deployment = "deployment";
     public const string Pipeline = "pipeline";

@@ -125,7 +125,7 @@ public sealed class AuditService(IDbContextFactory<ApplicationDbContext> context
         {
             var actor = filter.Actor.Trim();
             var pattern = $"%{Like.Escape(actor)}%";
-            query = query.Where(a => a.UserId == actor || EF.Functions.ILike(a.UserName ?? "", pattern));
+            query = query.Where(a => a.UserId == actor || EF.Functions.ILike(a.UserName ?? "", pattern, Like.EscapeCharacter));
         }
 
         if (!string.IsNullOrWhiteSpace(filter.Action))

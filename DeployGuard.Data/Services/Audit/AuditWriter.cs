@@ -1,3 +1,4 @@
+using DeployGuard.Data.Services.Common;
 using System.Text.Json;
 using DeployGuard.Data.Entities;
 using Microsoft.EntityFrameworkCore;
@@ -17,13 +18,13 @@ public sealed class AuditWriter(IDbContextFactory<ApplicationDbContext> contextF
         var row = new AuditLog
         {
             UserId = actor.UserId,
-            UserName = Truncate(actor.UserName, 256),
+            UserName = actor.UserName.Truncate(256),
             Action = action,
             ResourceType = resourceType,
-            ResourceId = Truncate(resourceId, 100),
+            ResourceId = resourceId.Truncate(100),
             Details = details is null ? "{}" : details as string ?? JsonSerializer.Serialize(details, JsonOptions),
-            IpAddress = Truncate(actor.IpAddress, 64),
-            UserAgent = Truncate(actor.UserAgent, 512),
+            IpAddress = actor.IpAddress.Truncate(64),
+            UserAgent = actor.UserAgent.Truncate(512),
         };
         db.AuditLogs.Add(row);
         return row;
@@ -38,6 +39,4 @@ public sealed class AuditWriter(IDbContextFactory<ApplicationDbContext> contextF
         await db.SaveChangesAsync(cancellationToken);
     }
 
-    private static string? Truncate(string? value, int max) =>
-        value is null || value.Length <= max ? value : value[..max];
 }

@@ -19,8 +19,11 @@ public sealed class DashboardQueries(IDbContextFactory<ApplicationDbContext> con
         var environments = await db.Environments.CountAsync(ct);
         var teams = await db.Teams.CountAsync(ct);
         var users = await db.Users.CountAsync(ct);
-        var perTeam = await db.Services.GroupBy(s => s.Team == null ? "(no team)" : s.Team.Name)
-            .Select(g => new CountByTeam(g.Key, g.Count())).OrderByDescending(x => x.Count).ToListAsync(ct);
+        var counts = await db.Services.GroupBy(s => s.TeamId).Select(g => new { TeamId = g.Key, Count = g.Count() }).ToListAsync(ct);
+        var names = await db.Teams.ToDictionaryAsync(t => t.Id, t => t.Name, ct);
+        var perTeam = counts
+            .Select(c => new CountByTeam(c.TeamId is { } id && names.TryGetValue(id, out var name) ? name : "(no team)", c.Count))
+            .OrderByDescending(x => x.Count).ToList();
         var runtimes = (await db.Services.GroupBy(s => s.Runtime).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(ct))
             .Select(x => new CountByRuntime(x.Key.ToString(), x.Count)).OrderByDescending(x => x.Count).ToList();
         return new DashboardSummary(services, environments, teams, users, perTeam, runtimes);

@@ -15,7 +15,7 @@ public sealed class EnvironmentService(IDbContextFactory<ApplicationDbContext> c
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
             var pattern = $"%{Like.Escape(query.Search.Trim())}%";
-            environments = environments.Where(e => EF.Functions.ILike(e.Name, pattern) || EF.Functions.ILike(e.Description ?? "", pattern));
+            environments = environments.Where(e => EF.Functions.ILike(e.Name, pattern, Like.EscapeCharacter) || EF.Functions.ILike(e.Description ?? "", pattern, Like.EscapeCharacter));
         }
 
         if (query.Type is { } type)

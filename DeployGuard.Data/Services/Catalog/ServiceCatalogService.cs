@@ -15,8 +15,8 @@ public sealed class ServiceCatalogService(IDbContextFactory<ApplicationDbContext
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
             var pattern = $"%{Like.Escape(query.Search.Trim())}%";
-            services = services.Where(s => EF.Functions.ILike(s.Name, pattern) || EF.Functions.ILike(s.Description ?? "", pattern)
-                                           || EF.Functions.ILike(s.RepositoryUrl ?? "", pattern));
+            services = services.Where(s => EF.Functions.ILike(s.Name, pattern, Like.EscapeCharacter) || EF.Functions.ILike(s.Description ?? "", pattern, Like.EscapeCharacter)
+                                           || EF.Functions.ILike(s.RepositoryUrl ?? "", pattern, Like.EscapeCharacter));
         }
 
         if (query.TeamId is { } teamId)
@@ -30,24 +30,26 @@ public sealed class ServiceCatalogService(IDbContextFactory<ApplicationDbContext
         }
 
         var total = await services.CountAsync(ct);
-        var rows = services.Select(s => new ServiceRow(s.Id, s.Name, s.Description, s.RepositoryUrl, s.DefaultBranch, s.Runtime,
-            s.AutoDeployEnabled, s.TeamId, s.Team!.Name, s.Owner!.DisplayName ?? s.Owner.UserName, s.CreatedAt));
-        rows = (query.SortBy, query.Descending) switch
+        // Sort the entities, then project: EF cannot order by members of a positional record.
+        services = (query.SortBy, query.Descending) switch
         {
-            (nameof(ServiceRow.TeamName), false) => rows.OrderBy(s => s.TeamName).ThenBy(s => s.Name),
-            (nameof(ServiceRow.TeamName), true) => rows.OrderByDescending(s => s.TeamName).ThenBy(s => s.Name),
-            (nameof(ServiceRow.Runtime), false) => rows.OrderBy(s => s.Runtime).ThenBy(s => s.Name),
-            (nameof(ServiceRow.Runtime), true) => rows.OrderByDescending(s => s.Runtime).ThenBy(s => s.Name),
-            (nameof(ServiceRow.OwnerName), false) => rows.OrderBy(s => s.OwnerName).ThenBy(s => s.Name),
-            (nameof(ServiceRow.OwnerName), true) => rows.OrderByDescending(s => s.OwnerName).ThenBy(s => s.Name),
-            (nameof(ServiceRow.DefaultBranch), false) => rows.OrderBy(s => s.DefaultBranch).ThenBy(s => s.Name),
-            (nameof(ServiceRow.DefaultBranch), true) => rows.OrderByDescending(s => s.DefaultBranch).ThenBy(s => s.Name),
-            (nameof(ServiceRow.CreatedAt), false) => rows.OrderBy(s => s.CreatedAt),
-            (nameof(ServiceRow.CreatedAt), true) => rows.OrderByDescending(s => s.CreatedAt),
-            (_, true) => rows.OrderByDescending(s => s.Name),
-            _ => rows.OrderBy(s => s.Name),
+            (nameof(ServiceRow.TeamName), false) => services.OrderBy(s => s.Team!.Name).ThenBy(s => s.Name),
+            (nameof(ServiceRow.TeamName), true) => services.OrderByDescending(s => s.Team!.Name).ThenBy(s => s.Name),
+            (nameof(ServiceRow.Runtime), false) => services.OrderBy(s => s.Runtime).ThenBy(s => s.Name),
+            (nameof(ServiceRow.Runtime), true) => services.OrderByDescending(s => s.Runtime).ThenBy(s => s.Name),
+            (nameof(ServiceRow.OwnerName), false) => services.OrderBy(s => s.Owner!.DisplayName ?? s.Owner.UserName).ThenBy(s => s.Name),
+            (nameof(ServiceRow.OwnerName), true) => services.OrderByDescending(s => s.Owner!.DisplayName ?? s.Owner.UserName).ThenBy(s => s.Name),
+            (nameof(ServiceRow.DefaultBranch), false) => services.OrderBy(s => s.DefaultBranch).ThenBy(s => s.Name),
+            (nameof(ServiceRow.DefaultBranch), true) => services.OrderByDescending(s => s.DefaultBranch).ThenBy(s => s.Name),
+            (nameof(ServiceRow.CreatedAt), false) => services.OrderBy(s => s.CreatedAt),
+            (nameof(ServiceRow.CreatedAt), true) => services.OrderByDescending(s => s.CreatedAt),
+            (_, true) => services.OrderByDescending(s => s.Name),
+            _ => services.OrderBy(s => s.Name),
         };
-        var items = await rows.Skip(query.SafeSkip).Take(query.SafeTake).ToListAsync(ct);
+        var items = await services.Skip(query.SafeSkip).Take(query.SafeTake)
+            .Select(s => new ServiceRow(s.Id, s.Name, s.Description, s.RepositoryUrl, s.DefaultBranch, s.Runtime,
+                s.AutoDeployEnabled, s.TeamId, s.Team!.Name, s.Owner!.DisplayName ?? s.Owner.UserName, s.CreatedAt))
+            .ToListAsync(ct);
         return new Paged<ServiceRow>(items, total);
     }
 

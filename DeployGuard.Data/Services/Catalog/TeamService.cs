@@ -14,25 +14,27 @@ public sealed class TeamService(IDbContextFactory<ApplicationDbContext> contextF
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
             var pattern = $"%{Like.Escape(query.Search.Trim())}%";
-            teams = teams.Where(t => EF.Functions.ILike(t.Name, pattern) || EF.Functions.ILike(t.Description ?? "", pattern));
+            teams = teams.Where(t => EF.Functions.ILike(t.Name, pattern, Like.EscapeCharacter) || EF.Functions.ILike(t.Description ?? "", pattern, Like.EscapeCharacter));
         }
 
         var total = await teams.CountAsync(ct);
-        var rows = teams.Select(t => new TeamRow(t.Id, t.Name, t.Description, t.SlackChannel, t.Members.Count, t.Services.Count, t.CreatedAt));
-        rows = (query.SortBy, query.Descending) switch
+        // Sort the entities, then project: EF cannot order by members of a positional record.
+        teams = (query.SortBy, query.Descending) switch
         {
-            (nameof(TeamRow.MemberCount), false) => rows.OrderBy(t => t.MemberCount).ThenBy(t => t.Name),
-            (nameof(TeamRow.MemberCount), true) => rows.OrderByDescending(t => t.MemberCount).ThenBy(t => t.Name),
-            (nameof(TeamRow.ServiceCount), false) => rows.OrderBy(t => t.ServiceCount).ThenBy(t => t.Name),
-            (nameof(TeamRow.ServiceCount), true) => rows.OrderByDescending(t => t.ServiceCount).ThenBy(t => t.Name),
-            (nameof(TeamRow.CreatedAt), false) => rows.OrderBy(t => t.CreatedAt),
-            (nameof(TeamRow.CreatedAt), true) => rows.OrderByDescending(t => t.CreatedAt),
-            (nameof(TeamRow.SlackChannel), false) => rows.OrderBy(t => t.SlackChannel),
-            (nameof(TeamRow.SlackChannel), true) => rows.OrderByDescending(t => t.SlackChannel),
-            (_, true) => rows.OrderByDescending(t => t.Name),
-            _ => rows.OrderBy(t => t.Name),
+            (nameof(TeamRow.MemberCount), false) => teams.OrderBy(t => t.Members.Count).ThenBy(t => t.Name),
+            (nameof(TeamRow.MemberCount), true) => teams.OrderByDescending(t => t.Members.Count).ThenBy(t => t.Name),
+            (nameof(TeamRow.ServiceCount), false) => teams.OrderBy(t => t.Services.Count).ThenBy(t => t.Name),
+            (nameof(TeamRow.ServiceCount), true) => teams.OrderByDescending(t => t.Services.Count).ThenBy(t => t.Name),
+            (nameof(TeamRow.CreatedAt), false) => teams.OrderBy(t => t.CreatedAt),
+            (nameof(TeamRow.CreatedAt), true) => teams.OrderByDescending(t => t.CreatedAt),
+            (nameof(TeamRow.SlackChannel), false) => teams.OrderBy(t => t.SlackChannel).ThenBy(t => t.Name),
+            (nameof(TeamRow.SlackChannel), true) => teams.OrderByDescending(t => t.SlackChannel).ThenBy(t => t.Name),
+            (_, true) => teams.OrderByDescending(t => t.Name),
+            _ => teams.OrderBy(t => t.Name),
         };
-        var items = await rows.Skip(query.SafeSkip).Take(query.SafeTake).ToListAsync(ct);
+        var items = await teams.Skip(query.SafeSkip).Take(query.SafeTake)
+            .Select(t => new TeamRow(t.Id, t.Name, t.Description, t.SlackChannel, t.Members.Count, t.Services.Count, t.CreatedAt))
+            .ToListAsync(ct);
         return new Paged<TeamRow>(items, total);
     }
 
@@ -69,6 +71,7 @@ public sealed class TeamService(IDbContextFactory<ApplicationDbContext> contextF
 
     public async Task<Result<TeamDetail>> CreateAsync(TeamInput input, Caller caller, CancellationToken ct = default)
     {
+        input.MemberIds ??= []; // JSON may say "memberIds": null
         if (!caller.IsAdmin)
         {
             return Result<TeamDetail>.Forbidden("Only admins can create teams.");
@@ -102,6 +105,7 @@ public sealed class TeamService(IDbContextFactory<ApplicationDbContext> contextF
 
     public async Task<Result<TeamDetail>> UpdateAsync(Guid id, TeamInput input, Caller caller, CancellationToken ct = default)
     {
+        input.MemberIds ??= []; // JSON may say "memberIds": null
         await using var db = await contextFactory.CreateDbContextAsync(ct);
         var team = await db.Teams.Include(t => t.Members).FirstOrDefaultAsync(t => t.Id == id, ct);
         if (team is null)

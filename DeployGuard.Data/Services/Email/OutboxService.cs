@@ -26,7 +26,7 @@ public sealed class OutboxService(IDbContextFactory<ApplicationDbContext> contex
         if (!string.IsNullOrWhiteSpace(search))
         {
             var pattern = $"%{Like.Escape(search.Trim())}%";
-            mails = mails.Where(m => EF.Functions.ILike(m.To, pattern) || EF.Functions.ILike(m.Subject, pattern));
+            mails = mails.Where(m => EF.Functions.ILike(m.To, pattern, Like.EscapeCharacter) || EF.Functions.ILike(m.Subject, pattern, Like.EscapeCharacter));
         }
 
         var total = await mails.CountAsync(ct);

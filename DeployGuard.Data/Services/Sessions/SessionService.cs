@@ -30,8 +30,8 @@ public sealed class SessionService(IDbContextFactory<ApplicationDbContext> conte
             CreatedAt = now,
             LastSeenAt = now,
             ExpiresAt = expiresAt,
-            IpAddress = Truncate(ipAddress, 64),
-            UserAgent = Truncate(userAgent, 512),
+            IpAddress = ipAddress.Truncate(64),
+            UserAgent = userAgent.Truncate(512),
         };
         db.UserSessions.Add(session);
         await db.SaveChangesAsync(ct);
@@ -148,6 +148,4 @@ public sealed class SessionService(IDbContextFactory<ApplicationDbContext> conte
         CancellationToken ct) =>
         db.UserSessions.Where(s => s.UserId == userId && s.RevokedAt == null && s.Id != exceptSessionId)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.RevokedAt, now).SetProperty(x => x.RevokedBy, revokedBy), ct);
-
-    private static string? Truncate(string? value, int max) => value is null || value.Length <= max ? value : value[..max];
 }

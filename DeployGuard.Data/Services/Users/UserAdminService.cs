@@ -32,8 +32,8 @@ public sealed class UserAdminService(IServiceScopeFactory scopeFactory, IDbConte
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
             var pattern = $"%{Like.Escape(query.Search.Trim())}%";
-            users = users.Where(u => EF.Functions.ILike(u.Email ?? "", pattern) || EF.Functions.ILike(u.UserName ?? "", pattern)
-                                     || EF.Functions.ILike(u.DisplayName ?? "", pattern));
+            users = users.Where(u => EF.Functions.ILike(u.Email ?? "", pattern, Like.EscapeCharacter) || EF.Functions.ILike(u.UserName ?? "", pattern, Like.EscapeCharacter)
+                                     || EF.Functions.ILike(u.DisplayName ?? "", pattern, Like.EscapeCharacter));
         }
 
         if (!string.IsNullOrWhiteSpace(query.Role))

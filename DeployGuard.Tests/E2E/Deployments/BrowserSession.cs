@@ -69,6 +69,13 @@ public static class PageExtensions
 
     public static ILocator Stage(this IPage page, string name) => page.Locator($"li[data-stage='{name}']");
 
+    /// <summary>For diagnosing a failed test: goes to TestResults/ (ignored by git), not to the documentation.</summary>
+    public static Task FailureScreenshotAsync(this IPage page, string name) =>
+        page.ScreenshotAsync(new PageScreenshotOptions
+        {
+            Path = Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots", name), FullPage = true,
+        });
+
     public static async Task ScreenshotAsync(this IPage page, string name)
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);

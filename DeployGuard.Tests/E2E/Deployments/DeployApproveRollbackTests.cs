@@ -132,8 +132,8 @@ public sealed class DeployApproveRollbackTests(ITestOutputHelper output) : IAsyn
         }
         catch
         {
-            await engineerPage.ScreenshotAsync("failure-engineer.png");
-            await approverPage.ScreenshotAsync("failure-approver.png");
+            await engineerPage.FailureScreenshotAsync("deploy-failure-engineer.png");
+            await approverPage.FailureScreenshotAsync("deploy-failure-approver.png");
             output.WriteLine($"app exited: {_app.Process.HasExited}");
             output.WriteLine(_app.Output);
             throw;

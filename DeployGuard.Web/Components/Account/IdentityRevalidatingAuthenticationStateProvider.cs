@@ -17,10 +17,13 @@ internal sealed class IdentityRevalidatingAuthenticationStateProvider(
         ILoggerFactory loggerFactory,
         IServiceScopeFactory scopeFactory,
         SessionService sessions,
-        IOptions<IdentityOptions> options)
+        IOptions<IdentityOptions> options,
+        IConfiguration configuration)
     : RevalidatingServerAuthenticationStateProvider(loggerFactory)
 {
-    protected override TimeSpan RevalidationInterval => TimeSpan.FromSeconds(30);
+    // Auth:CircuitRevalidationSeconds (default 30) — end-to-end tests shorten it.
+    protected override TimeSpan RevalidationInterval { get; } =
+        TimeSpan.FromSeconds(Math.Clamp(configuration.GetValue("Auth:CircuitRevalidationSeconds", 30), 1, 60));
 
     protected override async Task<bool> ValidateAuthenticationStateAsync(
         AuthenticationState authenticationState, CancellationToken cancellationToken)

@@ -7,7 +7,10 @@ using Microsoft.AspNetCore.Identity;
 
 namespace DeployGuard.Web.Components.Account;
 
-/// <summary>Audits every sign-in attempt and, on success, stamps the last login and restores the user's theme.</summary>
+/// <summary>
+/// Audits the account pages' security events: every sign-in attempt (on success it also stamps the last
+/// login and restores the user's theme) and account changes (password, two-factor, profile).
+/// </summary>
 internal sealed class SignInAuditor(AuditWriter audit, UserManager<ApplicationUser> users, PreferencesService preferences, TimeProvider clock)
 {
     public async Task RecordAsync(HttpContext context, ApplicationUser? user, string attemptedName, SignInResult result, bool twoFactor = false)
@@ -38,4 +41,7 @@ internal sealed class SignInAuditor(AuditWriter audit, UserManager<ApplicationUs
                 new CookieOptions { Path = "/", MaxAge = TimeSpan.FromDays(365), SameSite = SameSiteMode.Lax, IsEssential = true });
         }
     }
+
+    public Task RecordAsync(HttpContext context, ApplicationUser user, string action, object? details = null) =>
+        audit.WriteAsync(CurrentUser.ActorFrom(context, user.Id, user.UserName), action, ResourceTypes.User, user.Id, details);
 }

@@ -1,5 +1,8 @@
 // Small helpers called from components through JS interop.
 window.dg = {
+    markInteractive() {
+        document.body.dataset.interactive = "true";
+    },
     focus(selector) {
         const el = document.querySelector(selector);
         if (el) el.focus();

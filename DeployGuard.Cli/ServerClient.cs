@@ -1,0 +1,108 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using DeployGuard.Scanning.Contracts;
+
+namespace DeployGuard.Cli;
+
+/// <summary>The server answered with an error; the message has the status and the server's explanation.</summary>
+internal sealed class ServerException(string message) : Exception(message);
+
+/// <summary>Client of the scanning API (docs/api/scanning.md).</summary>
+internal sealed class ServerClient(HttpClient http, Uri server, string? token)
+{
+    public const string UploadPath = "api/scans/upload";
+    public const string FeedbackPath = "api/feedback";
+
+    public static ServerClient Create(string? server, string? token, bool tokenRequired)
+    {
+        server ??= Environment.GetEnvironmentVariable("DEPLOYGUARD_SERVER");
+        token ??= Environment.GetEnvironmentVariable("DEPLOYGUARD_TOKEN");
+        if (string.IsNullOrWhiteSpace(server))
+        {
+            throw new UsageException("--server (or DEPLOYGUARD_SERVER) is required.");
+        }
+
+        if (!Uri.TryCreate(server.EndsWith('/') ? server : server + "/", UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            throw new UsageException($"--server '{server}' is not an http(s) URL.");
+        }
+
+        if (tokenRequired && string.IsNullOrWhiteSpace(token))
+        {
+            throw new UsageException("--token (or DEPLOYGUARD_TOKEN) is required.");
+        }
+
+        return new ServerClient(new HttpClient { Timeout = TimeSpan.FromMinutes(5) }, uri, token);
+    }
+
+    public Task<ScanUploadResponse> UploadAsync(ScanReport report, CancellationToken cancellationToken) =>
+        PostAsync<ScanReport, ScanUploadResponse>(UploadPath, report, cancellationToken);
+
+    public Task<FeedbackResponse> SendFeedbackAsync(FeedbackSubmission submission, CancellationToken cancellationToken) =>
+        PostAsync<FeedbackSubmission, FeedbackResponse>(FeedbackPath, submission, cancellationToken);
+
+    private async Task<TResponse> PostAsync<TRequest, TResponse>(string path, TRequest body, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(server, path))
+        {
+            Content = JsonContent.Create(body, options: ScanningJson.Options),
+        };
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        request.Headers.UserAgent.Add(new ProductInfoHeaderValue("deployguard", CliApp.Version));
+        if (!string.IsNullOrWhiteSpace(token))
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        using var response = await http.SendAsync(request, cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new ServerException($"{request.RequestUri} answered {(int)response.StatusCode} {response.ReasonPhrase}{Explain(response.StatusCode, text)}");
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<TResponse>(text, ScanningJson.Options)
+                   ?? throw new ServerException($"{request.RequestUri} answered with an empty body.");
+        }
+        catch (JsonException e)
+        {
+            throw new ServerException($"{request.RequestUri} answered with an unexpected body: {e.Message}");
+        }
+    }
+
+    // RFC 9457 problem details: title, detail, and validation errors by field.
+    private static string Explain(HttpStatusCode status, string body)
+    {
+        var hint = status == HttpStatusCode.Unauthorized ? " (check --token)" : "";
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            var root = document.RootElement;
+            var parts = new List<string>();
+            if (root.TryGetProperty("title", out var title))
+            {
+                parts.Add(title.GetString() ?? "");
+            }
+
+            if (root.TryGetProperty("detail", out var detail))
+            {
+                parts.Add(detail.GetString() ?? "");
+            }
+
+            if (root.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Object)
+            {
+                parts.AddRange(errors.EnumerateObject().Select(e => $"{e.Name}: {string.Join(" ", e.Value.EnumerateArray().Select(v => v.GetString()))}"));
+            }
+
+            return hint + (parts.Count > 0 ? ": " + string.Join("; ", parts.Where(p => p.Length > 0)) : "");
+        }
+        catch (JsonException)
+        {
+            return hint;
+        }
+    }
+}

@@ -1,0 +1,32 @@
+using DeployGuard.Data.Entities;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace DeployGuard.Data.Configurations;
+
+internal sealed class SecretFindingConfiguration : IEntityTypeConfiguration<SecretFinding>
+{
+    public void Configure(EntityTypeBuilder<SecretFinding> builder)
+    {
+        builder.ToTable("secret_findings");
+        builder.HasKey(f => f.Id);
+        builder.Property(f => f.RuleId).HasMaxLength(100).IsRequired();
+        builder.Property(f => f.SecretType).HasMaxLength(50).IsRequired();
+        builder.Property(f => f.Severity).HasMaxLength(20).IsRequired();
+        builder.Property(f => f.SecretValueHash).HasMaxLength(64).IsRequired();
+        builder.Property(f => f.RedactedPreview).HasMaxLength(100).IsRequired();
+        builder.Property(f => f.ValuePattern).HasMaxLength(255).IsRequired();
+        builder.Property(f => f.FilePath).HasMaxLength(FieldLengths.Url).IsRequired();
+        builder.Property(f => f.CommitSha).HasMaxLength(64);
+        builder.Property(f => f.Author).HasMaxLength(256);
+        builder.Property(f => f.Status).HasConversion<string>().HasMaxLength(20);
+        builder.Property(f => f.TriageReason).HasMaxLength(500);
+        builder.Property(f => f.TriagedBy).HasMaxLength(256);
+        builder.Property(f => f.SuppressionReason).HasMaxLength(500);
+        builder.HasOne(f => f.Job).WithMany(j => j.Findings).HasForeignKey(f => f.JobId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasIndex(f => new { f.JobId, f.Status });
+        builder.HasIndex(f => f.SecretValueHash);
+        builder.HasIndex(f => new { f.RuleId, f.Status });
+        builder.HasIndex(f => f.CreatedAt);
+    }
+}

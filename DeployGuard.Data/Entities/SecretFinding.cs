@@ -1,0 +1,45 @@
+namespace DeployGuard.Data.Entities;
+
+/// <summary>
+/// A secret found by a scan (seed 01 secrets_found). Holds the SHA-256 of the value and a redacted preview —
+/// never the value itself.
+/// </summary>
+public class SecretFinding
+{
+    public Guid Id { get; set; }
+    public Guid JobId { get; set; }
+    public ScanJob? Job { get; set; }
+    public string RuleId { get; set; } = "";
+    public string SecretType { get; set; } = "";
+    public string Severity { get; set; } = "";
+    public string SecretValueHash { get; set; } = "";
+    public string RedactedPreview { get; set; } = "";
+    /// <summary>Shape of the value, like <c>ghp_[alnum:36]</c>: what false-positive learning generalises over.</summary>
+    public string ValuePattern { get; set; } = "";
+    public string FilePath { get; set; } = "";
+    public int Line { get; set; }
+    public int Column { get; set; }
+    public string? CommitSha { get; set; }
+    public string? Author { get; set; }
+    public DateTimeOffset? CommittedAt { get; set; }
+    public FindingStatus Status { get; set; } = FindingStatus.Open;
+    public string? TriageReason { get; set; }
+    public string? TriagedBy { get; set; }
+    public DateTimeOffset? TriagedAt { get; set; }
+    public bool SelectedForCleaning { get; set; }
+    /// <summary>Set when a suppression (inline allow, baseline, learned pattern) hid it; the reason says which.</summary>
+    public bool Suppressed { get; set; }
+    public string? SuppressionReason { get; set; }
+    /// <summary>When this value (by hash) was first seen in this repository across all jobs.</summary>
+    public DateTimeOffset FirstSeenAt { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+public enum FindingStatus
+{
+    Open,
+    Confirmed,
+    FalsePositive,
+    AcceptedRisk,
+    Fixed,
+}

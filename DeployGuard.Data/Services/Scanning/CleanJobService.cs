@@ -1,0 +1,83 @@
+using DeployGuard.Data.Entities;
+using DeployGuard.Data.Services.Audit;
+using DeployGuard.Data.Services.Common;
+using Microsoft.EntityFrameworkCore;
+
+namespace DeployGuard.Data.Services.Scanning;
+
+public sealed record CleanJobRow(Guid Id, Guid ScanJobId, ScanStatus Status, int FindingCount, int ReplacementCount, int? RemainingAfterRescan,
+    long? BundleSize, bool HasBundle, string? ErrorMessage, string? RequestedByName, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt);
+
+/// <summary>Requests for a cleaned copy of a scanned repository, without the findings selected for cleaning.</summary>
+public sealed class CleanJobService(IDbContextFactory<ApplicationDbContext> contextFactory, AuditWriter audit, TimeProvider clock)
+{
+    public async Task<Result<CleanJobRow>> RequestAsync(Guid scanJobId, Caller caller, CancellationToken ct = default)
+    {
+        if (!caller.IsAdmin && !caller.IsEngineer)
+        {
+            return Result<CleanJobRow>.Forbidden("Only admins and engineers can clean repositories.");
+        }
+
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var scan = await db.ScanJobs.FirstOrDefaultAsync(j => j.Id == scanJobId, ct);
+        if (scan is null)
+        {
+            return Result<CleanJobRow>.NotFound("This scan does not exist.");
+        }
+
+        if (scan.Status != ScanStatus.Completed)
+        {
+            return Result<CleanJobRow>.Invalid("", "Wait for the scan to complete before cleaning.");
+        }
+
+        var selected = await db.SecretFindings.CountAsync(f => f.JobId == scanJobId && f.SelectedForCleaning, ct);
+        if (selected == 0)
+        {
+            return Result<CleanJobRow>.Invalid("", "Select at least one finding for cleaning first.");
+        }
+
+        if (await db.CleanJobs.AnyAsync(c => c.ScanJobId == scanJobId && (c.Status == ScanStatus.Pending || c.Status == ScanStatus.Scanning), ct))
+        {
+            return Result<CleanJobRow>.Invalid("", "A cleaning of this repository is already running.");
+        }
+
+        var job = new CleanJob
+        {
+            Id = Guid.CreateVersion7(),
+            ScanJobId = scanJobId,
+            RequestedById = caller.UserId,
+            RequestedByName = caller.UserName,
+            FindingCount = selected,
+            CreatedAt = clock.GetUtcNow(),
+        };
+        db.CleanJobs.Add(job);
+        audit.Add(db, caller.Actor, "clean.requested", ResourceTypes.Scan, scanJobId.ToString(), new { cleanJobId = job.Id, findings = selected });
+        await db.SaveChangesAsync(ct);
+        return Result<CleanJobRow>.Ok((await GetAsync(job.Id, ct))!);
+    }
+
+    public async Task<CleanJobRow?> GetAsync(Guid id, CancellationToken ct = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        return await Rows(db.CleanJobs.AsNoTracking().Where(c => c.Id == id)).FirstOrDefaultAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<CleanJobRow>> ForScanAsync(Guid scanJobId, CancellationToken ct = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        return await Rows(db.CleanJobs.AsNoTracking().Where(c => c.ScanJobId == scanJobId).OrderByDescending(c => c.CreatedAt)).ToListAsync(ct);
+    }
+
+    /// <summary>Where the bundle of a completed cleaning lies on disk, for the download endpoint.</summary>
+    public async Task<string?> BundlePathAsync(Guid scanJobId, Guid cleanJobId, CancellationToken ct = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        return await db.CleanJobs.AsNoTracking()
+            .Where(c => c.Id == cleanJobId && c.ScanJobId == scanJobId && c.Status == ScanStatus.Completed)
+            .Select(c => c.BundlePath).FirstOrDefaultAsync(ct);
+    }
+
+    private static IQueryable<CleanJobRow> Rows(IQueryable<CleanJob> jobs) =>
+        jobs.Select(c => new CleanJobRow(c.Id, c.ScanJobId, c.Status, c.FindingCount, c.ReplacementCount, c.RemainingAfterRescan, c.BundleSize,
+            c.BundlePath != null, c.ErrorMessage, c.RequestedByName, c.CreatedAt, c.CompletedAt));
+}

@@ -1,0 +1,222 @@
+using System.Diagnostics;
+using DeployGuard.Data.Entities;
+using DeployGuard.Data.Services.Common;
+using DeployGuard.Data.Services.Scanning;
+using DeployGuard.Data.Services.Users;
+using DeployGuard.Tests.Scanning.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace DeployGuard.Tests.Web.Scanning;
+
+/// <summary>
+/// Scan jobs end to end inside the real app: the worker claims the job, scans the full history of a real git
+/// repository, stores findings (hashes only), learns from triage, and cleans the history into a bundle.
+/// </summary>
+public sealed class ScanJobFlowTests(CapturingWebAppFactory app) : IClassFixture<CapturingWebAppFactory>
+{
+    private static readonly Caller Admin = new("scan-admin", "scan-admin@example.test", [Roles.Admin]);
+
+    [Fact]
+    public async Task ScanJob_OnRepositoryWithSecrets_FindsThemInHistoryAndStoresNoRawValue()
+    {
+        var fake = new FakeSecrets(11);
+        var githubToken = "ghp_" + fake.Alnum(36);
+        var awsKey = "AKIA" + fake.Base32(16);
+        var password = fake.Password(18);
+        using var repo = new TempGitRepo();
+        repo.Write("config.py", $"GITHUB_TOKEN = \"{githubToken}\"\nDEBUG = True\n");
+        repo.Write("deploy.sh", $"export AWS_ACCESS_KEY_ID={awsKey}\n");
+        var introduced = repo.Commit("add config");
+        repo.Write("config.py", "GITHUB_TOKEN = os.environ['GITHUB_TOKEN']\n");
+        repo.Commit("read token from the environment");
+        repo.Git("checkout", "--quiet", "-b", "feature");
+        repo.Write("settings.ini", $"password = \"{password}\"\n");
+        var onFeature = repo.Commit("feature settings");
+        repo.Git("checkout", "--quiet", "main");
+
+        var job = await StartScanAsync(repo.Path);
+        var done = await WaitForAsync(job.Id, j => j.Status is ScanStatus.Completed or ScanStatus.Failed);
+
+        Assert.Equal(ScanStatus.Completed, done.Status);
+        Assert.Equal(3, done.CommitsTotal);
+        var findings = (await Service<FindingService>().ListAsync(new FindingQuery { JobId = job.Id, Suppressed = null, Take = 200 })).Items;
+        var github = Assert.Single(findings, f => f.RuleId.StartsWith("github", StringComparison.Ordinal));
+        Assert.Equal(introduced, github.CommitSha);
+        Assert.Equal("config.py", github.FilePath);
+        Assert.Contains(findings, f => f.RuleId.StartsWith("aws", StringComparison.Ordinal) && f.FilePath == "deploy.sh");
+        Assert.Contains(findings, f => f.FilePath == "settings.ini" && f.CommitSha == onFeature);
+        Assert.DoesNotContain(githubToken, github.RedactedPreview);
+
+        var dump = await DumpDatabaseAsync();
+        foreach (var value in new[] { githubToken, awsKey, password })
+        {
+            Assert.DoesNotContain(value, dump);
+            Assert.DoesNotContain(app.Logs, line => line.Contains(value, StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task Cleaning_SelectedFinding_ProducesVerifiedBundleWithoutTheSecret()
+    {
+        var fake = new FakeSecrets(31);
+        var awsKey = "AKIA" + fake.Base32(16);
+        using var repo = new TempGitRepo();
+        repo.Write("deploy.sh", $"export AWS_ACCESS_KEY_ID={awsKey}\necho deploying\n");
+        repo.Commit("deploy script");
+        repo.Write("README.md", "# service\n");
+        repo.Commit("readme");
+        var scan = await StartScanAsync(repo.Path);
+        await WaitForAsync(scan.Id, j => j.Status == ScanStatus.Completed);
+        var findings = Service<FindingService>();
+        var aws = Assert.Single((await findings.ListAsync(new FindingQuery { JobId = scan.Id })).Items, f => f.RuleId.StartsWith("aws", StringComparison.Ordinal));
+        Assert.True((await findings.SelectForCleaningAsync([aws.Id], true, Admin)).Succeeded);
+
+        var request = await Service<CleanJobService>().RequestAsync(scan.Id, Admin);
+        Assert.True(request.Succeeded, request.Message);
+        var clean = await WaitForCleanAsync(request.Value!.Id);
+
+        Assert.Equal(ScanStatus.Completed, clean.Status);
+        Assert.Equal(0, clean.RemainingAfterRescan);
+        Assert.True(clean.ReplacementCount >= 1);
+        var bundle = await Service<CleanJobService>().BundlePathAsync(scan.Id, clean.Id);
+        Assert.NotNull(bundle);
+        using var restored = new TempFolder();
+        TempGitRepo.RunGit(restored.Path, "clone", "--quiet", bundle!, "cleaned");
+        var cleaned = Path.Combine(restored.Path, "cleaned");
+        var history = TempGitRepo.RunGit(cleaned, "log", "-p", "--all");
+        Assert.DoesNotContain(awsKey, history);
+        Assert.Contains("***REMOVED***", history);
+        Assert.Contains("echo deploying", history);
+        Assert.Equal("2", TempGitRepo.RunGit(cleaned, "rev-list", "--count", "HEAD").Trim());
+    }
+
+    private T Service<T>() where T : notnull => app.Services.GetRequiredService<T>();
+
+    private async Task<ScanJobRow> StartScanAsync(string path)
+    {
+        var result = await Service<ScanJobService>().CreateAsync(new ScanJobInput { SourcePlatform = SourcePlatform.Local, SourceUrl = path }, Admin);
+        Assert.True(result.Succeeded, result.Message);
+        return result.Value!;
+    }
+
+    private async Task<ScanJobRow> WaitForAsync(Guid id, Func<ScanJobRow, bool> condition)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            var job = await Service<ScanJobService>().GetAsync(id);
+            if (job is not null && condition(job))
+            {
+                return job;
+            }
+
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(90), $"Scan {id} still {job?.Status} after 90 s: {job?.ErrorMessage}");
+            await Task.Delay(100);
+        }
+    }
+
+    private async Task<CleanJobRow> WaitForCleanAsync(Guid id)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            var clean = await Service<CleanJobService>().GetAsync(id);
+            if (clean is { Status: ScanStatus.Completed or ScanStatus.Failed })
+            {
+                return clean;
+            }
+
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(90), $"Cleaning {id} still {clean?.Status} after 90 s");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>A real pg_dump of the app's database: the whole stored state as text.</summary>
+    private async Task<string> DumpDatabaseAsync()
+    {
+        var builder = new NpgsqlConnectionStringBuilder(app.ConnectionString);
+        // The client from PATH (Debian's pg_wrapper picks the matching version); server folders may lack it.
+        var psi = new ProcessStartInfo("pg_dump",
+            ["-h", builder.Host!, "-p", builder.Port.ToString(), "-U", builder.Username!, "--data-only", builder.Database!])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.Environment["PGPASSWORD"] = builder.Password;
+        using var process = Process.Start(psi)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, await error);
+        var dump = await output;
+        Assert.Contains("secret_findings", dump);
+        return dump;
+    }
+}
+
+/// <summary>Learning has its own database: a learned pattern would suppress findings the other tests expect.</summary>
+public sealed class FalsePositiveLearningFlowTests(CapturingWebAppFactory app) : IClassFixture<CapturingWebAppFactory>
+{
+    private static readonly Caller Admin = new("scan-admin", "scan-admin@example.test", [Roles.Admin]);
+
+    [Fact]
+    public async Task Triage_ThreeFalsePositivesOfOneShape_SuppressesItInTheNextScanWithTheReason()
+    {
+        var fake = new FakeSecrets(23);
+        using var repo = new TempGitRepo();
+        repo.Write("fixtures/tokens.txt", $"token = \"ghp_{fake.Alnum(36)}\"\n");
+        repo.Commit("test fixture");
+        var first = await StartScanAsync(repo.Path);
+        await WaitForAsync(first.Id, j => j.Status == ScanStatus.Completed);
+        var findings = Service<FindingService>();
+        var finding = Assert.Single((await findings.ListAsync(new FindingQuery { JobId = first.Id })).Items);
+
+        var triaged = await findings.TriageAsync([finding.Id], FindingStatus.FalsePositive, "test fixture", Admin);
+        Assert.True(triaged.Succeeded);
+        // Two more agreeing verdicts (as the CLI sends them) push the shape over the 0.8 threshold.
+        var feedback = new FeedbackInput(new string('a', 64), 2,
+        [
+            new FeedbackItemInput(new string('1', 64), finding.ValuePattern, IsTruePositive: false),
+            new FeedbackItemInput(new string('2', 64), finding.ValuePattern, IsTruePositive: false),
+        ]);
+        Assert.True((await findings.RecordFeedbackAsync(feedback, Admin.Actor)).Succeeded);
+        var pattern = Assert.Single(await Service<FalsePositiveLearning>().ListAsync(), p => p.Pattern == finding.ValuePattern);
+        Assert.Equal(0.8, pattern.Confidence, 3);
+        Assert.True(pattern.Suppressing);
+
+        var second = await StartScanAsync(repo.Path);
+        var done = await WaitForAsync(second.Id, j => j.Status == ScanStatus.Completed);
+
+        Assert.Equal(0, done.TotalSecretsFound);
+        Assert.Equal(1, done.SuppressedCount);
+        var suppressed = Assert.Single((await findings.ListAsync(new FindingQuery { JobId = second.Id, Suppressed = true })).Items);
+        Assert.Contains(finding.ValuePattern, suppressed.SuppressionReason);
+    }
+
+    private T Service<T>() where T : notnull => app.Services.GetRequiredService<T>();
+
+    private async Task<ScanJobRow> StartScanAsync(string path)
+    {
+        var result = await Service<ScanJobService>().CreateAsync(new ScanJobInput { SourcePlatform = SourcePlatform.Local, SourceUrl = path }, Admin);
+        Assert.True(result.Succeeded, result.Message);
+        return result.Value!;
+    }
+
+    private async Task<ScanJobRow> WaitForAsync(Guid id, Func<ScanJobRow, bool> condition)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            var job = await Service<ScanJobService>().GetAsync(id);
+            if (job is not null && condition(job))
+            {
+                return job;
+            }
+
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(90), $"Scan {id} still {job?.Status} after 90 s: {job?.ErrorMessage}");
+            await Task.Delay(100);
+        }
+    }
+}

@@ -1,0 +1,235 @@
+using DeployGuard.Data.Entities;
+using DeployGuard.Data.Services.Scanning;
+using DeployGuard.Scanning;
+using DeployGuard.Scanning.Cleaning;
+using DeployGuard.Scanning.Suppressions;
+using DeployGuard.Data.Services.Common;
+
+namespace DeployGuard.Web.Scanning;
+
+/// <summary>Runs one claimed scan or cleaning: clone, scan or rewrite with the engine, store results, tidy up.</summary>
+internal sealed class ScanJobRunner(
+    ScanJobQueue queue,
+    ScanJobService jobs,
+    FalsePositiveLearning learning,
+    IConfiguration configuration,
+    ILogger<ScanJobRunner> logger)
+{
+    private const int FindingBatch = 250;
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(500);
+
+    private string WorkRoot => configuration["Scanning:WorkDirectory"] is { Length: > 0 } dir ? dir : Path.Combine(Path.GetTempPath(), "deployguard-work");
+
+    private string BundleRoot => configuration["Scanning:BundleDirectory"] is { Length: > 0 } dir
+        ? dir
+        : Path.Combine(Path.GetTempPath(), "deployguard-bundles");
+
+    public async Task RunScanAsync(ClaimedScan job, CancellationToken ct)
+    {
+        var workDir = Path.Combine(WorkRoot, "scan-" + job.Id.ToString("N"));
+        logger.LogInformation("Scan {JobId} of {Source} started", job.Id, job.SourceUrl);
+        try
+        {
+            var repository = await PrepareAsync(job.SourcePlatform, job.SourceUrl, job.Branch, job.EncryptedAccessToken, workDir, ct);
+            var scanner = await CreateScannerAsync(ct);
+
+            ScanProgress? latest = null;
+            var progress = new SynchronousProgress<ScanProgress>(p => latest = p);
+            using var done = new CancellationTokenSource();
+            var reporter = ReportProgressAsync(job.Id, () => latest, done.Token);
+
+            var batch = new List<SecretFinding>(FindingBatch);
+            await foreach (var finding in scanner.ScanHistoryAsync(repository, progress, ct))
+            {
+                batch.Add(ToEntity(finding));
+                if (batch.Count >= FindingBatch)
+                {
+                    await queue.AddFindingsAsync(job.Id, batch, ct);
+                    batch = new List<SecretFinding>(FindingBatch);
+                }
+            }
+
+            await queue.AddFindingsAsync(job.Id, batch, ct);
+            await done.CancelAsync();
+            await reporter;
+            await queue.CompleteScanAsync(job.Id, latest?.CommitsTotal ?? 0, latest?.FilesDone ?? 0, ct);
+            logger.LogInformation("Scan {JobId} completed: {Commits} commits, {Files} blobs", job.Id, latest?.CommitsTotal, latest?.FilesDone);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await queue.FailScanAsync(job.Id, "DeployGuard stopped while scanning. Start the scan again.", CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Engine and git errors name the repository and git's message, never a secret value or token.
+            logger.LogWarning("Scan {JobId} failed: {Error}", job.Id, ex.Message);
+            await queue.FailScanAsync(job.Id, ex.Message, CancellationToken.None);
+        }
+        finally
+        {
+            TryDelete(workDir);
+        }
+    }
+
+    public async Task RunCleanAsync(ClaimedClean clean, CancellationToken ct)
+    {
+        var workDir = Path.Combine(WorkRoot, "clean-" + clean.Id.ToString("N"));
+        logger.LogInformation("Cleaning {CleanId} of {Source} started ({Count} findings)", clean.Id, clean.SourceUrl, clean.Selected.Count);
+        using var heartbeat = new CancellationTokenSource();
+        var beating = HeartbeatAsync(clean.Id, heartbeat.Token);
+        try
+        {
+            // A fresh mirror of every branch: the cleaned copy must keep the whole history shape.
+            var source = Path.Combine(workDir, "source.git");
+            var repository = clean.SourcePlatform == SourcePlatform.Local
+                ? await CloneLocalAsync(clean.SourceUrl, null, source, ct)
+                : await CloneRemoteAsync(clean.SourcePlatform, clean.SourceUrl, null, clean.EncryptedAccessToken, source, ct);
+            var hashes = clean.Selected.Select(s => s.Hash).Distinct().ToList();
+            var output = Path.Combine(workDir, "out");
+            var cleaner = new HistoryCleaner(await CreateScannerAsync(ct));
+            var result = await cleaner.CleanAsync(new CleaningRequest(repository, hashes, output), cancellationToken: ct);
+
+            Directory.CreateDirectory(BundleRoot);
+            var bundle = Path.Combine(BundleRoot, $"clean-{clean.Id:N}.bundle");
+            File.Move(result.BundlePath, bundle, overwrite: true);
+            var cleaned = result.CleanedHashes.ToHashSet(StringComparer.Ordinal);
+            var cleanedFindings = clean.Selected.Where(s => cleaned.Contains(s.Hash)).Select(s => s.FindingId).ToList();
+            await queue.CompleteCleanAsync(clean.Id, bundle, new FileInfo(bundle).Length, result.OccurrencesReplaced,
+                result.RemainingFindings + (int)Math.Min(int.MaxValue, result.RemainingOccurrences), cleanedFindings, ct);
+            logger.LogInformation("Cleaning {CleanId} done: {Occurrences} occurrences replaced in {Commits} commits, verified {Verified}",
+                clean.Id, result.OccurrencesReplaced, result.CommitsRewritten, result.Verified);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await queue.FailCleanAsync(clean.Id, "DeployGuard stopped while cleaning. Request it again.", CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            logger.LogWarning("Cleaning {CleanId} failed: {Error}", clean.Id, ex.Message);
+            await queue.FailCleanAsync(clean.Id, ex.Message, CancellationToken.None);
+        }
+        finally
+        {
+            await heartbeat.CancelAsync();
+            await beating;
+            TryDelete(workDir);
+        }
+    }
+
+    private async Task<SecretScanner> CreateScannerAsync(CancellationToken ct)
+    {
+        var patterns = (await learning.ActiveAsync(ct)).Select(p => new FalsePositivePattern(p.Pattern, p.Confidence, p.Reason)).ToList();
+        return new SecretScanner(options: new ScanOptions
+        {
+            FalsePositivePatterns = patterns,
+            FalsePositiveMinConfidence = learning.Threshold,
+            MaxDegreeOfParallelism = Math.Max(1, configuration.GetValue("Scanning:Parallelism", Environment.ProcessorCount)),
+        });
+    }
+
+    private async Task<string> PrepareAsync(SourcePlatform platform, string url, string? branch, string? encryptedToken, string workDir, CancellationToken ct)
+    {
+        if (platform == SourcePlatform.Local && branch is null)
+        {
+            return url; // Read-only git commands on the repository in place.
+        }
+
+        return platform == SourcePlatform.Local
+            ? await CloneLocalAsync(url, branch, workDir, ct)
+            : await CloneRemoteAsync(platform, url, branch, encryptedToken, workDir, ct);
+    }
+
+    private static async Task<string> CloneLocalAsync(string path, string? branch, string destination, CancellationToken ct)
+    {
+        await GitClone.CloneAsync(SourcePlatform.Local, path, branch, null, destination, ct);
+        return destination;
+    }
+
+    private async Task<string> CloneRemoteAsync(SourcePlatform platform, string url, string? branch, string? encryptedToken, string destination,
+        CancellationToken ct)
+    {
+        await GitClone.CloneAsync(platform, url, branch, jobs.RevealAccessToken(encryptedToken), destination, ct);
+        return destination;
+    }
+
+    private async Task ReportProgressAsync(Guid jobId, Func<ScanProgress?> latest, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(ProgressInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                if (latest() is { } p)
+                {
+                    await queue.ReportProgressAsync(jobId, p.CommitsDone, p.CommitsTotal, p.FilesDone, p.FilesTotal, p.FindingsFound, stop);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The scan finished.
+        }
+    }
+
+    private async Task HeartbeatAsync(Guid cleanId, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(15));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                await queue.HeartbeatCleanAsync(cleanId, stop);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The cleaning finished.
+        }
+    }
+
+    public static SecretFinding ToEntity(Finding finding) => new()
+    {
+        Id = Guid.CreateVersion7(),
+        RuleId = finding.RuleId,
+        SecretType = DeployGuard.Scanning.Contracts.WireNames.Of(finding.SecretType),
+        Severity = DeployGuard.Scanning.Contracts.WireNames.Of(finding.Severity),
+        SecretValueHash = finding.SecretHash,
+        RedactedPreview = finding.RedactedPreview.Truncate(100),
+        ValuePattern = finding.ValuePattern.Truncate(255),
+        FilePath = finding.FilePath.Truncate(500),
+        Line = finding.Line,
+        Column = finding.Column,
+        CommitSha = finding.Commit?.Sha,
+        Author = finding.Commit is { } c ? $"{c.AuthorName} <{c.AuthorEmail}>".Truncate(256) : null,
+        CommittedAt = finding.Commit?.Date,
+        Suppressed = finding.IsSuppressed,
+        SuppressionReason = finding.Suppression is { } s ? s.Reason.Truncate(500) : null,
+    };
+
+    private void TryDelete(string directory)
+    {
+        try
+        {
+            if (Directory.Exists(directory))
+            {
+                // git marks pack files read-only.
+                foreach (var file in Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories))
+                {
+                    File.SetAttributes(file, FileAttributes.Normal);
+                }
+
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning("Could not delete the work folder {Directory}: {Error}", directory, ex.Message);
+        }
+    }
+
+    /// <summary>Unlike Progress&lt;T&gt;, reports inline: the latest snapshot is all we keep.</summary>
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
