@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Deployment benchmarks (measurements, not tests): stage-change latency in browsers and SignalR clients, log
 # throughput and page memory, claim latency with two runners. Run on purpose; CI skips them (DG_BENCH unset).
-# Results are appended to bench/deployments/results/*.txt; docs/BENCHMARKS-deployments.md summarises a run.
+# Results are appended to bench/deployments/results/*.txt; docs/BENCHMARKS.md (issue 3) summarises a run.
 #   bench/deployments/run.sh                 # everything (~10 minutes on 2 cores)
 #   bench/deployments/run.sh Latency         # one class: Latency, Log or Claim
 set -euo pipefail
