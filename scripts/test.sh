@@ -5,7 +5,8 @@
 #   N passed, N failed, N skipped
 # Exit status: non-zero when a test failed, when no test ran, or when the build or the test host failed.
 #
-# Environment: CONFIGURATION (Debug), TEST_RESULTS_DIR (artifacts/test-results), TEST_FILTER (dotnet test --filter).
+# Environment: CONFIGURATION (Debug), TEST_RESULTS_DIR (artifacts/test-results), TEST_FILTER (dotnet test --filter;
+# default: everything but the benchmarks, which run on purpose through bench/*/run.sh).
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -71,7 +72,8 @@ test_args=(DeployGuard.sln --no-build -c "$CONFIGURATION" --results-directory "$
   --logger "trx"
   # A hung test fails the run after 20 minutes instead of running into CI's time limit.
   --blame-hang-timeout 20m --blame-hang-dump-type none)
-if [ -n "${TEST_FILTER:-}" ]; then
+TEST_FILTER=${TEST_FILTER-Category!=DeploymentBench}
+if [ -n "$TEST_FILTER" ]; then
   test_args+=(--filter "$TEST_FILTER")
 fi
 dotnet test "${test_args[@]}" >&2
