@@ -60,6 +60,12 @@ internal static class CommandRunner
     private static async Task<int> DispatchAsync(WebApplication app, string[] args)
     {
         var services = app.Services;
+        if (args[0] is "seed-demo" or "audit")
+        {
+            // These work on the current schema: bring a fresh database up to date first, as the server would.
+            await app.MigrateDatabaseOnStartupAsync();
+        }
+
         var migrator = services.GetRequiredService<SchemaMigrator>();
         switch (args)
         {

@@ -1,0 +1,24 @@
+using DeployGuard.Tests.Infrastructure;
+using DeployGuard.Web.Commands;
+
+namespace DeployGuard.Tests.Web;
+
+/// <summary>`seed-demo`: seed 05's volumes, every role, and idempotent.</summary>
+public sealed class DemoSeederTests(WebAppFactory app) : IClassFixture<WebAppFactory>
+{
+    [Fact]
+    public async Task SeedAsync_RunTwice_CreatesSeedVolumesOnce()
+    {
+        await DemoSeeder.SeedAsync(app.Services);
+        await DemoSeeder.SeedAsync(app.Services);
+
+        Assert.Equal(3L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM teams"));
+        Assert.Equal(5L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM services"));
+        Assert.Equal(3L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM environments"));
+        Assert.Equal(8L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM users WHERE email LIKE '%@deployguard.local'"));
+        var roles = await Sql.ListAsync<string>(app.ConnectionString,
+            "SELECT DISTINCT r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id JOIN users u ON u.id = ur.user_id WHERE u.email LIKE '%@deployguard.local'");
+        Assert.Equal(["Admin", "Approver", "Engineer", "Viewer"], roles.Order());
+        Assert.Equal(1L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM environments WHERE is_protected"));
+    }
+}
