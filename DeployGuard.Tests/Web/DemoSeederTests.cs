@@ -20,5 +20,6 @@ public sealed class DemoSeederTests(WebAppFactory app) : IClassFixture<WebAppFac
             "SELECT DISTINCT r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id JOIN users u ON u.id = ur.user_id WHERE u.email LIKE '%@deployguard.local'");
         Assert.Equal(["Admin", "Approver", "Engineer", "Viewer"], roles.Order());
         Assert.Equal(1L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM environments WHERE is_protected"));
+        Assert.Equal(10L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM releases"));
     }
 }

@@ -117,6 +117,34 @@ internal static class DemoSeeder
             Console.WriteLine($"  service {name}");
         }
 
+        // Seed 05's ten releases: two per service, the newest of the frontend still a draft.
+        var releases = services.GetRequiredService<Data.Services.Releases.ReleaseService>();
+        var releasesCreated = 0;
+        foreach (var row in (await catalog.ListAsync(new ServiceQuery { Take = 200 })).Items.Where(s => serviceSpecs.Any(spec => spec.Item1 == s.Name)))
+        {
+            var owner = serviceSpecs.First(spec => spec.Item1 == row.Name).Item6;
+            foreach (var (version, draft, notes) in new[]
+                     {
+                         ("1.0.0", false, "First production release."),
+                         ("1.1.0", row.Name == "user-dashboard", "- Faster start-up\n- Fix: retries on 503\n\nSee the changelog for details."),
+                     })
+            {
+                var result = await releases.CreateAsync(new Data.Services.Releases.ReleaseInput
+                {
+                    ServiceId = row.Id, Version = version, Notes = $"## {row.Name} {version}\n\n{notes}", Branch = "main",
+                    CommitSha = Convert.ToHexString(System.Security.Cryptography.SHA1.HashData(System.Text.Encoding.UTF8.GetBytes(row.Name + version)))
+                        .ToLowerInvariant(),
+                    CommitAuthor = owner, CommitMessage = $"Release {version}", IsDraft = draft,
+                }, Caller.System);
+                releasesCreated += result.Succeeded ? 1 : 0; // an existing version is left as it is
+            }
+        }
+
+        if (releasesCreated > 0)
+        {
+            Console.WriteLine($"  {releasesCreated} release(s)");
+        }
+
         Console.WriteLine($"Demo data ready. Sign in as any of the demo users with password '{Password}', for example admin@deployguard.local.");
     }
 
