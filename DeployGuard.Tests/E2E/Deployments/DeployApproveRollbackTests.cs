@@ -126,6 +126,14 @@ public sealed class DeployApproveRollbackTests(ITestOutputHelper output) : IAsyn
             await Expect(engineerPage.GetByRole(AriaRole.Log)).ToContainTextAsync("Deployment succeeded.");
             await engineerPage.ScreenshotAsync("deployment-rollback-succeeded.png");
 
+            // The lists show what happened: both releases, and the four deployments (newest first: the rollback).
+            await engineerPage.OpenAsync("/releases");
+            await Expect(engineerPage.GetByRole(AriaRole.Link, new() { Name = "1.1.0" })).ToBeVisibleAsync();
+            await Expect(engineerPage.GetByRole(AriaRole.Link, new() { Name = "1.0.0" })).ToBeVisibleAsync();
+            await engineerPage.OpenAsync("/deployments");
+            await Expect(engineerPage.GetByRole(AriaRole.Grid).GetByRole(AriaRole.Row)).ToHaveCountAsync(5); // header + 4
+            await engineerPage.ScreenshotAsync("deployments-list.png");
+
             await engineerPage.OpenAsync("/board");
             await Expect(engineerPage.Locator($"td[data-cell='{service.Name}/staging']")).ToContainTextAsync("1.0.0");
             await engineerPage.ScreenshotAsync("board.png");
