@@ -43,6 +43,7 @@ public static class DependencyInjection
         services.AddSingleton<ServiceCatalogService>();
         services.AddSingleton<EnvironmentService>();
         services.AddSingleton<DashboardQueries>();
+        services.AddSingleton<DeliveryActivityQueries>();
         services.AddSingleton<ApiTokenService>();
         services.AddSingleton<ScanJobService>();
         services.AddSingleton<FindingService>();
