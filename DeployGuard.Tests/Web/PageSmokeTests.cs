@@ -63,5 +63,7 @@ public sealed class PageSmokeTests(WebAppFactory app) : IClassFixture<WebAppFact
         var response = await client.GetAsync(string.Format(System.Globalization.CultureInfo.InvariantCulture, template, Guid.NewGuid()));
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        // The friendly page, inside the app's layout, not the browser's bare error.
+        Assert.Contains("couldn&#x27;t find that page", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 }

@@ -27,9 +27,21 @@ internal static class ApiProblems
     /// <summary>Status code pages: the HTML not-found page for browsers, bare problem details for the API.</summary>
     public static void UseStatusCodePagesPerAudience(this WebApplication app)
     {
-        app.UseWhen(context => !IsApi(context),
-            web => web.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+        // Outermost: bare API errors (an unmatched /api route, a 401 from a bearer challenge) get a problem-details body.
         app.UseWhen(IsApi, api => api.UseStatusCodePages());
+        // Not inside a UseWhen branch: re-execution must re-run routing from the main pipeline, or an unmatched path
+        // re-executes to no endpoint at all and the browser gets an empty 404.
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.Use((context, next) =>
+        {
+            // The API keeps the problem details above instead of the HTML page.
+            if (IsApi(context) && context.Features.Get<IStatusCodePagesFeature>() is { } htmlPages)
+            {
+                htmlPages.Enabled = false;
+            }
+
+            return next(context);
+        });
     }
 
     /// <summary>Turns <see cref="BadHttpRequestException"/> (thrown because ThrowOnBadRequest is on) into a 400/4xx problem.</summary>
