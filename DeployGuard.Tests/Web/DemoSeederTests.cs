@@ -21,5 +21,14 @@ public sealed class DemoSeederTests(WebAppFactory app) : IClassFixture<WebAppFac
         Assert.Equal(["Admin", "Approver", "Engineer", "Viewer"], roles.Order());
         Assert.Equal(1L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM environments WHERE is_protected"));
         Assert.Equal(10L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM releases"));
+        // The deployment history was really run: stages by the runner, an approval given, a rollback, one approval pending.
+        Assert.Equal(11L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM deployments"));
+        Assert.Equal(9L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM deployments WHERE status = 'Succeeded'"));
+        Assert.Equal(1L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM deployments WHERE status = 'RolledBack'"));
+        Assert.Equal(1L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM rollbacks"));
+        Assert.Equal(1L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM approvals WHERE decision = 'Approved'"));
+        Assert.Equal(1L, await Sql.ScalarAsync<long>(app.ConnectionString,
+            "SELECT count(*) FROM deployment_stages WHERE kind = 'Approval' AND status = 'Running'"));
+        Assert.True(await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM deployment_logs WHERE message = 'GET /health returned 503'") >= 1);
     }
 }

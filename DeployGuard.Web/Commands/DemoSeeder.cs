@@ -145,6 +145,7 @@ internal static class DemoSeeder
             Console.WriteLine($"  {releasesCreated} release(s)");
         }
 
+        await DemoDeployments.SeedAsync(services, userIds);
         Console.WriteLine($"Demo data ready. Sign in as any of the demo users with password '{Password}', for example admin@deployguard.local.");
     }
 
