@@ -94,7 +94,7 @@ internal static class DemoDeployments
             await seeding.DeployAsync("user-dashboard", "1.0.0", "Development", "dev.frontend@deployguard.local");
             await seeding.DeployAsync("notification-service", "1.0.0", "Development", backend);
             var failed = await seeding.DeployAsync("notification-service", "1.1.0", "Development", backend);
-            await seeding.RollbackAsync(failed, backend, "Smoke test failed: /health returns 503.");
+            await seeding.RollbackAsync(failed, backend, "Smoke test failed: /health returns 503");
             // Left waiting, so the approvals inbox has something in it.
             await seeding.DeployAsync("payment-api", "1.0.0", "Production", backend, waitForApproval: true);
             Console.WriteLine($"  {seeding.Count} deployment(s), run by the pipeline runner; one waits for approval in Production");
