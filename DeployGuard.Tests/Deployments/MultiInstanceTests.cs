@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using DeployGuard.Data.Entities;
 using DeployGuard.Data.Services.Deployments;
 using DeployGuard.Data.Services.Users;
+using DeployGuard.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
 namespace DeployGuard.Tests.Deployments;
@@ -88,6 +90,57 @@ public sealed class MultiInstanceTests
                 return received.Any(r => r.Kind == DeploymentEventKind.DeploymentChanged && r.Status == "Running");
             }
         }, TimeSpan.FromSeconds(10), "B to hear that A started the deployment");
+    }
+
+    [Fact]
+    public async Task EventListener_ListenConnectionKilled_ReconnectsAndTellsEverySubscriberToResync()
+    {
+        await using var a = await DeploymentTestKit.CreateAsync(listen: true);
+        await using var b = await DeploymentTestKit.CreateAsync(a.ConnectionString, listen: true);
+        var watchedDeployment = Guid.NewGuid();
+        var resyncs = new ConcurrentBag<Guid?>();
+        var afterReconnect = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var bus = b.Get<DeploymentEventBus>();
+        using var one = bus.Subscribe(watchedDeployment, e =>
+        {
+            if (e.Kind == DeploymentEventKind.Resync)
+            {
+                resyncs.Add(watchedDeployment);
+            }
+            else if (e.Kind == DeploymentEventKind.DeploymentChanged && e.Message == "after the reconnect")
+            {
+                afterReconnect.TrySetResult();
+            }
+        });
+        using var all = bus.Subscribe(null, e =>
+        {
+            if (e.Kind == DeploymentEventKind.Resync)
+            {
+                resyncs.Add(null);
+            }
+        });
+
+        // Kill B's LISTEN connection from the server side, as a failover or an idle-connection reaper would.
+        var killed = await Sql.ScalarAsync<long>(a.ConnectionString, $"""
+            SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+            WHERE datname = current_database() AND query = 'LISTEN {DeploymentEventBus.Channel}'
+            """);
+        Assert.Equal(2L, killed); // A's and B's listeners
+
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (resyncs.Count < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Contains(watchedDeployment, resyncs);
+        Assert.Contains(null, resyncs);
+        // And the new connection carries the other instance's events again.
+        await a.Get<DeploymentEventBus>().PublishAsync(new DeploymentEvent(DeploymentEventKind.DeploymentChanged, watchedDeployment)
+        {
+            Message = "after the reconnect",
+        });
+        await afterReconnect.Task.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
     [Fact]

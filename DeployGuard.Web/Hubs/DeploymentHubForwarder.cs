@@ -29,7 +29,9 @@ internal sealed class DeploymentHubForwarder(DeploymentEventBus bus, IHubContext
             {
                 try
                 {
-                    await hub.Clients.Group(DeploymentsHub.Group(e.DeploymentId)).SendAsync(e.Kind.ToString(), Message(e), stoppingToken);
+                    // A resync concerns every subscription: clients re-read the deployments they watch.
+                    var clients = e.Kind == DeploymentEventKind.Resync ? hub.Clients.All : hub.Clients.Group(DeploymentsHub.Group(e.DeploymentId));
+                    await clients.SendAsync(e.Kind.ToString(), Message(e), stoppingToken);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {

@@ -6,11 +6,15 @@ namespace DeployGuard.Web.Workers;
 
 /// <summary>
 /// Holds a LISTEN connection to PostgreSQL and hands other instances' deployment events to the local bus, so pages
-/// and runners here see what happens there. Reconnects after failures.
+/// and runners here see what happens there. Reconnects after failures; after a reconnect it tells every local subscriber
+/// to reload (<see cref="DeploymentEventKind.Resync"/>), since NOTIFYs sent while it was away are lost for good.
 /// </summary>
 internal sealed class DeploymentEventListener(DeploymentsDataSource dataSource, DeploymentEventBus bus, ILogger<DeploymentEventListener> logger)
     : BackgroundService
 {
+    // Queued after the payloads that arrived before the reconnect, so subscribers reload after handling them.
+    private const string ResyncMarker = "\0resync";
+
     private readonly Channel<string> _payloads = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
 
     /// <summary>Completed once the first LISTEN is in place (tests and the runner can wait for it).</summary>
@@ -20,6 +24,7 @@ internal sealed class DeploymentEventListener(DeploymentsDataSource dataSource, 
 
     private async Task ListenAsync(CancellationToken stoppingToken)
     {
+        var listenedBefore = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -32,6 +37,13 @@ internal sealed class DeploymentEventListener(DeploymentsDataSource dataSource, 
                 }
 
                 Listening.TrySetResult();
+                if (listenedBefore)
+                {
+                    logger.LogInformation("Listening for deployment events again; open pages reload what they show");
+                    _payloads.Writer.TryWrite(ResyncMarker);
+                }
+
+                listenedBefore = true;
                 while (!stoppingToken.IsCancellationRequested)
                 {
                     // Wakes every 30 s with nothing, which also proves the connection is alive.
@@ -69,6 +81,12 @@ internal sealed class DeploymentEventListener(DeploymentsDataSource dataSource, 
         {
             try
             {
+                if (payload == ResyncMarker)
+                {
+                    bus.DispatchResync();
+                    continue;
+                }
+
                 await bus.DispatchRemoteAsync(payload, stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)

@@ -17,6 +17,11 @@ public enum DeploymentEventKind
     HealthCheckRecorded,
     /// <summary>Runners must stop the deployment's running command.</summary>
     CancelRequested,
+    /// <summary>
+    /// This instance's LISTEN connection was lost and is back: events of other instances may have been missed, so every
+    /// subscriber (whatever deployment it watches) reloads what it shows. Local only, never sent over NOTIFY.
+    /// </summary>
+    Resync,
 }
 
 /// <summary>

@@ -117,11 +117,14 @@ public sealed class DeploymentEventBus(DeploymentsDataSource dataSource, LogStor
         Dispatch(e);
     }
 
+    /// <summary>Tells every local subscriber to reload: notifications from other instances may have been lost.</summary>
+    public void DispatchResync() => Dispatch(new DeploymentEvent(DeploymentEventKind.Resync, Guid.Empty) { Origin = InstanceId });
+
     private void Dispatch(DeploymentEvent e)
     {
         foreach (var subscription in _subscriptions.Values)
         {
-            if (subscription.DeploymentId is { } id && id != e.DeploymentId)
+            if (subscription.DeploymentId is { } id && id != e.DeploymentId && e.Kind != DeploymentEventKind.Resync)
             {
                 continue;
             }
