@@ -24,6 +24,7 @@ public class ApplicationDbContext(DbContextOptions<ApplicationDbContext> options
     public DbSet<FeedbackItem> FeedbackItems => Set<FeedbackItem>();
     public DbSet<KnownFalsePositivePattern> KnownFalsePositivePatterns => Set<KnownFalsePositivePattern>();
     public DbSet<CleanJob> CleanJobs => Set<CleanJob>();
+    public DbSet<CleanBundleChunk> CleanBundleChunks => Set<CleanBundleChunk>();
 
     // Releases and deployments (issue 3).
     public DbSet<Release> Releases => Set<Release>();

@@ -13,7 +13,6 @@ internal sealed class CleanJobConfiguration : IEntityTypeConfiguration<CleanJob>
         builder.Property(c => c.RequestedById).HasMaxLength(450);
         builder.Property(c => c.RequestedByName).HasMaxLength(256);
         builder.Property(c => c.Status).HasConversion<string>().HasMaxLength(20);
-        builder.Property(c => c.BundlePath).HasMaxLength(1000);
         builder.Property(c => c.ErrorMessage).HasMaxLength(2000);
         builder.Property(c => c.ClaimedBy).HasMaxLength(200);
         builder.HasOne(c => c.ScanJob).WithMany().HasForeignKey(c => c.ScanJobId).OnDelete(DeleteBehavior.Cascade);

@@ -14,7 +14,7 @@ public class CleanJob
     public int ReplacementCount { get; set; }
     /// <summary>Secrets the re-scan of the cleaned copy still found (must be 0).</summary>
     public int? RemainingAfterRescan { get; set; }
-    public string? BundlePath { get; set; }
+    /// <summary>Bytes of the cleaned bundle (stored in <see cref="CleanBundleChunk"/>s); null until there is one.</summary>
     public long? BundleSize { get; set; }
     public string? ErrorMessage { get; set; }
     public string? ClaimedBy { get; set; }

@@ -19,10 +19,19 @@ internal static class ScanningApi
             await jobs.GetAsync(id, ct) is { } job ? Results.Ok(job) : CatalogApi.NotFound("Scan", id));
 
         // Bundles hold the cleaned history (no secrets); still, only engineers and admins fetch repositories.
-        scans.MapGet("/{id:guid}/cleanings/{cleanId:guid}/bundle", async (Guid id, Guid cleanId, CleanJobService cleaning, CancellationToken ct) =>
-            await cleaning.BundlePathAsync(id, cleanId, ct) is { } path && File.Exists(path)
-                ? Results.File(path, "application/octet-stream", $"deployguard-clean-{cleanId:N}.bundle", enableRangeProcessing: true)
-                : CatalogApi.NotFound("Cleaned bundle", cleanId))
+        // Streamed from PostgreSQL, so whichever instance ran the cleaning, any instance serves the download.
+        scans.MapGet("/{id:guid}/cleanings/{cleanId:guid}/bundle", async (Guid id, Guid cleanId, CleanJobService cleaning, HttpContext http,
+                CancellationToken ct) =>
+            {
+                if (await cleaning.BundleSizeAsync(id, cleanId, ct) is not { } size)
+                {
+                    return CatalogApi.NotFound("Cleaned bundle", cleanId);
+                }
+
+                http.Response.ContentLength = size;
+                return Results.Stream(body => cleaning.CopyBundleAsync(cleanId, body, ct), "application/octet-stream",
+                    $"deployguard-clean-{cleanId:N}.bundle");
+            })
             .RequireAuthorization(Policies.Engineer);
 
         // The CLI's `deployguard upload` (docs/api/scanning.md): a scan report, findings as hashes only.

@@ -20,10 +20,6 @@ internal sealed class ScanJobRunner(
 
     private string WorkRoot => configuration["Scanning:WorkDirectory"] is { Length: > 0 } dir ? dir : Path.Combine(Path.GetTempPath(), "deployguard-work");
 
-    private string BundleRoot => configuration["Scanning:BundleDirectory"] is { Length: > 0 } dir
-        ? dir
-        : Path.Combine(Path.GetTempPath(), "deployguard-bundles");
-
     public async Task RunScanAsync(ClaimedScan job, CancellationToken ct)
     {
         var workDir = Path.Combine(WorkRoot, "scan-" + job.Id.ToString("N"));
@@ -89,13 +85,14 @@ internal sealed class ScanJobRunner(
             var cleaner = new HistoryCleaner(await CreateScannerAsync(ct));
             var result = await cleaner.CleanAsync(new CleaningRequest(repository, hashes, output), cancellationToken: ct);
 
-            Directory.CreateDirectory(BundleRoot);
-            var bundle = Path.Combine(BundleRoot, $"clean-{clean.Id:N}.bundle");
-            File.Move(result.BundlePath, bundle, overwrite: true);
             var cleaned = result.CleanedHashes.ToHashSet(StringComparer.Ordinal);
             var cleanedFindings = clean.Selected.Where(s => cleaned.Contains(s.Hash)).Select(s => s.FindingId).ToList();
-            await queue.CompleteCleanAsync(clean.Id, bundle, new FileInfo(bundle).Length, result.OccurrencesReplaced,
-                result.RemainingFindings + (int)Math.Min(int.MaxValue, result.RemainingOccurrences), cleanedFindings, ct);
+            // Into PostgreSQL with the completion (the work folder, bundle included, is removed below).
+            await using (var bundle = File.OpenRead(result.BundlePath))
+            {
+                await queue.CompleteCleanAsync(clean.Id, bundle, result.OccurrencesReplaced,
+                    result.RemainingFindings + (int)Math.Min(int.MaxValue, result.RemainingOccurrences), cleanedFindings, ct);
+            }
             logger.LogInformation("Cleaning {CleanId} done: {Occurrences} occurrences replaced in {Commits} commits, verified {Verified}",
                 clean.Id, result.OccurrencesReplaced, result.CommitsRewritten, result.Verified);
         }

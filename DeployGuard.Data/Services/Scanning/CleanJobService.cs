@@ -68,16 +68,27 @@ public sealed class CleanJobService(IDbContextFactory<ApplicationDbContext> cont
         return await Rows(db.CleanJobs.AsNoTracking().Where(c => c.ScanJobId == scanJobId).OrderByDescending(c => c.CreatedAt)).ToListAsync(ct);
     }
 
-    /// <summary>Where the bundle of a completed cleaning lies on disk, for the download endpoint.</summary>
-    public async Task<string?> BundlePathAsync(Guid scanJobId, Guid cleanJobId, CancellationToken ct = default)
+    /// <summary>The size of a completed cleaning's bundle, or null when the scan has no such cleaning or it has no bundle.</summary>
+    public async Task<long?> BundleSizeAsync(Guid scanJobId, Guid cleanJobId, CancellationToken ct = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
         return await db.CleanJobs.AsNoTracking()
             .Where(c => c.Id == cleanJobId && c.ScanJobId == scanJobId && c.Status == ScanStatus.Completed)
-            .Select(c => c.BundlePath).FirstOrDefaultAsync(ct);
+            .Select(c => c.BundleSize).FirstOrDefaultAsync(ct);
+    }
+
+    /// <summary>Writes a cleaning's bundle to <paramref name="destination"/> piece by piece (one piece in memory at a time).</summary>
+    public async Task CopyBundleAsync(Guid cleanJobId, Stream destination, CancellationToken ct = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        await foreach (var piece in db.CleanBundleChunks.AsNoTracking().Where(c => c.CleanJobId == cleanJobId).OrderBy(c => c.Seq)
+                           .Select(c => c.Data).AsAsyncEnumerable().WithCancellation(ct))
+        {
+            await destination.WriteAsync(piece, ct);
+        }
     }
 
     private static IQueryable<CleanJobRow> Rows(IQueryable<CleanJob> jobs) =>
         jobs.Select(c => new CleanJobRow(c.Id, c.ScanJobId, c.Status, c.FindingCount, c.ReplacementCount, c.RemainingAfterRescan, c.BundleSize,
-            c.BundlePath != null, c.ErrorMessage, c.RequestedByName, c.CreatedAt, c.CompletedAt));
+            c.BundleSize != null, c.ErrorMessage, c.RequestedByName, c.CreatedAt, c.CompletedAt));
 }

@@ -138,15 +138,35 @@ public sealed class ScanJobQueue(IDbContextFactory<ApplicationDbContext> context
         await db.CleanJobs.Where(c => c.Id == cleanId).ExecuteUpdateAsync(s => s.SetProperty(c => c.HeartbeatAt, now), ct);
     }
 
-    /// <summary>Records the cleaned copy and audits <c>secret_cleaned</c> for every finding whose value was removed.</summary>
-    public async Task CompleteCleanAsync(Guid cleanId, string bundlePath, long bundleSize, long replacements, int remaining,
+    /// <summary>
+    /// Stores the cleaned bundle (streamed from <paramref name="bundle"/> in 1 MiB pieces, so memory stays flat), marks the
+    /// cleaning completed and audits <c>secret_cleaned</c> for every finding whose value was removed: one transaction.
+    /// </summary>
+    public async Task CompleteCleanAsync(Guid cleanId, Stream bundle, long replacements, int remaining,
         IReadOnlyCollection<Guid> cleanedFindingIds, CancellationToken ct = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
         var clean = await db.CleanJobs.FirstAsync(c => c.Id == cleanId, ct);
+        // A cleaning re-run after a crash starts its bundle afresh.
+        await db.CleanBundleChunks.Where(c => c.CleanJobId == cleanId).ExecuteDeleteAsync(ct);
+        var buffer = new byte[CleanBundleChunk.Size];
+        long bundleSize = 0;
+        for (var seq = 0; ; seq++)
+        {
+            var read = await bundle.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, ct);
+            if (read == 0)
+            {
+                break;
+            }
+
+            var data = read == buffer.Length ? buffer : buffer[..read];
+            await db.Database.ExecuteSqlAsync($"INSERT INTO clean_bundle_chunks (clean_job_id, seq, data) VALUES ({cleanId}, {seq}, {data})", ct);
+            bundleSize += read;
+        }
+
         var now = clock.GetUtcNow();
         clean.Status = ScanStatus.Completed;
-        clean.BundlePath = bundlePath;
         clean.BundleSize = bundleSize;
         clean.ReplacementCount = (int)Math.Min(int.MaxValue, replacements);
         clean.RemainingAfterRescan = remaining;
@@ -160,6 +180,7 @@ public sealed class ScanJobQueue(IDbContextFactory<ApplicationDbContext> context
         audit.Add(db, actor, "clean.completed", ResourceTypes.Scan, clean.ScanJobId.ToString(),
             new { cleanJobId = cleanId, replacements, remaining, findings = cleanedFindingIds.Count, bundleSize });
         await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
     }
 
     public async Task FailCleanAsync(Guid cleanId, string error, CancellationToken ct = default)

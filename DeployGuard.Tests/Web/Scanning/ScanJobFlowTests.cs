@@ -3,6 +3,7 @@ using DeployGuard.Data.Entities;
 using DeployGuard.Data.Services.Common;
 using DeployGuard.Data.Services.Scanning;
 using DeployGuard.Data.Services.Users;
+using DeployGuard.Tests.Infrastructure;
 using DeployGuard.Tests.Scanning.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -79,10 +80,21 @@ public sealed class ScanJobFlowTests(CapturingWebAppFactory app) : IClassFixture
         Assert.Equal(ScanStatus.Completed, clean.Status);
         Assert.Equal(0, clean.RemainingAfterRescan);
         Assert.True(clean.ReplacementCount >= 1);
-        var bundle = await Service<CleanJobService>().BundlePathAsync(scan.Id, clean.Id);
-        Assert.NotNull(bundle);
+        // The bundle lives in PostgreSQL (any instance can serve it) and downloads whole through the API.
+        Assert.True(await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM clean_bundle_chunks WHERE clean_job_id = @id",
+            ("id", clean.Id)) >= 1);
+        var (client, _) = await app.SignInNewUserAsync(Roles.Engineer);
+        var download = await client.GetAsync($"/api/scans/{scan.Id}/cleanings/{clean.Id}/bundle");
+        Assert.Equal(System.Net.HttpStatusCode.OK, download.StatusCode);
+        Assert.Equal("application/octet-stream", download.Content.Headers.ContentType?.MediaType);
+        var bytes = await download.Content.ReadAsByteArrayAsync();
+        Assert.Equal(clean.BundleSize, bytes.Length);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound,
+            (await client.GetAsync($"/api/scans/{scan.Id}/cleanings/{Guid.NewGuid()}/bundle")).StatusCode);
         using var restored = new TempFolder();
-        TempGitRepo.RunGit(restored.Path, "clone", "--quiet", bundle!, "cleaned");
+        var bundle = Path.Combine(restored.Path, "cleaned.bundle");
+        await File.WriteAllBytesAsync(bundle, bytes);
+        TempGitRepo.RunGit(restored.Path, "clone", "--quiet", bundle, "cleaned");
         var cleaned = Path.Combine(restored.Path, "cleaned");
         var history = TempGitRepo.RunGit(cleaned, "log", "-p", "--all");
         Assert.DoesNotContain(awsKey, history);
