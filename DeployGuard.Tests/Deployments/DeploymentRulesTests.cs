@@ -55,6 +55,45 @@ public sealed class DeploymentRulesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TeamAccess_EngineerOfAnotherTeam_CannotReleaseDeployCancelOrRollBack_MemberAndUnownedServiceCan()
+    {
+        var member = await _kit.UserAsync(Roles.Engineer, "Member Engineer");
+        var outsider = await _kit.UserAsync(Roles.Engineer, "Outsider Engineer");
+        var dev = await _kit.EnvironmentAsync("dev");
+        var owned = await _kit.ServiceAsync();
+        var unowned = await _kit.ServiceAsync();
+        await using (var db = _kit.Db())
+        {
+            var team = new Team { Id = Guid.CreateVersion7(), Name = $"team-{Guid.NewGuid():N}"[..16] };
+            db.Teams.Add(team);
+            db.TeamMembers.Add(new TeamMember { TeamId = team.Id, UserId = member.UserId!, AddedAt = DateTimeOffset.UtcNow });
+            await db.SaveChangesAsync();
+            await db.Services.Where(s => s.Id == owned.Id).ExecuteUpdateAsync(u => u.SetProperty(s => s.TeamId, team.Id));
+        }
+
+        var releases = _kit.Get<DeployGuard.Data.Services.Releases.ReleaseService>();
+        var outsiderRelease = await releases.CreateAsync(new DeployGuard.Data.Services.Releases.ReleaseInput { ServiceId = owned.Id, Version = "9.9.9" }, outsider);
+        var release = await _kit.ReleaseAsync(owned.Id);
+        var before = await DeploymentCountAsync();
+        var outsiderStart = await Deployments.StartAsync(new StartDeploymentInput { ReleaseId = release, EnvironmentId = dev.Id }, outsider);
+        Assert.Equal(before, await DeploymentCountAsync());
+        var memberStart = await Deployments.StartAsync(new StartDeploymentInput { ReleaseId = release, EnvironmentId = dev.Id }, member);
+        var outsiderCancel = await Deployments.CancelAsync(memberStart.Value!.DeploymentId, new CancelInput(), outsider);
+        var unownedStart = await Deployments.StartAsync(
+            new StartDeploymentInput { ReleaseId = await _kit.ReleaseAsync(unowned.Id), EnvironmentId = dev.Id }, outsider);
+
+        Assert.Equal(ResultStatus.Forbidden, outsiderRelease.Status);
+        Assert.Equal(TeamAccess.Denied, outsiderRelease.Message);
+        Assert.Equal(ResultStatus.Forbidden, outsiderStart.Status);
+        Assert.True(memberStart.Succeeded, memberStart.Message);
+        Assert.Equal(ResultStatus.Forbidden, outsiderCancel.Status);
+        Assert.False((await _kit.DeploymentAsync(memberStart.Value.DeploymentId)).IsFinished);
+        Assert.True(unownedStart.Succeeded, unownedStart.Message);
+        Assert.Equal(ResultStatus.Forbidden,
+            (await Deployments.RollbackAsync(memberStart.Value.DeploymentId, new RollbackInput { Reason = "not mine" }, outsider)).Status);
+    }
+
+    [Fact]
     public async Task StartAsync_PromotionOutOfOrder_RefusedForEngineer_AdminOverrideIsAudited()
     {
         var engineer = await _kit.UserAsync(Roles.Engineer);

@@ -49,6 +49,11 @@ public sealed class DeploymentService(
             return Result<DeploymentStarted>.Invalid(errors);
         }
 
+        if (!await TeamAccess.MayOperateAsync(db, release!.ServiceId, caller, ct))
+        {
+            return Result<DeploymentStarted>.Forbidden(TeamAccess.Denied);
+        }
+
         var overrides = new List<(string Action, object Details)>();
         var check = await ProtectionRules.CheckAsync(db, release!, environment!, now, ct);
         if (check.Blocking is { } blocking)
@@ -159,9 +164,9 @@ public sealed class DeploymentService(
             return Result<Unit>.NotFound($"Deployment {id} does not exist.");
         }
 
-        if (!caller.IsAdmin && !caller.IsEngineer)
+        if (!await TeamAccess.MayOperateAsync(db, deployment.ServiceId, caller, ct))
         {
-            return Result<Unit>.Forbidden("Only engineers and admins can cancel deployments.");
+            return Result<Unit>.Forbidden(TeamAccess.Denied);
         }
 
         var errors = InputValidator.Validate(input);
@@ -200,9 +205,9 @@ public sealed class DeploymentService(
             return Result<DeploymentStarted>.NotFound($"Deployment {id} does not exist.");
         }
 
-        if (!caller.IsAdmin && !caller.IsEngineer)
+        if (!await TeamAccess.MayOperateAsync(db, deployment.ServiceId, caller, ct))
         {
-            return Result<DeploymentStarted>.Forbidden("Only engineers and admins can roll back deployments.");
+            return Result<DeploymentStarted>.Forbidden(TeamAccess.Denied);
         }
 
         var errors = InputValidator.Validate(input);

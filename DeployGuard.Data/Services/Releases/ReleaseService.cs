@@ -101,6 +101,10 @@ public sealed class ReleaseService(IDbContextFactory<ApplicationDbContext> conte
             {
                 errors.Add(nameof(ReleaseInput.ServiceId), $"Service {serviceId} does not exist.");
             }
+            else if (!await TeamAccess.MayOperateAsync(db, service.Id, caller, ct))
+            {
+                return Result<ReleaseDetail>.Forbidden(TeamAccess.Denied);
+            }
         }
 
         var version = input.Version.Trim();
@@ -156,9 +160,9 @@ public sealed class ReleaseService(IDbContextFactory<ApplicationDbContext> conte
             return Result<ReleaseDetail>.NotFound($"Release {id} does not exist.");
         }
 
-        if (!caller.IsAdmin && !caller.IsEngineer)
+        if (!await TeamAccess.MayOperateAsync(db, release.ServiceId, caller, ct))
         {
-            return Result<ReleaseDetail>.Forbidden("Only engineers and admins can change releases.");
+            return Result<ReleaseDetail>.Forbidden(TeamAccess.Denied);
         }
 
         if (release.Status != ReleaseStatus.Draft)
