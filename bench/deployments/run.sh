@@ -3,7 +3,7 @@
 # throughput and page memory, claim latency with two runners. Run on purpose; CI skips them (DG_BENCH unset).
 # Results are appended to bench/deployments/results/*.txt; docs/BENCHMARKS.md (issue 3) summarises a run.
 #   bench/deployments/run.sh                 # everything (~10 minutes on 2 cores)
-#   bench/deployments/run.sh Latency         # one class: Latency, Log or Claim
+#   bench/deployments/run.sh Latency         # one class: Latency, Log, Claim or Dashboard
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 command -v chromium >/dev/null || { echo "chromium missing: apt-get install -y chromium" >&2; exit 1; }

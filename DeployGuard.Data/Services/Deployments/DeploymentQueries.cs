@@ -166,23 +166,30 @@ public sealed class DeploymentQueries(IDbContextFactory<ApplicationDbContext> co
         var environments = await db.Environments.AsNoTracking().OrderBy(e => e.SortOrder).ThenBy(e => e.Name)
             .Select(e => new { e.Id, e.Name, e.IsProtected }).ToListAsync(ct);
         var services = await db.Services.AsNoTracking().OrderBy(s => s.Name).Select(s => new { s.Id, s.Name }).ToListAsync(ct);
+        // One index probe per service × environment (ix (environment_id, service_id, created_at), read backwards) instead
+        // of sorting the whole history: the board stays fast with millions of deployments. Deployments of one service and
+        // environment run one at a time, so the newest succeeded by creation is also the newest by completion.
         var latest = await db.Database.SqlQuery<BoardFact>(
             $"""
-            SELECT DISTINCT ON (d.service_id, d.environment_id)
-                   d.service_id AS "ServiceId", d.environment_id AS "EnvironmentId", d.id AS "DeploymentId", r.version AS "Version",
+            SELECT s.id AS "ServiceId", e.id AS "EnvironmentId", d.id AS "DeploymentId", r.version AS "Version",
                    d.status AS "Status", coalesce(d.completed_at, d.started_at, d.created_at) AS "At"
-            FROM deployments d JOIN releases r ON r.id = d.release_id
-            WHERE NOT d.is_deleted
-            ORDER BY d.service_id, d.environment_id, d.created_at DESC
+            FROM services s CROSS JOIN environments e
+            CROSS JOIN LATERAL (
+                SELECT id, release_id, status, completed_at, started_at, created_at FROM deployments
+                WHERE service_id = s.id AND environment_id = e.id AND NOT is_deleted
+                ORDER BY created_at DESC LIMIT 1) d
+            JOIN releases r ON r.id = d.release_id
             """).ToListAsync(ct);
         var live = await db.Database.SqlQuery<BoardFact>(
             $"""
-            SELECT DISTINCT ON (d.service_id, d.environment_id)
-                   d.service_id AS "ServiceId", d.environment_id AS "EnvironmentId", d.id AS "DeploymentId", r.version AS "Version",
+            SELECT s.id AS "ServiceId", e.id AS "EnvironmentId", d.id AS "DeploymentId", r.version AS "Version",
                    d.status AS "Status", d.completed_at AS "At"
-            FROM deployments d JOIN releases r ON r.id = d.release_id
-            WHERE NOT d.is_deleted AND d.status = 'Succeeded'
-            ORDER BY d.service_id, d.environment_id, d.completed_at DESC
+            FROM services s CROSS JOIN environments e
+            CROSS JOIN LATERAL (
+                SELECT id, release_id, status, completed_at FROM deployments
+                WHERE service_id = s.id AND environment_id = e.id AND NOT is_deleted AND status = 'Succeeded'
+                ORDER BY created_at DESC LIMIT 1) d
+            JOIN releases r ON r.id = d.release_id
             """).ToListAsync(ct);
         var liveByKey = live.ToDictionary(l => (l.ServiceId, l.EnvironmentId));
         var rows = services.Select(s => new BoardRow(s.Id, s.Name, latest.Where(l => l.ServiceId == s.Id).ToDictionary(

@@ -70,6 +70,15 @@ public sealed class LatencyBenchmarks(ITestOutputHelper output)
             all.Add(await context.NewPageAsync());
         }
 
+        // Why a page stops updating, if one does: its console (errors, reconnects) and the reconnect dialog's state.
+        var consoles = new ConcurrentDictionary<IPage, ConcurrentQueue<string>>();
+        foreach (var page in all)
+        {
+            var log = consoles.GetOrAdd(page, _ => new ConcurrentQueue<string>());
+            page.Console += (_, m) => log.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {m.Type}: {m.Text}");
+            page.Crash += (_, _) => log.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} page crashed");
+        }
+
         foreach (var page in all)
         {
             await page.OpenAsync($"/deployments/{setup.DeploymentId}");
@@ -96,6 +105,11 @@ public sealed class LatencyBenchmarks(ITestOutputHelper output)
                     // Reported, not hidden: a page that did not show the change within 30 s is counted and not waited for again.
                     missed++;
                     lost.Add(page);
+                    var dom = await page.EvaluateAsync<string>(
+                        $"() => `reconnect=${{document.getElementById('components-reconnect-modal')?.className}} stage=${{document.querySelector(\"li[data-stage='{stage}']\")?.getAttribute('data-stage-status')}}`");
+                    var line = $"lost page {all.IndexOf(page)} at {stage}: {dom}; console: {string.Join(" | ", consoles[page].TakeLast(8))}";
+                    output.WriteLine(line);
+                    BenchResults.Write("latency.txt", "  " + line);
                     continue;
                 }
 
