@@ -84,6 +84,13 @@ public sealed class ReleaseService(IDbContextFactory<ApplicationDbContext> conte
             release.CreatedByName, release.CreatedAt, rows);
     }
 
+    /// <summary>Whether the caller may release and deploy this service (for enabling buttons; the operations check again).</summary>
+    public async Task<bool> CanOperateAsync(Guid serviceId, Caller caller, CancellationToken ct = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        return await TeamAccess.MayOperateAsync(db, serviceId, caller, ct);
+    }
+
     public async Task<Result<ReleaseDetail>> CreateAsync(ReleaseInput input, Caller caller, CancellationToken ct = default)
     {
         if (!caller.IsAdmin && !caller.IsEngineer)
