@@ -75,7 +75,13 @@ public static class DependencyInjection
 
     public static void Configure(DbContextOptionsBuilder options, string connectionString, IServiceProvider? services = null)
     {
-        options.UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history"));
+        options.UseNpgsql(connectionString, npgsql => npgsql
+            .MigrationsHistoryTable("__ef_migrations_history")
+            // Npgsql's default strategy wraps transient errors (a timed-out connect, a dropped connection) in an
+            // InvalidOperationException suggesting retries. Services use explicit transactions, which a retrying strategy
+            // refuses, and pages catch NpgsqlException/TimeoutException to show "could not be loaded": so let the real
+            // exception through. Without this, a slow connect under load escaped those handlers and took the page down.
+            .ExecutionStrategy(dependencies => new Microsoft.EntityFrameworkCore.Storage.NonRetryingExecutionStrategy(dependencies)));
         // Hand-written migrations carry no model snapshot (see docs/decisions/0001); the drift test
         // compares schemas instead of EF's snapshot check.
         options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));

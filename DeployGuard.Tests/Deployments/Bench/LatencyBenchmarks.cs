@@ -107,7 +107,11 @@ public sealed class LatencyBenchmarks(ITestOutputHelper output)
                     lost.Add(page);
                     var dom = await page.EvaluateAsync<string>(
                         $"() => `reconnect=${{document.getElementById('components-reconnect-modal')?.className}} stage=${{document.querySelector(\"li[data-stage='{stage}']\")?.getAttribute('data-stage-status')}}`");
-                    var line = $"lost page {all.IndexOf(page)} at {stage}: {dom}; console: {string.Join(" | ", consoles[page].TakeLast(8))}";
+                    var appLines = setup.Watched.Output.Split('\n');
+                    var firstFail = Array.FindIndex(appLines, l => l.StartsWith("fail:", StringComparison.Ordinal));
+                    var appErrors = firstFail < 0 ? [] : appLines.Skip(firstFail).Take(30).Select(l => l.Trim());
+                    var line = $"lost page {all.IndexOf(page)} at {stage}: url={page.Url} {dom}; console: {string.Join(" | ", consoles[page].TakeLast(4))}; " +
+                               $"app errors: {string.Join(" | ", appErrors)}";
                     output.WriteLine(line);
                     BenchResults.Write("latency.txt", "  " + line);
                     continue;

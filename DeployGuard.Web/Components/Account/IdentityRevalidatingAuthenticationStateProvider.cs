@@ -25,8 +25,44 @@ internal sealed class IdentityRevalidatingAuthenticationStateProvider(
     protected override TimeSpan RevalidationInterval { get; } =
         TimeSpan.FromSeconds(Math.Clamp(configuration.GetValue("Auth:CircuitRevalidationSeconds", 30), 1, 60));
 
-    protected override async Task<bool> ValidateAuthenticationStateAsync(
-        AuthenticationState authenticationState, CancellationToken cancellationToken)
+    private readonly ILogger _logger = loggerFactory.CreateLogger<IdentityRevalidatingAuthenticationStateProvider>();
+
+    protected override Task<bool> ValidateAuthenticationStateAsync(AuthenticationState authenticationState, CancellationToken cancellationToken) =>
+        RevalidateAsync(authenticationState, cancellationToken);
+
+    /// <summary>
+    /// The check itself. The base class signs a circuit out when this throws, so a database hiccup (a pool exhausted
+    /// under load, a failover) would sign every open page out at once: those errors keep the circuit signed in until
+    /// the next interval instead. A revoked session, a changed security stamp or a deleted user still sign it out.
+    /// </summary>
+    internal async Task<bool> RevalidateAsync(AuthenticationState authenticationState, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await CheckAsync(authenticationState, cancellationToken);
+        }
+        catch (Exception ex) when (IsDatabaseUnavailable(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            _logger.LogWarning(ex, "Could not re-check the sign-in of a circuit (database unavailable); checking again in {Interval}",
+                RevalidationInterval);
+            return true;
+        }
+    }
+
+    private static bool IsDatabaseUnavailable(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is Npgsql.NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private async Task<bool> CheckAsync(AuthenticationState authenticationState, CancellationToken cancellationToken)
     {
         var principal = authenticationState.User;
         if (principal.GetSessionId() is { } sessionId && !await sessions.IsActiveAsync(sessionId, cancellationToken))
