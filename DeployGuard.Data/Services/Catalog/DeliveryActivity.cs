@@ -1,4 +1,5 @@
 using DeployGuard.Data.Entities;
+using DeployGuard.Data.Services.Deployments;
 using Microsoft.EntityFrameworkCore;
 
 namespace DeployGuard.Data.Services.Catalog;
@@ -20,7 +21,7 @@ public sealed record DeliveryActivity(IReadOnlyList<DeploymentDay> Days, int Dep
 internal sealed record DayStatusCount(DateOnly Day, string Status, int Count);
 
 /// <summary>The dashboard's delivery figures: a few grouped counts over indexed columns, in one short-lived context.</summary>
-public sealed class DeliveryActivityQueries(IDbContextFactory<ApplicationDbContext> contextFactory, TimeProvider clock)
+public sealed class DeliveryActivityQueries(IDbContextFactory<ApplicationDbContext> contextFactory, ApprovalService approvals, TimeProvider clock)
 {
     public async Task<DeliveryActivity> ActivityAsync(int days = 14, CancellationToken ct = default)
     {
@@ -36,8 +37,7 @@ public sealed class DeliveryActivityQueries(IDbContextFactory<ApplicationDbConte
                 FROM deployments WHERE created_at >= {since} AND NOT is_deleted GROUP BY 1, 2
                 """).ToListAsync(ct))
             .Select(c => new { Date = c.Day, Status = Enum.Parse<DeploymentStatus>(c.Status), c.Count }).ToList();
-        var pending = await db.DeploymentStages.CountAsync(s => s.Kind == StageKind.Approval && s.Status == StageStatus.Running &&
-                                                                !s.Deployment!.IsDeleted, ct);
+        var pending = await approvals.PendingCountAsync(ct);
         var openFindings = await db.SecretFindings.CountAsync(f => f.Status == FindingStatus.Open && !f.Suppressed, ct);
 
         var byDay = Enumerable.Range(0, days).Select(i => first.AddDays(i)).Select(day =>

@@ -8,7 +8,47 @@ using DeployGuard.Tests.Scanning.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
+using static DeployGuard.Tests.Web.Scanning.ScanFlow;
+
 namespace DeployGuard.Tests.Web.Scanning;
+
+/// <summary>What the scan flow tests do to the app: start a scan of a local repository, wait for a job to get on.</summary>
+internal static class ScanFlow
+{
+    public static readonly Caller Admin = new("scan-admin", "scan-admin@example.test", [Roles.Admin]);
+
+    public static T Service<T>(this CapturingWebAppFactory app) where T : notnull => app.Services.GetRequiredService<T>();
+
+    public static async Task<ScanJobRow> StartScanAsync(this CapturingWebAppFactory app, string path)
+    {
+        var result = await app.Service<ScanJobService>().CreateAsync(new ScanJobInput { SourcePlatform = SourcePlatform.Local, SourceUrl = path }, Admin);
+        Assert.True(result.Succeeded, result.Message);
+        return result.Value!;
+    }
+
+    public static Task<ScanJobRow> WaitForScanAsync(this CapturingWebAppFactory app, Guid id, Func<ScanJobRow, bool> condition) =>
+        PollAsync(() => app.Service<ScanJobService>().GetAsync(id), condition, job => $"Scan {id} still {job?.Status} after 90 s: {job?.ErrorMessage}");
+
+    public static Task<CleanJobRow> WaitForCleanAsync(this CapturingWebAppFactory app, Guid id) =>
+        PollAsync(() => app.Service<CleanJobService>().GetAsync(id), clean => clean.Status is ScanStatus.Completed or ScanStatus.Failed,
+            clean => $"Cleaning {id} still {clean?.Status} after 90 s");
+
+    private static async Task<T> PollAsync<T>(Func<Task<T?>> read, Func<T, bool> condition, Func<T?, string> timeoutMessage) where T : class
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            var row = await read();
+            if (row is not null && condition(row))
+            {
+                return row;
+            }
+
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(90), timeoutMessage(row));
+            await Task.Delay(100);
+        }
+    }
+}
 
 /// <summary>
 /// Scan jobs end to end inside the real app: the worker claims the job, scans the full history of a real git
@@ -16,8 +56,6 @@ namespace DeployGuard.Tests.Web.Scanning;
 /// </summary>
 public sealed class ScanJobFlowTests(CapturingWebAppFactory app) : IClassFixture<CapturingWebAppFactory>
 {
-    private static readonly Caller Admin = new("scan-admin", "scan-admin@example.test", [Roles.Admin]);
-
     [Fact]
     public async Task ScanJob_OnRepositoryWithSecrets_FindsThemInHistoryAndStoresNoRawValue()
     {
@@ -36,12 +74,12 @@ public sealed class ScanJobFlowTests(CapturingWebAppFactory app) : IClassFixture
         var onFeature = repo.Commit("feature settings");
         repo.Git("checkout", "--quiet", "main");
 
-        var job = await StartScanAsync(repo.Path);
-        var done = await WaitForAsync(job.Id, j => j.Status is ScanStatus.Completed or ScanStatus.Failed);
+        var job = await app.StartScanAsync(repo.Path);
+        var done = await app.WaitForScanAsync(job.Id, j => j.Status is ScanStatus.Completed or ScanStatus.Failed);
 
         Assert.Equal(ScanStatus.Completed, done.Status);
         Assert.Equal(3, done.CommitsTotal);
-        var findings = (await Service<FindingService>().ListAsync(new FindingQuery { JobId = job.Id, Suppressed = null, Take = 200 })).Items;
+        var findings = (await app.Service<FindingService>().ListAsync(new FindingQuery { JobId = job.Id, Suppressed = null, Take = 200 })).Items;
         var github = Assert.Single(findings, f => f.RuleId.StartsWith("github", StringComparison.Ordinal));
         Assert.Equal(introduced, github.CommitSha);
         Assert.Equal("config.py", github.FilePath);
@@ -67,15 +105,15 @@ public sealed class ScanJobFlowTests(CapturingWebAppFactory app) : IClassFixture
         repo.Commit("deploy script");
         repo.Write("README.md", "# service\n");
         repo.Commit("readme");
-        var scan = await StartScanAsync(repo.Path);
-        await WaitForAsync(scan.Id, j => j.Status == ScanStatus.Completed);
-        var findings = Service<FindingService>();
+        var scan = await app.StartScanAsync(repo.Path);
+        await app.WaitForScanAsync(scan.Id, j => j.Status == ScanStatus.Completed);
+        var findings = app.Service<FindingService>();
         var aws = Assert.Single((await findings.ListAsync(new FindingQuery { JobId = scan.Id })).Items, f => f.RuleId.StartsWith("aws", StringComparison.Ordinal));
         Assert.True((await findings.SelectForCleaningAsync([aws.Id], true, Admin)).Succeeded);
 
-        var request = await Service<CleanJobService>().RequestAsync(scan.Id, Admin);
+        var request = await app.Service<CleanJobService>().RequestAsync(scan.Id, Admin);
         Assert.True(request.Succeeded, request.Message);
-        var clean = await WaitForCleanAsync(request.Value!.Id);
+        var clean = await app.WaitForCleanAsync(request.Value!.Id);
 
         Assert.Equal(ScanStatus.Completed, clean.Status);
         Assert.Equal(0, clean.RemainingAfterRescan);
@@ -101,47 +139,6 @@ public sealed class ScanJobFlowTests(CapturingWebAppFactory app) : IClassFixture
         Assert.Contains("***REMOVED***", history);
         Assert.Contains("echo deploying", history);
         Assert.Equal("2", TempGitRepo.RunGit(cleaned, "rev-list", "--count", "HEAD").Trim());
-    }
-
-    private T Service<T>() where T : notnull => app.Services.GetRequiredService<T>();
-
-    private async Task<ScanJobRow> StartScanAsync(string path)
-    {
-        var result = await Service<ScanJobService>().CreateAsync(new ScanJobInput { SourcePlatform = SourcePlatform.Local, SourceUrl = path }, Admin);
-        Assert.True(result.Succeeded, result.Message);
-        return result.Value!;
-    }
-
-    private async Task<ScanJobRow> WaitForAsync(Guid id, Func<ScanJobRow, bool> condition)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            var job = await Service<ScanJobService>().GetAsync(id);
-            if (job is not null && condition(job))
-            {
-                return job;
-            }
-
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(90), $"Scan {id} still {job?.Status} after 90 s: {job?.ErrorMessage}");
-            await Task.Delay(100);
-        }
-    }
-
-    private async Task<CleanJobRow> WaitForCleanAsync(Guid id)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            var clean = await Service<CleanJobService>().GetAsync(id);
-            if (clean is { Status: ScanStatus.Completed or ScanStatus.Failed })
-            {
-                return clean;
-            }
-
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(90), $"Cleaning {id} still {clean?.Status} after 90 s");
-            await Task.Delay(100);
-        }
     }
 
     /// <summary>A real pg_dump of the app's database: the whole stored state as text.</summary>
@@ -171,8 +168,6 @@ public sealed class ScanJobFlowTests(CapturingWebAppFactory app) : IClassFixture
 /// <summary>Learning has its own database: a learned pattern would suppress findings the other tests expect.</summary>
 public sealed class FalsePositiveLearningFlowTests(CapturingWebAppFactory app) : IClassFixture<CapturingWebAppFactory>
 {
-    private static readonly Caller Admin = new("scan-admin", "scan-admin@example.test", [Roles.Admin]);
-
     [Fact]
     public async Task Triage_ThreeFalsePositivesOfOneShape_SuppressesItInTheNextScanWithTheReason()
     {
@@ -180,9 +175,9 @@ public sealed class FalsePositiveLearningFlowTests(CapturingWebAppFactory app) :
         using var repo = new TempGitRepo();
         repo.Write("fixtures/tokens.txt", $"token = \"ghp_{fake.Alnum(36)}\"\n");
         repo.Commit("test fixture");
-        var first = await StartScanAsync(repo.Path);
-        await WaitForAsync(first.Id, j => j.Status == ScanStatus.Completed);
-        var findings = Service<FindingService>();
+        var first = await app.StartScanAsync(repo.Path);
+        await app.WaitForScanAsync(first.Id, j => j.Status == ScanStatus.Completed);
+        var findings = app.Service<FindingService>();
         var finding = Assert.Single((await findings.ListAsync(new FindingQuery { JobId = first.Id })).Items);
 
         var triaged = await findings.TriageAsync([finding.Id], FindingStatus.FalsePositive, "test fixture", Admin);
@@ -194,12 +189,12 @@ public sealed class FalsePositiveLearningFlowTests(CapturingWebAppFactory app) :
             new FeedbackItemInput(new string('2', 64), finding.ValuePattern, IsTruePositive: false),
         ]);
         Assert.True((await findings.RecordFeedbackAsync(feedback, Admin.Actor)).Succeeded);
-        var pattern = Assert.Single(await Service<FalsePositiveLearning>().ListAsync(), p => p.Pattern == finding.ValuePattern);
+        var pattern = Assert.Single(await app.Service<FalsePositiveLearning>().ListAsync(), p => p.Pattern == finding.ValuePattern);
         Assert.Equal(0.8, pattern.Confidence, 3);
         Assert.True(pattern.Suppressing);
 
-        var second = await StartScanAsync(repo.Path);
-        var done = await WaitForAsync(second.Id, j => j.Status == ScanStatus.Completed);
+        var second = await app.StartScanAsync(repo.Path);
+        var done = await app.WaitForScanAsync(second.Id, j => j.Status == ScanStatus.Completed);
 
         Assert.Equal(0, done.TotalSecretsFound);
         Assert.Equal(1, done.SuppressedCount);
@@ -207,28 +202,4 @@ public sealed class FalsePositiveLearningFlowTests(CapturingWebAppFactory app) :
         Assert.Contains(finding.ValuePattern, suppressed.SuppressionReason);
     }
 
-    private T Service<T>() where T : notnull => app.Services.GetRequiredService<T>();
-
-    private async Task<ScanJobRow> StartScanAsync(string path)
-    {
-        var result = await Service<ScanJobService>().CreateAsync(new ScanJobInput { SourcePlatform = SourcePlatform.Local, SourceUrl = path }, Admin);
-        Assert.True(result.Succeeded, result.Message);
-        return result.Value!;
-    }
-
-    private async Task<ScanJobRow> WaitForAsync(Guid id, Func<ScanJobRow, bool> condition)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            var job = await Service<ScanJobService>().GetAsync(id);
-            if (job is not null && condition(job))
-            {
-                return job;
-            }
-
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(90), $"Scan {id} still {job?.Status} after 90 s: {job?.ErrorMessage}");
-            await Task.Delay(100);
-        }
-    }
 }
