@@ -30,6 +30,18 @@ public sealed class TestClock(DateTimeOffset start) : TimeProvider
         return timer;
     }
 
+    /// <summary>When the armed timers fall due, earliest first (lets a test wait until a handler has armed its timer).</summary>
+    public IReadOnlyList<DateTimeOffset> PendingDueTimes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _timers.Select(t => t.DueAt!.Value).Order()];
+            }
+        }
+    }
+
     /// <summary>Moves time forward, firing every timer that falls due on the way (in order).</summary>
     public void Advance(TimeSpan by)
     {
