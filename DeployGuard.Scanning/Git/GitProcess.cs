@@ -82,19 +82,32 @@ internal sealed class GitProcess : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Kills git if it still runs, which ends any read or write blocked on its pipes.</summary>
+    public void Stop()
     {
         try
         {
             if (!_process.HasExited)
             {
                 _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
             }
         }
         catch (InvalidOperationException)
         {
             // Already gone.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Stop();
+        try
+        {
+            await _process.WaitForExitAsync();
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started or already disposed.
         }
 
         _process.Dispose();

@@ -57,6 +57,13 @@ internal sealed class HistoryScan(Detector detector, PathFilter filter, ScanOpti
             $"--format={CommitMarker}%H{FieldSeparator}%an{FieldSeparator}%ae{FieldSeparator}%aI{FieldSeparator}%s",
         ]);
 
+        // A read or write blocked on a git pipe does not notice the token; stopping git ends it.
+        await using var stopGit = ct.Register(() =>
+        {
+            catFile.Stop();
+            log.Stop();
+        });
+
         var tasks = new List<Task>
         {
             Guard(() => ReadLogAsync(log, ct), cts),
@@ -78,6 +85,8 @@ internal sealed class HistoryScan(Detector detector, PathFilter filter, ScanOpti
             // Rethrown below: the root cause, not the cancellations it caused.
         }
 
+        // Stopped from outside: git was killed on the way, so its exit code says nothing.
+        cancellationToken.ThrowIfCancellationRequested();
         if (_failure is not null)
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_failure);
@@ -122,7 +131,7 @@ internal sealed class HistoryScan(Detector detector, PathFilter filter, ScanOpti
     {
         var task = Request(oid, ct, out var enqueue);
         await enqueue;
-        return await task;
+        return await task.WaitAsync(ct);
     }
 
     private async Task ReadLogAsync(GitProcess log, CancellationToken ct)
@@ -250,7 +259,8 @@ internal sealed class HistoryScan(Detector detector, PathFilter filter, ScanOpti
             {
                 foreach (var change in commit.Changes)
                 {
-                    var candidates = await change.NewBlob!;
+                    // With the token: once the scan is stopped, blobs still queued are never completed.
+                    var candidates = await change.NewBlob!.WaitAsync(ct);
                     if (candidates.Count == 0)
                     {
                         continue;

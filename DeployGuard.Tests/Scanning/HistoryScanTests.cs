@@ -169,10 +169,42 @@ public sealed class HistoryScanTests
             repo.Commit($"c{i}");
         }
 
-        await foreach (var _ in new SecretScanner().ScanHistoryAsync(repo.Path))
+        // Stopping early used to hang now and then (a commit waited for a blob that the stopped readers never
+        // delivered), so it is tried many times, each under a deadline, to fail instead of hanging the run.
+        for (var attempt = 0; attempt < 50; attempt++)
         {
-            break;
+            await StopAfterFirstFindingAsync(repo.Path).WaitAsync(TimeSpan.FromSeconds(30));
         }
+
+        static async Task StopAfterFirstFindingAsync(string path)
+        {
+            await foreach (var _ in new SecretScanner().ScanHistoryAsync(path))
+            {
+                break;
+            }
+        }
+    }
+
+    [Fact]
+    public async Task ScanHistoryAsync_Cancelled_ThrowsOperationCanceled()
+    {
+        using var repo = new TempGitRepo();
+        for (var i = 0; i < 20; i++)
+        {
+            repo.Write($"f{i}.txt", $"t={Token()}\n");
+            repo.Commit($"c{i}");
+        }
+
+        using var cts = new CancellationTokenSource();
+        var scan = Task.Run(async () =>
+        {
+            await foreach (var _ in new SecretScanner().ScanHistoryAsync(repo.Path, cancellationToken: cts.Token))
+            {
+                await cts.CancelAsync();
+            }
+        });
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => scan.WaitAsync(TimeSpan.FromSeconds(30)));
     }
 
     [Fact]
