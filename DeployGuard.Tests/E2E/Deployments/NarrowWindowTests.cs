@@ -1,0 +1,53 @@
+using DeployGuard.Data.Services.Users;
+using DeployGuard.Tests.Deployments;
+
+namespace DeployGuard.Tests.E2E.Deployments;
+
+/// <summary>
+/// On a laptop-sized window the lists scroll sideways instead of squeezing their main column to nothing
+/// (the service column of the deployments list used to be 0 px wide at 1024 px).
+/// </summary>
+[Collection(DeployGuard.Tests.Deployments.AppProcessCollection.Name)]
+public sealed class NarrowWindowTests : IAsyncLifetime
+{
+    private DeploymentTestKit _kit = default!;
+    private AppProcess _app = default!;
+    private BrowserSession _browser = default!;
+
+    public async Task InitializeAsync()
+    {
+        _kit = await DeploymentTestKit.CreateAsync();
+        _app = await AppProcess.StartAsync(_kit.ConnectionString);
+        _browser = await BrowserSession.LaunchAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        await _app.DisposeAsync();
+        await _kit.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Lists_1024PixelWindow_EveryColumnHeaderStaysReadable()
+    {
+        var service = await _kit.ServiceAsync();
+        await _kit.ReleaseAsync(service.Id);
+        var admin = await _kit.UserAsync(Roles.Admin);
+        var page = await _browser.SignInAsync(_app.BaseUrl, admin.UserName!, "Test-pass-2026");
+        await page.SetViewportSizeAsync(1024, 800);
+
+        foreach (var path in new[] { "/releases", "/deployments", "/services", "/environments", "/teams", "/scans", "/findings", "/findings/patterns", "/audit", "/admin/users", "/admin/sessions", "/account/tokens" })
+        {
+            await page.GotoAsync(path);
+            await page.Locator("body[data-interactive=true]").WaitForAsync();
+            var headers = page.Locator(".rz-data-grid thead th");
+            await headers.First.WaitForAsync();
+            var widths = await headers.EvaluateAllAsync<string[]>(
+                "ths => ths.filter(th => th.innerText.trim()).map(th => th.innerText.trim() + '=' + Math.round(th.getBoundingClientRect().width))");
+
+            Assert.NotEmpty(widths);
+            Assert.All(widths, w => Assert.True(int.Parse(w.Split('=')[^1]) >= 60, $"{path}: column {w} px is squeezed"));
+        }
+    }
+}
