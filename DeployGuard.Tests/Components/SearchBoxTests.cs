@@ -42,10 +42,9 @@ public sealed class SearchBoxTests : ComponentTestBase
     public void KeyDown_Enter_ReportsImmediatelyAndOnlyOnce()
     {
         var cut = RenderSearchBox();
-        var input = cut.Find("input");
 
-        input.Input("api");
-        input.KeyDown(new KeyboardEventArgs { Key = "Enter" });
+        Type(cut, "api");
+        cut.Find("input").KeyDown(new KeyboardEventArgs { Key = "Enter" });
 
         cut.WaitForAssertion(() => Assert.Equal(["api"], _reported));
         Clock.Advance(TimeSpan.FromSeconds(1));

@@ -47,7 +47,7 @@ public sealed class ServerValidatorTests : ComponentTestBase
         var cut = RenderForm();
         await cut.InvokeAsync(() => _validator.Show(new Dictionary<string, string[]> { ["Name"] = ["Taken."], ["Url"] = ["Bad URL."] }));
 
-        cut.Find("#name").Change("another name");
+        await cut.Find("#name").ChangeAsync(new ChangeEventArgs { Value = "another name" });
 
         Assert.Empty(Messages(cut, "name-errors"));
         Assert.Equal(["Bad URL."], Messages(cut, "url-errors"));
@@ -72,7 +72,7 @@ public sealed class ServerValidatorTests : ComponentTestBase
     {
         var cut = RenderForm();
         await cut.InvokeAsync(() => _validator.Show(new Dictionary<string, string[]> { ["Name"] = ["Taken."] }));
-        cut.Find("#name").Change("");
+        await cut.Find("#name").ChangeAsync(new ChangeEventArgs { Value = "" });
 
         var valid = await cut.InvokeAsync(() => _editContext.Validate());
 
