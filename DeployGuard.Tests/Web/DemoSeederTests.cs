@@ -1,16 +1,19 @@
 using DeployGuard.Tests.Infrastructure;
+using DeployGuard.Tests.Scanning.Support;
 using DeployGuard.Web.Commands;
 
 namespace DeployGuard.Tests.Web;
 
-/// <summary>`seed-demo`: seed 05's volumes, every role, and idempotent.</summary>
+/// <summary>`seed-demo`: seed 05's volumes, every role, a real deployment history and secret scan, and idempotent.</summary>
 public sealed class DemoSeederTests(WebAppFactory app) : IClassFixture<WebAppFactory>
 {
     [Fact]
     public async Task SeedAsync_RunTwice_CreatesSeedVolumesOnce()
     {
-        await DemoSeeder.SeedAsync(app.Services);
-        await DemoSeeder.SeedAsync(app.Services);
+        using var folder = new TempFolder();
+        var repository = Path.Combine(folder.Path, "payment-api");
+        await DemoSeeder.SeedAsync(app.Services, repository);
+        await DemoSeeder.SeedAsync(app.Services, repository);
 
         Assert.Equal(3L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM teams"));
         Assert.Equal(5L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM services"));
@@ -30,5 +33,10 @@ public sealed class DemoSeederTests(WebAppFactory app) : IClassFixture<WebAppFac
         Assert.Equal(1L, await Sql.ScalarAsync<long>(app.ConnectionString,
             "SELECT count(*) FROM deployment_stages WHERE kind = 'Approval' AND status = 'Running'"));
         Assert.True(await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM deployment_logs WHERE message = 'GET /health returned 503'") >= 1);
+        // One real scan of a generated repository: a finding per planted credential, the removed token included.
+        Assert.Equal(1L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM scan_jobs WHERE status = 'Completed'"));
+        var rules = await Sql.ListAsync<string>(app.ConnectionString, "SELECT rule_id FROM secret_findings ORDER BY rule_id");
+        Assert.Equal(["aws-access-key-id", "aws-secret-access-key", "database-url-password", "github-pat", "slack-webhook-url", "stripe-test-key"], rules);
+        Assert.Equal(6, Directory.GetFiles(repository, "*", SearchOption.AllDirectories).Count(f => !f.Contains("/.git/", StringComparison.Ordinal)));
     }
 }

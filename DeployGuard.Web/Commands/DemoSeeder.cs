@@ -27,7 +27,8 @@ internal static class DemoSeeder
         ("viewer2@deployguard.local", "Val Viewer", Roles.Viewer, null),
     ];
 
-    public static async Task SeedAsync(IServiceProvider services)
+    /// <param name="demoRepositoryFolder">Where to create the demo scan's git repository (default: <see cref="DemoScans.DefaultRepositoryFolder"/>).</param>
+    public static async Task SeedAsync(IServiceProvider services, string? demoRepositoryFolder = null)
     {
         var audit = services.GetRequiredService<AuditWriter>();
         var clock = services.GetRequiredService<TimeProvider>();
@@ -146,6 +147,7 @@ internal static class DemoSeeder
         }
 
         await DemoDeployments.SeedAsync(services, userIds);
+        await DemoScans.SeedAsync(services, userIds, demoRepositoryFolder ?? DemoScans.DefaultRepositoryFolder(services));
         Console.WriteLine($"Demo data ready. Sign in as any of the demo users with password '{Password}', for example admin@deployguard.local.");
     }
 
