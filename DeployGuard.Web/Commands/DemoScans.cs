@@ -57,7 +57,16 @@ internal static class DemoScans
 
         if (!Directory.Exists(Path.Combine(folder, ".git")))
         {
-            await CreateRepositoryAsync(folder, services.GetRequiredService<TimeProvider>().GetUtcNow());
+            try
+            {
+                await CreateRepositoryAsync(folder, services.GetRequiredService<TimeProvider>().GetUtcNow());
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+                // The rest of the demo does not need git; scans do, and the scan page says so when one is started.
+                Console.WriteLine("  no demo scan: git is not installed");
+                return;
+            }
         }
 
         const string admin = "admin@deployguard.local";
