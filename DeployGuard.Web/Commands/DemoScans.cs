@@ -63,7 +63,7 @@ internal static class DemoScans
             }
             catch (System.ComponentModel.Win32Exception)
             {
-                // The rest of the demo does not need git; scans do, and the scan page says so when one is started.
+                // The rest of the demo does not need git; only the scan does.
                 Console.WriteLine("  no demo scan: git is not installed");
                 return;
             }
