@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using DeployGuard.Data;
@@ -7,6 +6,7 @@ using DeployGuard.Data.Postgres;
 using DeployGuard.Data.Services.Common;
 using DeployGuard.Data.Services.Scanning;
 using DeployGuard.Data.Services.Users;
+using DeployGuard.Scanning.Git;
 using DeployGuard.Web.Scanning;
 using Microsoft.EntityFrameworkCore;
 
@@ -61,10 +61,10 @@ internal static class DemoScans
             {
                 await CreateRepositoryAsync(folder, services.GetRequiredService<TimeProvider>().GetUtcNow());
             }
-            catch (System.ComponentModel.Win32Exception)
+            catch (GitException e)
             {
                 // The rest of the demo does not need git; only the scan does.
-                Console.WriteLine("  no demo scan: git is not installed");
+                Console.WriteLine($"  no demo scan: {e.Message}");
                 return;
             }
         }
@@ -112,7 +112,7 @@ internal static class DemoScans
     private static async Task CreateRepositoryAsync(string folder, DateTimeOffset now)
     {
         Directory.CreateDirectory(folder);
-        await GitAsync(folder, "init", "--quiet", "--initial-branch=main");
+        await GitProcess.RunAsync(folder, "init", "--quiet", "--initial-branch=main");
         var awsKeyId = "AKIA" + Random("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16);
         var awsSecret = Random("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+", 40);
         var databasePassword = Random(Alnum, 20);
@@ -156,24 +156,10 @@ internal static class DemoScans
             await File.WriteAllTextAsync(full, content);
         }
 
-        await GitAsync(folder, "add", "--all");
+        await GitProcess.RunAsync(folder, "add", "--all");
         var date = when.ToString("yyyy-MM-dd'T'HH:mm:ssK", CultureInfo.InvariantCulture);
-        await GitAsync(folder,
+        await GitProcess.RunAsync(folder,
             "-c", $"user.name={author.Name}", "-c", $"user.email={author.Email}", "-c", "commit.gpgsign=false",
             "commit", "--quiet", "--no-verify", $"--date={date}", "-m", message);
-    }
-
-    private static async Task GitAsync(string folder, params string[] arguments)
-    {
-        var start = new ProcessStartInfo("git") { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
-        arguments.ToList().ForEach(start.ArgumentList.Add);
-        using var git = Process.Start(start) ?? throw new InvalidOperationException("git could not be started: is it installed?");
-        var error = git.StandardError.ReadToEndAsync();
-        await git.StandardOutput.ReadToEndAsync();
-        await git.WaitForExitAsync();
-        if (git.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"git {arguments.First(a => !a.StartsWith('-') && !a.Contains('='))} failed in {folder}: {(await error).Trim()}");
-        }
     }
 }
