@@ -13,7 +13,7 @@ namespace DeployGuard.Tests.E2E.Deployments;
 /// browser context, and a failing smoke test leads to a rollback from the UI.
 /// </summary>
 [Collection(DeployGuard.Tests.Deployments.AppProcessCollection.Name)]
-public sealed class DeployApproveRollbackTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class DeployApproveRollbackTests(ITestOutputHelper output) : AppInBrowserTest
 {
     private const string Password = "Test-pass-2026";
 
@@ -39,28 +39,10 @@ public sealed class DeployApproveRollbackTests(ITestOutputHelper output) : IAsyn
             run: if [ "$DG_RELEASE_VERSION" = "1.1.0" ]; then echo "GET /health returned 500" >&2; exit 1; fi; echo "smoke test passed"
         """;
 
-    private DeploymentTestKit _kit = default!;
-    private AppProcess _app = default!;
-    private BrowserSession _browser = default!;
-
-    public async Task InitializeAsync()
-    {
-        _kit = await DeploymentTestKit.CreateAsync();
-        _app = await AppProcess.StartAsync(_kit.ConnectionString);
-        _browser = await BrowserSession.LaunchAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        await _app.DisposeAsync();
-        await _kit.DisposeAsync();
-    }
-
     [Fact]
     public async Task EngineerDeploys_ApproverApproves_FailedSmokeTestIsRolledBack()
     {
-        await using (var db = _kit.Db())
+        await using (var db = Kit.Db())
         {
             db.Environments.AddRange(
                 new DeploymentEnvironment { Id = Guid.CreateVersion7(), Name = "staging", Type = EnvironmentType.Staging, SortOrder = 10 },
@@ -71,13 +53,13 @@ public sealed class DeployApproveRollbackTests(ITestOutputHelper output) : IAsyn
             await db.SaveChangesAsync();
         }
 
-        var service = await _kit.ServiceAsync(Pipeline);
-        var good = await _kit.ReleaseAsync(service.Id, "1.0.0", commit: "3f2a9c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39");
-        var bad = await _kit.ReleaseAsync(service.Id, "1.1.0", commit: "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a291807");
-        var engineer = await _kit.UserAsync(Roles.Engineer, "Eve Engineer");
-        var approver = await _kit.UserAsync(Roles.Approver, "Abe Approver");
-        var engineerPage = await _browser.SignInAsync(_app.BaseUrl, engineer.UserName!, Password);
-        var approverPage = await _browser.SignInAsync(_app.BaseUrl, approver.UserName!, Password);
+        var service = await Kit.ServiceAsync(Pipeline);
+        var good = await Kit.ReleaseAsync(service.Id, "1.0.0", commit: "3f2a9c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39");
+        var bad = await Kit.ReleaseAsync(service.Id, "1.1.0", commit: "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a291807");
+        var engineer = await Kit.UserAsync(Roles.Engineer, "Eve Engineer");
+        var approver = await Kit.UserAsync(Roles.Approver, "Abe Approver");
+        var engineerPage = await Browser.SignInAsync(App.BaseUrl, engineer.UserName!, Password);
+        var approverPage = await Browser.SignInAsync(App.BaseUrl, approver.UserName!, Password);
 
         try
         {
@@ -142,8 +124,8 @@ public sealed class DeployApproveRollbackTests(ITestOutputHelper output) : IAsyn
         {
             await engineerPage.FailureScreenshotAsync("deploy-failure-engineer.png");
             await approverPage.FailureScreenshotAsync("deploy-failure-approver.png");
-            output.WriteLine($"app exited: {_app.Process.HasExited}");
-            output.WriteLine(_app.Output);
+            output.WriteLine($"app exited: {App.Process.HasExited}");
+            output.WriteLine(App.Output);
             throw;
         }
     }

@@ -8,33 +8,15 @@ namespace DeployGuard.Tests.E2E.Deployments;
 /// (the service column of the deployments list used to be 0 px wide at 1024 px).
 /// </summary>
 [Collection(DeployGuard.Tests.Deployments.AppProcessCollection.Name)]
-public sealed class NarrowWindowTests : IAsyncLifetime
+public sealed class NarrowWindowTests : AppInBrowserTest
 {
-    private DeploymentTestKit _kit = default!;
-    private AppProcess _app = default!;
-    private BrowserSession _browser = default!;
-
-    public async Task InitializeAsync()
-    {
-        _kit = await DeploymentTestKit.CreateAsync();
-        _app = await AppProcess.StartAsync(_kit.ConnectionString);
-        _browser = await BrowserSession.LaunchAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        await _app.DisposeAsync();
-        await _kit.DisposeAsync();
-    }
-
     [Fact]
     public async Task Lists_1024PixelWindow_EveryColumnHeaderStaysReadable()
     {
-        var service = await _kit.ServiceAsync();
-        await _kit.ReleaseAsync(service.Id);
-        var admin = await _kit.UserAsync(Roles.Admin);
-        var page = await _browser.SignInAsync(_app.BaseUrl, admin.UserName!, "Test-pass-2026");
+        var service = await Kit.ServiceAsync();
+        await Kit.ReleaseAsync(service.Id);
+        var admin = await Kit.UserAsync(Roles.Admin);
+        var page = await Browser.SignInAsync(App.BaseUrl, admin.UserName!, "Test-pass-2026");
         await page.SetViewportSizeAsync(1024, 800);
 
         foreach (var path in new[] { "/releases", "/deployments", "/services", "/environments", "/teams", "/scans", "/findings", "/findings/patterns", "/audit", "/admin/users", "/admin/sessions", "/account/tokens" })

@@ -8,32 +8,14 @@ namespace DeployGuard.Tests.E2E.Deployments;
 
 /// <summary>The pipeline editor under the service page: errors appear at their line, and only a valid pipeline saves.</summary>
 [Collection(DeployGuard.Tests.Deployments.AppProcessCollection.Name)]
-public sealed class PipelineEditorTests : IAsyncLifetime
+public sealed class PipelineEditorTests : AppInBrowserTest
 {
-    private DeploymentTestKit _kit = default!;
-    private AppProcess _app = default!;
-    private BrowserSession _browser = default!;
-
-    public async Task InitializeAsync()
-    {
-        _kit = await DeploymentTestKit.CreateAsync();
-        _app = await AppProcess.StartAsync(_kit.ConnectionString);
-        _browser = await BrowserSession.LaunchAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        await _app.DisposeAsync();
-        await _kit.DisposeAsync();
-    }
-
     [Fact]
     public async Task EditPipeline_InvalidYaml_ShowsTheErrorAtItsLine_ValidYamlSaves()
     {
-        var service = await _kit.ServiceAsync();
-        var admin = await _kit.UserAsync(Roles.Admin);
-        var page = await _browser.SignInAsync(_app.BaseUrl, admin.UserName!, "Test-pass-2026");
+        var service = await Kit.ServiceAsync();
+        var admin = await Kit.UserAsync(Roles.Admin);
+        var page = await Browser.SignInAsync(App.BaseUrl, admin.UserName!, "Test-pass-2026");
         await page.OpenAsync($"/services/{service.Id}/pipeline");
         var editor = page.GetByLabel("YAML");
 
@@ -49,7 +31,7 @@ public sealed class PipelineEditorTests : IAsyncLifetime
         await page.GetByRole(AriaRole.Button, new() { Name = "Save pipeline" }).ClickAsync();
         await Expect(page.GetByText("Revision 1, saved by")).ToBeVisibleAsync();
 
-        await using var db = _kit.Db();
+        await using var db = Kit.Db();
         Assert.Contains("kind: wait", (await db.PipelineDefinitions.SingleAsync(p => p.ServiceId == service.Id)).Yaml);
     }
 }
