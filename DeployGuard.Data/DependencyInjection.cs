@@ -4,6 +4,8 @@ using DeployGuard.Data.Services.Audit;
 using DeployGuard.Data.Services.Catalog;
 using DeployGuard.Data.Services.Deployments;
 using DeployGuard.Data.Services.Email;
+using DeployGuard.Data.Services.Events;
+using DeployGuard.Data.Services.Jobs;
 using DeployGuard.Data.Services.Pipelines;
 using DeployGuard.Data.Services.Releases;
 using DeployGuard.Data.Services.Sessions;
@@ -49,6 +51,9 @@ public static class DependencyInjection
         services.AddSingleton<FalsePositiveLearning>();
         services.AddSingleton<CleanJobService>();
         services.AddSingleton<ScanJobQueue>();
+        services.AddSingleton<IJobKind>(sp => sp.GetRequiredService<ScanJobQueue>().Scans);
+        services.AddSingleton<IJobKind>(sp => sp.GetRequiredService<ScanJobQueue>().Cleanings);
+        services.AddEventsAndJobs(connectionString);
         // Before the deployment services, whose default (no stored findings) only applies when nothing else is registered.
         services.AddSingleton<ISecurityFindingsSource, StoredSecretFindings>();
         services.AddDeploymentServices(connectionString);
@@ -58,10 +63,13 @@ public static class DependencyInjection
     /// <summary>Releases, pipelines, deployments, approvals and the event bus (issue 3).</summary>
     private static void AddDeploymentServices(this IServiceCollection services, string connectionString)
     {
-        services.AddSingleton(new DeploymentsDataSource(connectionString));
         services.AddSingleton<LogStore>();
+        services.AddSingleton<IRemoteEventEnricher, LogLinesEnricher>();
         services.AddSingleton<DeploymentEventBus>();
         services.AddSingleton<DeploymentEngine>();
+        services.AddSingleton<IJobKind>(sp => sp.GetRequiredService<DeploymentEngine>().Starts);
+        services.AddSingleton<IJobKind>(sp => sp.GetRequiredService<DeploymentEngine>().Stages);
+        services.AddSingleton<IJobKind>(sp => sp.GetRequiredService<DeploymentEngine>().Timers);
         services.AddSingleton<DeploymentService>();
         services.AddSingleton<DeploymentQueries>();
         services.AddSingleton<ApprovalService>();
@@ -70,6 +78,18 @@ public static class DependencyInjection
         services.AddSingleton<PipelineService>();
         // Replaced by the scanning feature's findings once its tables exist.
         services.TryAddSingleton<ISecurityFindingsSource, NoStoredFindings>();
+    }
+
+    /// <summary>The event bus and the job queue (issue 10): one of each for every feature.</summary>
+    private static void AddEventsAndJobs(this IServiceCollection services, string connectionString)
+    {
+        services.AddSingleton(new DeploymentsDataSource(connectionString));
+        services.AddSingleton<EventBus>();
+        services.AddSingleton<JobQueue>();
+        services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<JobsOptions>, JobsOptionsValidator>();
+        services.AddSingleton<JobCleanup>();
+        services.AddSingleton<IJobKind>(sp => sp.GetRequiredService<JobCleanup>());
     }
 
     public static void Configure(DbContextOptionsBuilder options, string connectionString, IServiceProvider? services = null)

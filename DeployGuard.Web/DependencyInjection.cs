@@ -4,6 +4,7 @@ using DeployGuard.Web.Components;
 using DeployGuard.Web.Components.Account;
 using DeployGuard.Web.Email;
 using DeployGuard.Web.Endpoints;
+using DeployGuard.Web.Workers.Jobs;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Components.Authorization;
@@ -30,8 +31,10 @@ internal static class DependencyInjection
         services.AddScoped<ClientInfo>();
         services.AddScoped<CurrentUser>();
         services.AddSingleton<AuditChainMonitor>();
+        services.AddEventsAndJobs();
         services.AddSingleton<Scanning.ScanJobRunner>();
-        services.AddHostedService<Workers.ScanWorker>();
+        services.AddJobWorker<Workers.ScanWorker>();
+        services.AddJobWorker<Workers.CleanWorker>();
 
         services.AddCascadingAuthenticationState();
         services.AddScoped<IdentityRedirectManager>();

@@ -1,23 +1,12 @@
 namespace DeployGuard.Web.Workers;
 
-/// <summary>Settings of the pipeline runner (section Deployments:Runner).</summary>
+/// <summary>
+/// How the pipeline runner executes stages (section <c>Deployments:Runner</c>). How many run at once, heartbeats and the
+/// stale period are the job queue's settings (<c>Jobs</c>, <c>Jobs:Kinds:DeploymentStage</c>).
+/// </summary>
 public sealed class RunnerOptions
 {
     public const string Section = "Deployments:Runner";
-
-    /// <summary>Whether this instance runs stages. Instances that only serve pages can set false.</summary>
-    public bool Enabled { get; set; } = true;
-
-    /// <summary>Stages this instance executes at once.</summary>
-    public int MaxConcurrency { get; set; } = 4;
-
-    /// <summary>How often to look for work when no event announced any (events wake the runner at once).</summary>
-    public int PollIntervalMilliseconds { get; set; } = 1000;
-
-    public int HeartbeatSeconds { get; set; } = 2;
-
-    /// <summary>A running stage whose heartbeat is older than this is taken as abandoned and failed.</summary>
-    public int StaleAfterSeconds { get; set; } = 30;
 
     /// <summary>Parent folder of each deployment's default working directory.</summary>
     public string? WorkDirectory { get; set; }

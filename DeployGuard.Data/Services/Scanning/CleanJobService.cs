@@ -1,6 +1,8 @@
 using DeployGuard.Data.Entities;
 using DeployGuard.Data.Services.Audit;
 using DeployGuard.Data.Services.Common;
+using DeployGuard.Data.Services.Events;
+using DeployGuard.Data.Services.Jobs;
 using Microsoft.EntityFrameworkCore;
 
 namespace DeployGuard.Data.Services.Scanning;
@@ -9,7 +11,7 @@ public sealed record CleanJobRow(Guid Id, Guid ScanJobId, ScanStatus Status, int
     long? BundleSize, bool HasBundle, string? ErrorMessage, string? RequestedByName, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt);
 
 /// <summary>Requests for a cleaned copy of a scanned repository, without the findings selected for cleaning.</summary>
-public sealed class CleanJobService(IDbContextFactory<ApplicationDbContext> contextFactory, AuditWriter audit, TimeProvider clock)
+public sealed class CleanJobService(IDbContextFactory<ApplicationDbContext> contextFactory, AuditWriter audit, TimeProvider clock, EventBus bus)
 {
     public async Task<Result<CleanJobRow>> RequestAsync(Guid scanJobId, Caller caller, CancellationToken ct = default)
     {
@@ -52,7 +54,9 @@ public sealed class CleanJobService(IDbContextFactory<ApplicationDbContext> cont
         };
         db.CleanJobs.Add(job);
         audit.Add(db, caller.Actor, "clean.requested", ResourceTypes.Scan, scanJobId.ToString(), new { cleanJobId = job.Id, findings = selected });
+        JobQueue.Enqueue(db, ScanJobQueue.CleanJobKind, job.CreatedAt, job.Id);
         await db.SaveChangesAsync(ct);
+        await bus.PublishAsync(Topics.Cleanings, CleaningEvent.Of(CleaningEventKind.Requested, job), ct);
         return Result<CleanJobRow>.Ok((await GetAsync(job.Id, ct))!);
     }
 
