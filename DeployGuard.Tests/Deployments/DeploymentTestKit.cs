@@ -95,7 +95,8 @@ public sealed class DeploymentTestKit : IAsyncDisposable
         return kit;
     }
 
-    private async Task StartAsync(IHostedService service)
+    /// <summary>Starts a hosted service of this "instance" (stopped when the kit is disposed).</summary>
+    public async Task StartAsync(IHostedService service)
     {
         await service.StartAsync(CancellationToken.None);
         _started.Add(service);

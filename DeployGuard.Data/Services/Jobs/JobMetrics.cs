@@ -7,7 +7,7 @@ namespace DeployGuard.Data.Services.Jobs;
 public static class JobMetrics
 {
     private static readonly Histogram<double> ClaimDuration = DeployGuardTelemetry.Meter.CreateHistogram<double>("deployguard.jobs.claim.duration", "s",
-        "Time to claim a job: the SKIP LOCKED claim, the kind's claim step and the commit.");
+        "Time to claim a job: the row lock, the kind's claim step and the commit.");
 
     private static readonly Counter<long> Failures = DeployGuardTelemetry.Meter.CreateCounter<long>("deployguard.jobs.failures", "{job}",
         "Jobs that ended without success, by kind, whether they were re-queued and whether their worker went stale.");
