@@ -4,6 +4,7 @@ using DeployGuard.Web.Components;
 using DeployGuard.Web.Components.Account;
 using DeployGuard.Web.Email;
 using DeployGuard.Web.Endpoints;
+using DeployGuard.Web.Telemetry;
 using DeployGuard.Web.Workers.Jobs;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication;
@@ -107,6 +108,7 @@ internal static class DependencyInjection
                 _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions { PermitLimit = 60, Window = TimeSpan.FromMinutes(1) }));
         });
         builder.AddDeployments();
+        builder.AddTelemetry();
 
         services.Configure<ForwardedHeadersOptions>(o =>
         {
@@ -146,6 +148,7 @@ internal static class DependencyInjection
         app.MapCatalogApi();
         app.MapScanningApi();
         app.MapDeployments();
+        app.MapTelemetry();
     }
 
     /// <summary>API and hub callers get a status code, browsers a redirect to the login or access-denied page.</summary>

@@ -1,0 +1,114 @@
+using System.Security.Cryptography;
+using System.Text;
+using DeployGuard.Data.Services.Telemetry;
+using DeployGuard.Data.Services.Users;
+using Microsoft.AspNetCore.Components.Server.Circuits;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace DeployGuard.Web.Telemetry;
+
+/// <summary>
+/// OpenTelemetry for operators: DeployGuard's own meter (deployments, stages, jobs, scans, events, circuits, approvals),
+/// ASP.NET Core and Npgsql instrumentation, a Prometheus scrape endpoint, and OTLP export of traces when configured
+/// (every stage of a deployment in one trace).
+/// </summary>
+internal static class TelemetrySetup
+{
+    public static void AddTelemetry(this WebApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection(TelemetryOptions.Section);
+        builder.Services.AddOptions<TelemetryOptions>().Bind(section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<TelemetryOptions>, TelemetryOptionsValidator>();
+        // The exporters are wired now, from the same settings the validator checks at start-up.
+        var settings = section.Get<TelemetryOptions>() ?? new TelemetryOptions();
+        var otel = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("deployguard", serviceInstanceId: $"{Environment.MachineName}/{Environment.ProcessId}"));
+        var otlp = Uri.TryCreate(settings.Otlp.Endpoint, UriKind.Absolute, out var endpoint) ? endpoint : null;
+        var protocol = settings.Otlp.Protocol == "http/protobuf" ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc;
+        if (settings.Metrics.Enabled || otlp is not null)
+        {
+            otel.WithMetrics(metrics =>
+            {
+                metrics.AddMeter(DeployGuardTelemetry.Name).AddAspNetCoreInstrumentation().AddNpgsqlInstrumentation();
+                if (settings.Metrics.Enabled)
+                {
+                    metrics.AddPrometheusExporter(o => o.ScrapeEndpointPath = settings.Metrics.Path);
+                }
+
+                if (otlp is not null)
+                {
+                    metrics.AddOtlpExporter(o => (o.Endpoint, o.Protocol) = (otlp, protocol));
+                }
+            });
+            builder.Services.TryAddEnumerable(ServiceDescriptor.Scoped<CircuitHandler, CircuitMetrics>());
+            builder.Services.AddHostedService<GaugeRefresher>();
+        }
+
+        if (otlp is not null)
+        {
+            // Traces cost only when someone collects them.
+            otel.WithTracing(tracing => tracing.AddSource(DeployGuardTelemetry.Name).AddAspNetCoreInstrumentation().AddNpgsql()
+                .AddOtlpExporter(o => (o.Endpoint, o.Protocol) = (otlp, protocol)));
+        }
+
+        if (settings.Metrics is { Enabled: true, Port: { } port })
+        {
+            // The scrape port next to the app's own (a Listen call in Kestrel's options would drop --urls instead).
+            builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, $"{ServerUrls(builder.Configuration)};http://*:{port}");
+        }
+    }
+
+    /// <summary>The scrape endpoint: on its own port, or on the app's port for admins and the scrape token.</summary>
+    public static void MapTelemetry(this WebApplication app)
+    {
+        var metrics = app.Services.GetRequiredService<IOptions<TelemetryOptions>>().Value.Metrics;
+        if (!metrics.Enabled)
+        {
+            return;
+        }
+
+        if (metrics.Port is { } port)
+        {
+            app.MapPrometheusScrapingEndpoint(metrics.Path).RequireHost($"*:{port}");
+            return;
+        }
+
+        var token = metrics.Token is null ? null : SHA256.HashData(Encoding.UTF8.GetBytes(metrics.Token));
+        app.MapPrometheusScrapingEndpoint(metrics.Path, null, branch => branch.Use(async (context, next) =>
+        {
+            if (Allowed(context, token))
+            {
+                await next(context);
+                return;
+            }
+
+            // Said without a redirect to the sign-in page: the caller is a scraper.
+            context.Response.StatusCode = context.User.Identity?.IsAuthenticated == true ? StatusCodes.Status403Forbidden : StatusCodes.Status401Unauthorized;
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+        }), null);
+    }
+
+    private static bool Allowed(HttpContext context, byte[]? token)
+    {
+        if (context.User.IsInRole(Roles.Admin))
+        {
+            return true;
+        }
+
+        var header = context.Request.Headers.Authorization.ToString();
+        // Compared as hashes in constant time: neither the length nor a prefix of the token leaks through timing.
+        return token is not null && header.StartsWith("Bearer ", StringComparison.Ordinal) &&
+               CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(header["Bearer ".Length..].Trim())), token);
+    }
+
+    private static string ServerUrls(IConfiguration configuration) =>
+        configuration[WebHostDefaults.ServerUrlsKey] is { Length: > 0 } urls ? urls
+        : configuration["http_ports"] is { Length: > 0 } ports ? string.Join(';', ports.Split(';').Select(p => $"http://*:{p.Trim()}"))
+        : "http://localhost:5000";
+}
