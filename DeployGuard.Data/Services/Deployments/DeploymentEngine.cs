@@ -636,6 +636,9 @@ public sealed class DeploymentEngine
     {
         public override string Name => StartJobKind;
 
+        // Starts of different services and environments do not wait on each other (each pair has its own lock).
+        public override JobKindPolicy Defaults { get; } = JobKindPolicy.Standard with { Concurrency = 4 };
+
         public override Task<NoWork?> ClaimAsync(JobTransaction tx, CancellationToken ct) => engine.StartAsync(tx, ct);
     }
 

@@ -154,11 +154,21 @@ internal abstract class JobWorker<TWork>(JobWorkerServices services, JobKind<TWo
                     nextSweep = Clock.GetUtcNow() + sweepEvery;
                 }
 
+                // One claim to see whether there is work; when there is, the other free slots claim at once, side by side
+                // (kinds whose claim step does everything free their slot as the claim commits).
                 while (_running.Count < policy.Concurrency && await services.Queue.ClaimAsync(kind, Owner, stoppingToken) is { } claim)
                 {
-                    if (claim.Work is not null)
+                    Take(claim, stoppingToken);
+                    var free = policy.Concurrency - _running.Count;
+                    if (free > 0)
                     {
-                        Start(claim, stoppingToken);
+                        foreach (var more in await Task.WhenAll(Enumerable.Range(0, free).Select(_ => services.Queue.ClaimAsync(kind, Owner, stoppingToken))))
+                        {
+                            if (more is not null)
+                            {
+                                Take(more, stoppingToken);
+                            }
+                        }
                     }
                 }
             }
@@ -199,6 +209,14 @@ internal abstract class JobWorker<TWork>(JobWorkerServices services, JobKind<TWo
 
     /// <summary>The jobs of this worker now running, for kinds that stop them on an event (a cancelled deployment).</summary>
     protected IEnumerable<JobRun<TWork>> Running => _running.Values;
+
+    private void Take(JobClaim<TWork> claim, CancellationToken stoppingToken)
+    {
+        if (claim.Work is not null)
+        {
+            Start(claim, stoppingToken);
+        }
+    }
 
     private void Start(JobClaim<TWork> claim, CancellationToken stoppingToken)
     {
