@@ -49,6 +49,12 @@ internal static class DemoScans
             serviceId = await db.Services.Where(s => s.Name == "payment-api").Select(s => s.Id).SingleAsync();
         }
 
+        if (!services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Data.Services.Jobs.JobsOptions>>().Value.Enabled)
+        {
+            Console.WriteLine("  no demo scan: job workers are switched off on this instance (Jobs:Enabled=false)");
+            return;
+        }
+
         if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any() && !Directory.Exists(Path.Combine(folder, ".git")))
         {
             Console.WriteLine($"  no demo scan: {folder} exists and is not a git repository (set Demo:RepositoryDirectory elsewhere)");
