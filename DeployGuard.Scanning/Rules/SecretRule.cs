@@ -41,6 +41,15 @@ public sealed record SecretRule
     /// on the lines around keyword hits; custom rules run on the whole content, since nothing is known of them.
     /// </summary>
     internal KeywordWindow Window { get; init; } = KeywordWindow.Whole;
+
+    /// <summary>
+    /// Generic assignment rules (a secret-sounding name, then <c>=</c> or <c>:</c>, then a value): a keyword hit
+    /// counts only when an assignment operator follows it within <see cref="AssignmentWithin"/> characters of
+    /// identifier, quote and blanks.
+    /// </summary>
+    internal bool NeedsCodeContext { get; init; }
+
+    internal int AssignmentWithin { get; init; } = 128;
 }
 
 /// <summary>How far from a keyword hit a rule's match can extend.</summary>
@@ -82,6 +91,7 @@ public sealed record RuleAllowlist
 
     /// <summary>Words that, when contained in the secret (case-insensitive), mark it as a placeholder.</summary>
     public IReadOnlyList<string> StopWords { get; init; } = [];
+
 
     public bool IsEmpty => Paths.Count == 0 && Regexes.Count == 0 && StopWords.Count == 0;
 }
