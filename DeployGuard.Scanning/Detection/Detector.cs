@@ -56,20 +56,21 @@ internal sealed class Detector
 
     public static IReadOnlyList<Candidate> NoCandidates { get; } = [];
 
-    public IReadOnlyList<Candidate> Detect(string content) => Detect(content.AsSpan());
+    public IReadOnlyList<Candidate> Detect(string content) => Detect(content.AsSpan(), ContentSniffer.Classify(content));
 
     /// <summary>
     /// The candidates in <paramref name="text"/>. Only the lines around keyword hits are copied into strings for
-    /// the regexes (which need one); the rest of the text is read in place.
+    /// the regexes (which need one); the rest of the text is read in place. Minified text runs the rules that need
+    /// no code context only (<see cref="SecretRule.NeedsCodeContext"/>).
     /// </summary>
-    public IReadOnlyList<Candidate> Detect(ReadOnlySpan<char> text)
+    public IReadOnlyList<Candidate> Detect(ReadOnlySpan<char> text, ContentKind kind)
     {
-        if (text.IsEmpty)
+        if (text.IsEmpty || kind == ContentKind.Binary)
         {
             return NoCandidates;
         }
 
-        var windows = KeywordWindows(text);
+        var windows = KeywordWindows(text, kind);
         if (windows is null)
         {
             return NoCandidates;
@@ -197,14 +198,17 @@ internal sealed class Detector
     /// keywords are found by a few vectorised passes (<see cref="CompiledConfiguration.KeywordGroups"/>, ignoring
     /// case, on the text in place); a hit of a generic assignment rule counts only when an assignment follows it.
     /// </summary>
-    private List<(int Start, int End)>?[]? KeywordWindows(ReadOnlySpan<char> text)
+    private List<(int Start, int End)>?[]? KeywordWindows(ReadOnlySpan<char> text, ContentKind kind)
     {
         var rules = _config.Rules;
         List<(int Start, int End)>?[]? windows = null;
         foreach (var index in _config.AlwaysRules)
         {
-            windows ??= new List<(int, int)>?[rules.Length];
-            windows[index] = [(0, text.Length)];
+            if (kind != ContentKind.Minified || !rules[index].Rule.NeedsCodeContext)
+            {
+                windows ??= new List<(int, int)>?[rules.Length];
+                windows[index] = [(0, text.Length)];
+            }
         }
 
         int[]? covered = null;
@@ -259,7 +263,7 @@ internal sealed class Detector
                     }
 
                     var rule = rules[ruleIndex].Rule;
-                    if (rule.NeedsCodeContext && !AssignmentFollows(text, hit, rule.AssignmentWithin))
+                    if (rule.NeedsCodeContext && (kind == ContentKind.Minified || !AssignmentFollows(text, hit, rule.AssignmentWithin)))
                     {
                         continue;
                     }

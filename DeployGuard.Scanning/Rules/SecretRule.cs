@@ -45,7 +45,7 @@ public sealed record SecretRule
     /// <summary>
     /// Generic assignment rules (a secret-sounding name, then <c>=</c> or <c>:</c>, then a value): a keyword hit
     /// counts only when an assignment operator follows it within <see cref="AssignmentWithin"/> characters of
-    /// identifier, quote and blanks.
+    /// identifier, quote and blanks; and minified files (bundles, where names are not a developer's) skip them.
     /// </summary>
     internal bool NeedsCodeContext { get; init; }
 
