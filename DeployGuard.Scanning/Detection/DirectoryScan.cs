@@ -5,7 +5,11 @@ using Microsoft.Win32.SafeHandles;
 
 namespace DeployGuard.Scanning.Detection;
 
-/// <summary>Scans the files of a folder tree in parallel; the tree is listed first so progress has a total.</summary>
+/// <summary>
+/// Scans the files of a folder tree on every core; the tree is listed first so progress has a total. Files go to
+/// the cores largest first (each core takes the next when it is free), so the work splits by size, not count, and
+/// no large file is left for the end. Findings go to one channel, read by one writer.
+/// </summary>
 internal sealed class DirectoryScan(Detector detector, PathFilter filter, ScanOptions options, ProgressTracker tracker)
 {
     public async Task RunAsync(string root, ChannelWriter<Finding> output, CancellationToken cancellationToken)
@@ -125,7 +129,8 @@ internal sealed class DirectoryScan(Detector detector, PathFilter filter, ScanOp
         };
 
         var files = enumeration.Where(f => filter.ShouldScan(f.Item2)).ToList();
-        files.Sort((a, b) => string.CompareOrdinal(a.Item2, b.Item2));
+        // Largest first, then by path so that runs are repeatable.
+        files.Sort((a, b) => b.Item3 != a.Item3 ? b.Item3.CompareTo(a.Item3) : string.CompareOrdinal(a.Item2, b.Item2));
         return files;
     }
 }
