@@ -10,12 +10,13 @@ internal sealed class CompiledRule
     // Generous: a pathological custom regex gives up on one file instead of hanging the scan.
     internal static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(5);
 
-    // Tiered like the JIT: interpreted first (no start-up cost for small scans), compiled once a rule has
-    // scanned enough text for Reflection.Emit (tens of milliseconds per regex) to pay off.
+    // Custom rules are tiered like the JIT: interpreted first (no start-up cost for small scans), compiled once a
+    // rule has scanned enough text for Reflection.Emit (tens of milliseconds per regex) to pay off.
     private const long CompileThreshold = 256 * 1024;
 
     private readonly Lazy<Regex> _interpreted;
     private readonly Lazy<Regex> _compiled;
+    private readonly Regex? _generated;
     private long _scanned;
     private volatile bool _useCompiled;
 
@@ -23,7 +24,9 @@ internal sealed class CompiledRule
     {
         Rule = rule;
         Index = index;
-        // Built lazily: most rules never see their keywords in a given repository, so they are never built.
+        // Built-in rules: compiled ahead of time by the source generator. Custom rules: built lazily (most never see
+        // their keywords in a given repository), interpreted first, compiled once hot.
+        _generated = BuiltInRegexes.For(rule);
         _interpreted = new Lazy<Regex>(() => new Regex(rule.Pattern, RegexOptions.CultureInvariant, MatchTimeout));
         _compiled = new Lazy<Regex>(() => new Regex(rule.Pattern, RegexOptions.Compiled | RegexOptions.CultureInvariant, MatchTimeout));
         Keywords = rule.Keywords.Select(k => k.ToLowerInvariant()).Where(k => k.Length > 0).Distinct().ToArray();
@@ -34,7 +37,7 @@ internal sealed class CompiledRule
         Regex probe;
         try
         {
-            probe = new Regex(rule.Pattern, RegexOptions.CultureInvariant, MatchTimeout);
+            probe = _generated ?? new Regex(rule.Pattern, RegexOptions.CultureInvariant, MatchTimeout);
         }
         catch (ArgumentException e)
         {
@@ -68,6 +71,11 @@ internal sealed class CompiledRule
     /// <summary>The regex to run over <paramref name="length"/> characters; switches to the compiled form when hot.</summary>
     public Regex RegexFor(int length)
     {
+        if (_generated is not null)
+        {
+            return _generated;
+        }
+
         if (_useCompiled)
         {
             return _compiled.Value;
