@@ -156,9 +156,9 @@ def main():
 
     # Build our CLI, the engine bench and the generator.
     cli = os.path.join(WORK, "cli")
-    sh(["dotnet", "publish", os.path.join(ROOT, "DeployGuard.Cli"), "-c", "Release", "-o", cli, "--nologo", "-v", "q"])
-    native = os.path.join(cli, "deployguard")
-    dg = [native] if os.access(native, os.X_OK) and not os.path.exists(native + ".dll") else ["dotnet", os.path.join(cli, "deployguard.dll")]
+    # As a release is published: for the machine's runtime, so that the project's ReadyToRun setting applies.
+    sh(["dotnet", "publish", os.path.join(ROOT, "DeployGuard.Cli"), "-c", "Release", "-r", "linux-x64", "-o", cli, "--nologo", "-v", "q"])
+    dg = [os.path.join(cli, "deployguard")]
     engine = os.path.join(ROOT, "bench", "scanning", "EngineBench")
     sh(["dotnet", "build", engine, "-c", "Release", "--nologo", "-v", "q"])
     engine_dll = os.path.join(engine, "bin", "Release", "net10.0", "EngineBench.dll")
