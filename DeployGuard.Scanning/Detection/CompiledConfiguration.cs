@@ -109,7 +109,8 @@ internal sealed class CompiledRule
 
         foreach (var allowlist in Allowlists)
         {
-            if (allowlist.AllowsPath(path))
+            // An AND allowlist's paths allow only together with its other conditions (see Detector.ToFinding).
+            if (!allowlist.IsAnd && allowlist.AllowsPath(path))
             {
                 return false;
             }
@@ -119,14 +120,25 @@ internal sealed class CompiledRule
     }
 }
 
+/// <summary>What an allowlist says of a candidate value.</summary>
+internal enum AllowlistVerdict
+{
+    NotAllowed,
+    Allowed,
+
+    /// <summary>An AND allowlist with paths: its value conditions hold, so the candidate is dropped on its paths.</summary>
+    AllowedOnItsPaths,
+}
+
 internal sealed class CompiledAllowlist(RuleAllowlist allowlist, string owner)
 {
     private readonly Regex[] _paths = allowlist.Paths.Select(p => CompiledConfiguration.BuildRegex(p, owner + " path")).ToArray();
     private readonly Regex[] _regexes = allowlist.Regexes.Select(p => CompiledConfiguration.BuildRegex(p, owner + " regex")).ToArray();
     private readonly string[] _stopWords = allowlist.StopWords.Where(w => w.Length > 0).ToArray();
 
-    public bool HasPaths => _paths.Length > 0;
+    public bool IsAnd => allowlist.Condition == AllowlistCondition.And;
 
+    /// <summary>One of the paths matches (for an OR allowlist, that alone allows).</summary>
     public bool AllowsPath(string path)
     {
         foreach (var regex in _paths)
@@ -140,25 +152,53 @@ internal sealed class CompiledAllowlist(RuleAllowlist allowlist, string owner)
         return false;
     }
 
-    public bool AllowsValue(string secret, string match, string line)
+    /// <summary>OR: a regex or a stop word matches. The global allowlist is always OR.</summary>
+    public bool AllowsValue(string secret, string match, string line) => RegexMatches(secret, match, line) || StopWordMatches(secret);
+
+    public AllowlistVerdict Matches(string secret, string match, string line)
     {
-        if (_regexes.Length > 0)
+        if (!IsAnd)
         {
-            var target = allowlist.RegexTarget switch
+            return AllowsValue(secret, match, line) ? AllowlistVerdict.Allowed : AllowlistVerdict.NotAllowed;
+        }
+
+        // AND: every kind of condition that is listed must hold; the path part is decided per path later.
+        if ((_regexes.Length > 0 && !RegexMatches(secret, match, line)) || (_stopWords.Length > 0 && !StopWordMatches(secret)))
+        {
+            return AllowlistVerdict.NotAllowed;
+        }
+
+        return _paths.Length > 0 ? AllowlistVerdict.AllowedOnItsPaths
+            : _regexes.Length + _stopWords.Length > 0 ? AllowlistVerdict.Allowed
+            : AllowlistVerdict.NotAllowed;
+    }
+
+    private bool RegexMatches(string secret, string match, string line)
+    {
+        if (_regexes.Length == 0)
+        {
+            return false;
+        }
+
+        var target = allowlist.RegexTarget switch
+        {
+            AllowlistTarget.Match => match,
+            AllowlistTarget.Line => line,
+            _ => secret,
+        };
+        foreach (var regex in _regexes)
+        {
+            if (regex.IsMatch(target))
             {
-                AllowlistTarget.Match => match,
-                AllowlistTarget.Line => line,
-                _ => secret,
-            };
-            foreach (var regex in _regexes)
-            {
-                if (regex.IsMatch(target))
-                {
-                    return true;
-                }
+                return true;
             }
         }
 
+        return false;
+    }
+
+    private bool StopWordMatches(string secret)
+    {
         foreach (var word in _stopWords)
         {
             if (secret.Contains(word, StringComparison.OrdinalIgnoreCase))

@@ -27,7 +27,11 @@ internal sealed record Candidate(
     int EndLine,
     int EndColumn,
     Suppression? InlineSuppression,
-    Suppression? PatternSuppression);
+    Suppression? PatternSuppression)
+{
+    /// <summary>AND allowlists whose value conditions matched: the candidate is dropped where one of their paths matches.</summary>
+    public CompiledAllowlist[]? AllowedOnPaths { get; init; }
+}
 
 /// <summary>Finds candidates in text. Thread-safe: one instance serves all scanning threads.</summary>
 internal sealed class Detector
@@ -115,6 +119,14 @@ internal sealed class Detector
             return null;
         }
 
+        foreach (var allowlist in candidate.AllowedOnPaths ?? [])
+        {
+            if (allowlist.AllowsPath(path))
+            {
+                return null;
+            }
+        }
+
         var rule = candidate.Rule.Rule;
         var suppression = candidate.InlineSuppression;
         if (suppression is null && _options.Baseline is { } baseline && baseline.Contains(rule.Id, candidate.SecretHash, path))
@@ -179,16 +191,21 @@ internal sealed class Detector
             return;
         }
 
+        List<CompiledAllowlist>? onPaths = null;
         foreach (var allowlist in rule.Allowlists)
         {
-            if (allowlist.AllowsValue(value, m.Value, line))
+            switch (allowlist.Matches(value, m.Value, line))
             {
-                return;
+                case AllowlistVerdict.Allowed:
+                    return;
+                case AllowlistVerdict.AllowedOnItsPaths:
+                    (onPaths ??= []).Add(allowlist);
+                    break;
             }
         }
 
         matches ??= [];
-        matches.Add(new RawMatch(rule, start, end, value, entropy));
+        matches.Add(new RawMatch(rule, start, end, value, entropy, onPaths?.ToArray()));
     }
 
     /// <summary>
@@ -377,7 +394,10 @@ internal sealed class Detector
                 endLine,
                 match.End - endLineStart + 1,
                 InlineSuppression(text, match.Start, match.End, startLine),
-                PatternSuppression(match.Rule, match.Value)));
+                PatternSuppression(match.Rule, match.Value))
+            {
+                AllowedOnPaths = match.AllowedOnPaths,
+            });
         }
 
         return result;
@@ -466,7 +486,7 @@ internal sealed class Detector
         return false;
     }
 
-    private readonly record struct RawMatch(CompiledRule Rule, int Start, int End, string Value, double Entropy);
+    private readonly record struct RawMatch(CompiledRule Rule, int Start, int End, string Value, double Entropy, CompiledAllowlist[]? AllowedOnPaths);
 
     /// <summary>
     /// The union of every rule's windows, each copied once into a string when a regex first needs it. A regex runs

@@ -65,6 +65,13 @@ internal enum KeywordWindow
     Following,
 }
 
+/// <summary>How an allowlist's kinds of conditions (paths, regexes, stop words) combine.</summary>
+public enum AllowlistCondition
+{
+    Or,
+    And,
+}
+
 /// <summary>Where an allowlist regex is matched.</summary>
 public enum AllowlistTarget
 {
@@ -91,6 +98,12 @@ public sealed record RuleAllowlist
 
     /// <summary>Words that, when contained in the secret (case-insensitive), mark it as a placeholder.</summary>
     public IReadOnlyList<string> StopWords { get; init; } = [];
+
+    /// <summary>
+    /// OR (default): any one listed path, regex or stop word allows. AND (gitleaks' <c>condition = "AND"</c>): every
+    /// kind that is listed must match, e.g. a path of the list and one of the regexes.
+    /// </summary>
+    public AllowlistCondition Condition { get; init; } = AllowlistCondition.Or;
 
 
     public bool IsEmpty => Paths.Count == 0 && Regexes.Count == 0 && StopWords.Count == 0;

@@ -106,6 +106,75 @@ public sealed class ConfigurationTests
         Assert.Contains(configuration.Rules, r => r.Id == "github-pat");
     }
 
+    /// <summary>gitleaks' own default configuration (config/gitleaks.toml of gitleaks v8.30.1, commit 83d9cd68).</summary>
+    [SharedFixtureFact("config/gitleaks.toml")]
+    public void Load_GitleaksDefaultConfig_LoadsEveryRegexRuleAndDetects()
+    {
+        var configuration = ScannerConfiguration.Load(SharedFixtures.Find("config/gitleaks.toml")!);
+        var scanner = new SecretScanner(configuration);
+        var token = "gh" + "p_" + _fake.Alnum(36);
+
+        // 222 rules, one of which (pkcs12-file) matches file names only.
+        Assert.Equal(221, configuration.Rules.Count);
+        Assert.Equal(["pkcs12-file"], configuration.SkippedRules);
+        Assert.DoesNotContain(configuration.Rules, r => r.Id == "aws-access-key-id");
+        // Rules keep the file's order as priority: generic-api-key (listed first) takes an assignment, github-pat a bare token.
+        Assert.Equal("generic-api-key", Assert.Single(scanner.ScanText($"GITHUB_TOKEN={token}\n", "ci.env")).RuleId);
+        Assert.Equal("github-pat", Assert.Single(scanner.ScanText($"// {token}\n", "notes.md")).RuleId);
+    }
+
+    [Fact]
+    public void Load_TomlAllowlistConditionAnd_AllowsOnlyWhenPathAndRegexMatch()
+    {
+        using var folder = new TempFolder();
+        var file = folder.Write("and.toml", """
+            [[rules]]
+            id = "acme"
+            regex = '''acme_[a-z0-9]{12}'''
+            keywords = ["acme_"]
+            [[rules.allowlists]]
+            condition = "AND"
+            paths = ['''\.bb$''']
+            regexTarget = "line"
+            regexes = ['''^SRC_URI''']
+            """);
+        var scanner = new SecretScanner(ScannerConfiguration.Load(file));
+        var line = "SRC_URI = acme_" + _fake.LowerAlnum(12);
+
+        Assert.Empty(scanner.ScanText(line, "recipes/app.bb"));
+        Assert.Single(scanner.ScanText(line, "notes.txt"));
+        Assert.Single(scanner.ScanText("X = acme_" + _fake.LowerAlnum(12), "recipes/app.bb"));
+    }
+
+    [Fact]
+    public void Load_TomlPathOnlyRule_SkippedAndNamed()
+    {
+        using var folder = new TempFolder();
+        var file = folder.Write("paths.toml", """
+            minVersion = "v8.25.0"
+            [[rules]]
+            id = "pkcs12-file"
+            path = '''(?i)\.p(?:12|fx)$'''
+            [[rules]]
+            id = "kept"
+            regex = "kept_[0-9]{6}"
+            """);
+
+        var configuration = ScannerConfiguration.Load(file);
+
+        Assert.Equal("kept", Assert.Single(configuration.Rules).Id);
+        Assert.Equal(["pkcs12-file"], configuration.SkippedRules);
+    }
+
+    [Fact]
+    public void Load_RepositoryDeployguardYml_LoadsWithBuiltIns()
+    {
+        var configuration = ScannerConfiguration.Load(Path.Combine(SharedFixtures.RepositoryRoot(), ".deployguard.yml"));
+
+        Assert.Equal(BuiltInRules.All.Count, configuration.Rules.Count);
+        Assert.Contains(@"^DeployGuard\.Tests/Scanning/Fixtures/", configuration.GlobalAllowlist.Paths);
+    }
+
     [Fact]
     public void Load_TomlWithoutUseDefault_ReplacesBuiltIns()
     {
@@ -128,6 +197,8 @@ public sealed class ConfigurationTests
     [InlineData("rules.yaml", "rules: [\n", "invalid YAML")]
     [InlineData("rules.toml", "[[rules]]\nid = \"x\"\nregex = \"x\" junk\n", "TOML line 3")]
     [InlineData("rules.toml", "[[rules]]\nid = \"x\"\nregex = \"x\"\n[[rules]]\nid = \"x\"\nregex = \"y\"\n", "defined twice")]
+    [InlineData("rules.toml", "[[rules]]\nid = \"x\"\nregex = \"x\"\n[[rules.allowlists]]\ncondition = \"XOR\"\n", "XOR")]
+    [InlineData("rules.toml", "[allowlist]\ncondition = \"AND\"\npaths = ['a']\n", "global allowlist")]
     [InlineData("rules.txt", "x", "extension")]
     public void Load_InvalidFile_ClearMessage(string name, string content, string expected)
     {
