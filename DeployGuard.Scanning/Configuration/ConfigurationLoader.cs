@@ -217,6 +217,7 @@ internal static partial class ConfigurationLoader
             SecretType = Enum<SecretType>(Get(table, "secrettype"), where + " secret_type") ?? SecretType.Generic,
             Severity = Enum<Severity>(Get(table, "severity"), where + " severity") ?? Severity.High,
             Allowlists = AllowlistsOf(table, where, isToml).ToList(),
+            LinearTime = isToml,
         };
     }
 

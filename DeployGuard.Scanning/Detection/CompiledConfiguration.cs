@@ -17,6 +17,7 @@ internal sealed class CompiledRule
     private readonly Lazy<Regex> _interpreted;
     private readonly Lazy<Regex> _compiled;
     private readonly Regex? _generated;
+    private readonly Lazy<Regex?>? _linear;
     private long _scanned;
     private volatile bool _useCompiled;
 
@@ -29,6 +30,7 @@ internal sealed class CompiledRule
         _generated = BuiltInRegexes.For(rule);
         _interpreted = new Lazy<Regex>(() => new Regex(rule.Pattern, RegexOptions.CultureInvariant, MatchTimeout));
         _compiled = new Lazy<Regex>(() => new Regex(rule.Pattern, RegexOptions.Compiled | RegexOptions.CultureInvariant, MatchTimeout));
+        _linear = rule.LinearTime ? new Lazy<Regex?>(() => TryNonBacktracking(rule.Pattern)) : null;
         Keywords = rule.Keywords.Select(k => k.ToLowerInvariant()).Where(k => k.Length > 0).Distinct().ToArray();
         PathRegex = rule.PathPattern is null ? null : CompiledConfiguration.BuildRegex(rule.PathPattern, $"rule '{rule.Id}' path");
         Allowlists = rule.Allowlists.Select(a => new CompiledAllowlist(a, $"rule '{rule.Id}' allowlist")).ToArray();
@@ -76,6 +78,11 @@ internal sealed class CompiledRule
             return _generated;
         }
 
+        if (_linear?.Value is { } linear)
+        {
+            return linear;
+        }
+
         if (_useCompiled)
         {
             return _compiled.Value;
@@ -92,6 +99,24 @@ internal sealed class CompiledRule
     }
 
     public int SecretGroup { get; }
+
+    /// <summary>
+    /// The linear-time engine for an RE2 pattern: no backtracking, so no input makes it take more than time
+    /// proportional to the input (a nested quantifier that a backtracking engine explores exponentially is one pass).
+    /// Null when the pattern uses what it lacks (lookarounds, backreferences, atomic groups), which RE2 lacks too,
+    /// so a gitleaks pattern fits unless it was written for DeployGuard.
+    /// </summary>
+    private static Regex? TryNonBacktracking(string pattern)
+    {
+        try
+        {
+            return new Regex(pattern, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, MatchTimeout);
+        }
+        catch (NotSupportedException)
+        {
+            return null;
+        }
+    }
 
     public string[] Keywords { get; }
 

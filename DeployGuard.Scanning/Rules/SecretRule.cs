@@ -50,6 +50,12 @@ public sealed record SecretRule
     internal bool NeedsCodeContext { get; init; }
 
     internal int AssignmentWithin { get; init; } = 128;
+
+    /// <summary>
+    /// Written for a linear-time engine (gitleaks' Go RE2): run with <see cref="System.Text.RegularExpressions.RegexOptions.NonBacktracking"/>
+    /// when the pattern allows, since such patterns never had to avoid catastrophic backtracking.
+    /// </summary>
+    internal bool LinearTime { get; init; }
 }
 
 /// <summary>How far from a keyword hit a rule's match can extend.</summary>

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using DeployGuard.Scanning;
 using DeployGuard.Scanning.Rules;
 using DeployGuard.Tests.Scanning.Support;
@@ -173,6 +174,31 @@ public sealed class ConfigurationTests
 
         Assert.Equal(BuiltInRules.All.Count, configuration.Rules.Count);
         Assert.Contains(@"^DeployGuard\.Tests/Scanning/Fixtures/", configuration.GlobalAllowlist.Paths);
+    }
+
+    /// <summary>
+    /// A nested quantifier, harmless in gitleaks (RE2 is linear-time), on a line that does not match: a backtracking
+    /// engine tries every way to split the 40 letters (2^40), gives up at its timeout and the rule is skipped for the
+    /// file, so the real secret on the next line was missed. The TOML rule runs NonBacktracking and finds it.
+    /// </summary>
+    [Fact]
+    public void ScanText_Re2RuleOnPathologicalInput_FindsSecret()
+    {
+        using var folder = new TempFolder();
+        var file = folder.Write("re2.toml", """
+            [[rules]]
+            id = "acme-key"
+            regex = '''acme_(?:[a-z]+[_.-]?)+_key=(?P<secret>[0-9]{8})'''
+            keywords = ["acme_"]
+            """);
+        var rule = Assert.Single(ScannerConfiguration.Load(file).Rules);
+        var content = "acme_" + new string('a', 40) + "!\nacme_abc_key=48291735\n";
+
+        // The risk, shown on the backtracking engine with a short timeout: it cannot finish the first line.
+        Assert.Throws<RegexMatchTimeoutException>(() => new Regex(rule.Pattern, RegexOptions.None, TimeSpan.FromMilliseconds(200)).Match(content));
+
+        var finding = Assert.Single(new SecretScanner(ScannerConfiguration.Load(file)).ScanText(content, "app.conf"));
+        Assert.Equal((SecretHasher.Hash("48291735"), 2), (finding.SecretHash, finding.Line));
     }
 
     [Fact]
