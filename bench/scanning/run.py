@@ -129,6 +129,39 @@ def score(detections, planted, subset=None):
     }
 
 
+def bench_staged(dg, files, runs):
+    """A repository of `files` small files (git fast-import), then two staged edits and one staged new file."""
+    repo = os.path.join(WORK, f"staged-{files}")
+    if not os.path.exists(os.path.join(repo, ".git")):
+        shutil.rmtree(repo, ignore_errors=True)
+        os.makedirs(repo)
+        sh(["git", "init", "-q", "-b", "main", repo])
+        stream = []
+        for i in range(files):
+            body = f"// module {i}\nexport const value{i} = {i};\nexport function f{i}(x) {{ return x + {i}; }}\n".encode()
+            stream.append(b"blob\nmark :%d\ndata %d\n%s\n" % (i + 1, len(body), body))
+        message = b"many files"
+        stream.append(b"commit refs/heads/main\ncommitter Bench <bench@example.test> 1700000000 +0000\ndata %d\n%s\n" % (len(message), message))
+        for i in range(files):
+            stream.append(b"M 100644 :%d src/d%03d/m%06d.js\n" % (i + 1, i % 1000, i))
+        subprocess.run(["git", "-C", repo, "fast-import", "--quiet"], input=b"".join(stream), check=True)
+        sh(["git", "-C", repo, "reset", "-q", "--hard", "main"])
+    sh(["git", "-C", repo, "reset", "-q", "--hard", "main"])
+    for path, text in (("src/d001/m000001.js", "export const token = 'gh" "p_%s';\n" % ("A1b2C3d4E5" * 4)[:36]),
+                       ("src/d002/m000002.js", "export const other = 2;\n"),
+                       ("src/new/config.env", "NPM_TOKEN=np" "m_%s\n" % ("Z9y8X7w6V5" * 4)[:36])):
+        os.makedirs(os.path.dirname(os.path.join(repo, path)), exist_ok=True)
+        with open(os.path.join(repo, path), "a") as f:
+            f.write(text)
+        sh(["git", "-C", repo, "add", path])
+    before = load()
+    report = os.path.join(WORK, "out", "dg-staged.json")
+    wall, rss, code, walls = best_of(runs, dg + ["scan", repo, "--staged", "--format", "json", "--output", report], repo)
+    git_wall = best_of(runs, ["git", "-C", repo, "diff-index", "--cached", "--raw", "-M", "HEAD^{tree}"], repo)[0]
+    return {"files": files, "staged": 3, "median_s": wall, "walls": [round(w, 3) for w in walls], "rss_mib": rss, "exit": code,
+            "findings": len(json.load(open(report))["findings"]), "git_s": git_wall, "load_before": before, "load_after": load()}
+
+
 def main():
     global WORK
     ap = argparse.ArgumentParser()
@@ -146,6 +179,7 @@ def main():
     ap.add_argument("--work", default="/tmp/deployguard-bench")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--reuse-corpus", action="store_true", help="keep an existing corpus of the same arguments")
+    ap.add_argument("--staged-files", type=int, default=100000, help="files of the pre-commit repository (0: skip that part)")
     args = ap.parse_args()
     WORK = args.work
     os.makedirs(WORK, exist_ok=True)
@@ -284,6 +318,11 @@ def main():
                 detectsecrets, f"ds-{name}.json", args.peer_runs, env=ds_env,
                 startup_cmd=["python3", "-m", "detect_secrets", "scan", "--all-files"])
 
+    # Pre-commit: deployguard scan --staged on a repository of N files with three staged changes.
+    staged = None
+    if wanted("deployguard") and args.staged_files > 0:
+        staged = bench_staged(dg, args.staged_files, runs=max(5, runs))
+
     # DeployGuard's engine alone, warm, in one process.
     engine_rates = {}
     if wanted("deployguard"):
@@ -329,7 +368,7 @@ def main():
         "versions": versions, "args": vars(args),
         "corpus": {"tree_bytes": sizes["tree"][0], "tree_files": sizes["tree"][1], "real_bytes": sizes["real"][0], "real_files": sizes["real"][1],
                    "history_commits": args.commits, "history_blob_bytes": manifest["history"]["blobBytes"]},
-        "engine": engine_rates, "results": rows,
+        "engine": engine_rates, "results": rows, "staged": staged,
     }
     json.dump(summary, open(os.path.join(WORK, "results.json"), "w"), indent=2)
     print(f"\nCorpora: tree {sizes['tree'][0] / 1e6:.1f} MB in {sizes['tree'][1]} files; real {sizes['real'][0] / 1e6:.1f} MB in {sizes['real'][1]} files; "
@@ -340,6 +379,10 @@ def main():
     for name, e in engine_rates.items():
         print(f"engine {name}: warm median {e['warm_median_s']:.3f} s (CPU {e['warm_median_cpu_s']:.3f} s), {e['mb_per_s']:.1f} MB/s"
               + (f", {e['commits_per_s']:.0f} commits/s" if e['commits_per_s'] else "") + f", passes {[round(p['seconds'], 3) for p in e['passes']]}")
+    if staged:
+        print(f"scan --staged on {staged['files']} files ({staged['staged']} staged): median {staged['median_s']:.3f} s "
+              f"(runs {staged['walls']}), peak RSS {staged['rss_mib']:.0f} MiB, findings {staged['findings']}; "
+              f"git diff-index --cached alone {staged['git_s']:.3f} s; load {staged['load_before']:.2f}-{staged['load_after']:.2f}")
     for row in rows:
         if row["overall"]["flagged_decoy_families"]:
             print(f"{row['tool']} ({row['corpus']}) flagged decoy families: {', '.join(row['overall']['flagged_decoy_families'])}", file=sys.stderr)
