@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 using DeployGuard.Scanning;
 using DeployGuard.Scanning.Rules;
 
-namespace DeployGuard.Tests.Scanning;
+namespace DeployGuard.Tests.Scanning.Rules;
 
 /// <summary>The source-generated regexes are the built-in rules' patterns, character for character.</summary>
 public sealed class BuiltInRegexesTests
