@@ -68,6 +68,8 @@ internal static class BrandTheme
             {
                 FontFamily = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"],
             },
+            // Sentence case on buttons: "New team", as the pages write it.
+            Button = new ButtonTypography { TextTransform = "none", FontWeight = "500" },
         },
         LayoutProperties = new LayoutProperties { DefaultBorderRadius = "6px" },
     };
