@@ -11,7 +11,6 @@ using DeployGuard.Data.Services.Users;
 using DeployGuard.Data.Services.Tokens;
 using DeployGuard.Data.Services.Scanning;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -82,9 +81,6 @@ public static class DependencyInjection
             // refuses, and pages catch NpgsqlException/TimeoutException to show "could not be loaded": so let the real
             // exception through. Without this, a slow connect under load escaped those handlers and took the page down.
             .ExecutionStrategy(dependencies => new Microsoft.EntityFrameworkCore.Storage.NonRetryingExecutionStrategy(dependencies)));
-        // Hand-written migrations carry no model snapshot (see docs/decisions/0001); the drift test
-        // compares schemas instead of EF's snapshot check.
-        options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
         if (services is not null)
         {
             options.AddInterceptors(services.GetRequiredService<TimestampInterceptor>());

@@ -64,6 +64,13 @@ dotnet restore DeployGuard.sln >&2 || fail "restore failed"
 log "dotnet build ($CONFIGURATION)"
 dotnet build DeployGuard.sln --no-restore -c "$CONFIGURATION" >&2 || fail "build failed"
 
+# The model and the migrations' snapshot agree (a changed entity without `dotnet ef migrations add` fails here).
+log "dotnet ef migrations has-pending-model-changes"
+dotnet tool restore >&2 || fail "dotnet tool restore failed (dotnet-ef, .config/dotnet-tools.json)"
+dotnet ef migrations has-pending-model-changes --project DeployGuard.Data --startup-project DeployGuard.Data \
+  --no-build --configuration "$CONFIGURATION" >&2 \
+  || fail "the EF model has changes that no migration captures: run dotnet ef migrations add <Name> (see DEVELOPERS.md)"
+
 # 3. Tests, with one TRX file per test project in a clean results folder.
 rm -rf "$RESULTS"
 mkdir -p "$RESULTS"
