@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using Npgsql;
 
-namespace DeployGuard.Tests.Components;
+namespace DeployGuard.Tests.Components.Shared;
 
 /// <summary>Outcomes as snackbars: what was done, or why it could not be, including the database not answering.</summary>
 public sealed class NotifyTests : ComponentTestBase

@@ -3,7 +3,7 @@ using DeployGuard.Web.Components.Shared;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 
-namespace DeployGuard.Tests.Components;
+namespace DeployGuard.Tests.Components.Shared;
 
 /// <summary>The confirmation dialog: the consequence in words, true only for the named action.</summary>
 public sealed class ConfirmTests : ComponentTestBase

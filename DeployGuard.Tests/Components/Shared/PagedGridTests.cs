@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using Npgsql;
 
-namespace DeployGuard.Tests.Components;
+namespace DeployGuard.Tests.Components.Shared;
 
 /// <summary>The kit's list: its states, and sort/page/search/filters kept in the URL (query → grid → query).</summary>
 public sealed class PagedGridTests : ComponentTestBase

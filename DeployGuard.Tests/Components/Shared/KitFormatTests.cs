@@ -2,7 +2,7 @@ using Bunit;
 using DeployGuard.Data.Entities;
 using DeployGuard.Web.Components.Shared;
 
-namespace DeployGuard.Tests.Components;
+namespace DeployGuard.Tests.Components.Shared;
 
 /// <summary>Numbers and statuses as people read them.</summary>
 public sealed class KitFormatTests : ComponentTestBase

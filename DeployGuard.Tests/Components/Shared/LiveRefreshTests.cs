@@ -4,7 +4,7 @@ using DeployGuard.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
 
-namespace DeployGuard.Tests.Components;
+namespace DeployGuard.Tests.Components.Shared;
 
 /// <summary>LiveRefresh on the real event bus: a burst of events becomes one refresh after the pause, on the clock.</summary>
 public sealed class LiveRefreshTests : ComponentTestBase
