@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using DeployGuard.Data.Entities;
 using DeployGuard.Data.Services.Users;
-using DeployGuard.Tests.Deployments;
 using DeployGuard.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;

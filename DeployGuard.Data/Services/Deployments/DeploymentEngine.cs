@@ -396,7 +396,7 @@ public sealed class DeploymentEngine
         tx.Detail = stage.ProcessId;
         if (failure.Stale)
         {
-            _audit.Add(tx.Db, AuditActor.System, AuditActions.For(ResourceTypes.Deployment, AuditActions.StageRecovered), ResourceTypes.Deployment,
+            _audit.Add(tx.Db, AuditActor.System, AuditActions.DeploymentStageRecovered, ResourceTypes.Deployment,
                 deployment.Id.ToString(), new { stage = stage.Name, claimedBy = stage.ClaimedBy, heartbeatAt = failure.LastHeartbeat, reason = failure.Reason });
         }
 
@@ -561,7 +561,7 @@ public sealed class DeploymentEngine
         changes.Db.DeploymentMetrics.Add(changes.Metric(deployment.Id, null, "deployment.duration", deployment.DurationSeconds.Value, "s", out var metric));
         changes.Log(deployment.Id, null, status == DeploymentStatus.Succeeded ? DeploymentLogLevel.Info : DeploymentLogLevel.Error,
             "deployment_finished", $"Deployment {Verb(status)}" + (reason is null ? "." : $": {reason}"));
-        _audit.Add(changes.Db, AuditActor.System, AuditActions.For(ResourceTypes.Deployment, AuditActions.Finished), ResourceTypes.Deployment,
+        _audit.Add(changes.Db, AuditActor.System, AuditActions.DeploymentFinished, ResourceTypes.Deployment,
             deployment.Id.ToString(), new { release = release.Version, status = status.ToString(), reason, deployment.DurationSeconds });
         changes.DeploymentChanged(deployment, DeploymentEventKind.DeploymentFinished, reason, metric);
         var duration = deployment.DurationSeconds.Value;

@@ -53,7 +53,7 @@ public sealed class CleanJobService(IDbContextFactory<ApplicationDbContext> cont
             CreatedAt = clock.GetUtcNow(),
         };
         db.CleanJobs.Add(job);
-        audit.Add(db, caller.Actor, "clean.requested", ResourceTypes.Scan, scanJobId.ToString(), new { cleanJobId = job.Id, findings = selected });
+        audit.Add(db, caller.Actor, AuditActions.CleanRequested, ResourceTypes.Scan, scanJobId.ToString(), new { cleanJobId = job.Id, findings = selected });
         JobQueue.Enqueue(db, ScanJobQueue.CleanJobKind, job.CreatedAt, job.Id);
         await db.SaveChangesAsync(ct);
         await bus.PublishAsync(Topics.Cleanings, CleaningEvent.Of(CleaningEventKind.Requested, job), ct);

@@ -127,7 +127,7 @@ public sealed class ScanJobQueue
         job.CompletedAt = now;
         job.DurationMs = (long)(now - (job.StartedAt ?? now)).TotalMilliseconds;
         JobQueue.End(claim, JobStatus.Succeeded, now);
-        _audit.Add(db, AuditActor.System, "scan.completed", ResourceTypes.Scan, jobId.ToString(),
+        _audit.Add(db, AuditActor.System, AuditActions.ScanCompleted, ResourceTypes.Scan, jobId.ToString(),
             new { job.SourceUrl, secrets = job.TotalSecretsFound, suppressed = job.SuppressedCount, commits, job.DurationMs });
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
@@ -179,10 +179,10 @@ public sealed class ScanJobQueue
         var actor = new AuditActor(clean.RequestedById, clean.RequestedByName);
         foreach (var findingId in cleanedFindingIds)
         {
-            _audit.Add(db, actor, "secret_cleaned", ResourceTypes.Finding, findingId.ToString(), new { cleanJobId = cleanId, clean.ScanJobId });
+            _audit.Add(db, actor, AuditActions.SecretCleaned, ResourceTypes.Finding, findingId.ToString(), new { cleanJobId = cleanId, clean.ScanJobId });
         }
 
-        _audit.Add(db, actor, "clean.completed", ResourceTypes.Scan, clean.ScanJobId.ToString(),
+        _audit.Add(db, actor, AuditActions.CleanCompleted, ResourceTypes.Scan, clean.ScanJobId.ToString(),
             new { cleanJobId = cleanId, replacements, remaining, findings = cleanedFindingIds.Count, bundleSize });
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
@@ -232,7 +232,7 @@ public sealed class ScanJobQueue
         job.ErrorMessage = failure.Reason.Truncate(2000);
         job.CompletedAt = tx.Now;
         job.DurationMs = (long)(tx.Now - (job.StartedAt ?? tx.Now)).TotalMilliseconds;
-        _audit.Add(tx.Db, AuditActor.System, "scan.failed", ResourceTypes.Scan, job.Id.ToString(), new { job.SourceUrl, error = job.ErrorMessage });
+        _audit.Add(tx.Db, AuditActor.System, AuditActions.ScanFailed, ResourceTypes.Scan, job.Id.ToString(), new { job.SourceUrl, error = job.ErrorMessage });
         tx.AfterCommit(c => _bus.PublishAsync(Topics.Scans, ScanEvent.Of(ScanEventKind.Failed, job), c));
     }
 
@@ -277,7 +277,7 @@ public sealed class ScanJobQueue
         clean.Status = ScanStatus.Failed;
         clean.ErrorMessage = failure.Reason.Truncate(2000);
         clean.CompletedAt = tx.Now;
-        _audit.Add(tx.Db, new AuditActor(clean.RequestedById, clean.RequestedByName), "clean.failed", ResourceTypes.Scan, clean.ScanJobId.ToString(),
+        _audit.Add(tx.Db, new AuditActor(clean.RequestedById, clean.RequestedByName), AuditActions.CleanFailed, ResourceTypes.Scan, clean.ScanJobId.ToString(),
             new { cleanJobId = clean.Id, error = clean.ErrorMessage });
         tx.AfterCommit(c => _bus.PublishAsync(Topics.Cleanings, CleaningEvent.Of(CleaningEventKind.Failed, clean), c));
     }

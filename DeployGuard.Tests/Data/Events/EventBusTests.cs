@@ -4,7 +4,7 @@ using DeployGuard.Data.Services.Deployments;
 using DeployGuard.Data.Services.Events;
 using DeployGuard.Data.Services.Jobs;
 using DeployGuard.Data.Services.Scanning;
-using DeployGuard.Tests.Deployments;
+using DeployGuard.Tests.Infrastructure;
 
 namespace DeployGuard.Tests.Data.Events;
 

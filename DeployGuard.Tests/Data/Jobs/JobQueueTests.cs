@@ -1,7 +1,6 @@
 using DeployGuard.Data.Entities;
 using DeployGuard.Data.Services.Jobs;
 using DeployGuard.Data.Services.Scanning;
-using DeployGuard.Tests.Deployments;
 using DeployGuard.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;

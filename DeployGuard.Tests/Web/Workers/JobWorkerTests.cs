@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using DeployGuard.Data.Entities;
 using DeployGuard.Data.Services.Jobs;
 using DeployGuard.Tests.Data.Jobs;
-using DeployGuard.Tests.Deployments;
 using DeployGuard.Tests.Infrastructure;
 using DeployGuard.Web.Workers.Jobs;
 using Microsoft.EntityFrameworkCore;

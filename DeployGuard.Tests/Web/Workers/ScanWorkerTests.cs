@@ -3,7 +3,7 @@ using DeployGuard.Data.Entities;
 using DeployGuard.Data.Services.Events;
 using DeployGuard.Data.Services.Jobs;
 using DeployGuard.Data.Services.Scanning;
-using DeployGuard.Tests.Deployments;
+using DeployGuard.Tests.Infrastructure;
 using DeployGuard.Tests.Scanning.Support;
 using DeployGuard.Web.Scanning;
 using DeployGuard.Web.Workers;
