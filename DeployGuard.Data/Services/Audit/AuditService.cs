@@ -124,8 +124,7 @@ public sealed class AuditService(IDbContextFactory<ApplicationDbContext> context
         if (!string.IsNullOrWhiteSpace(filter.Actor))
         {
             var actor = filter.Actor.Trim();
-            var pattern = $"%{Like.Escape(actor)}%";
-            query = query.Where(a => a.UserId == actor || EF.Functions.ILike(a.UserName ?? "", pattern, Like.EscapeCharacter));
+            query = query.Where(Like.Contains<AuditLog>(actor, a => a.UserName).Or(a => a.UserId == actor));
         }
 
         if (!string.IsNullOrWhiteSpace(filter.Action))

@@ -144,8 +144,7 @@ public sealed class ScanJobService(IDbContextFactory<ApplicationDbContext> conte
         var jobs = db.ScanJobs.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
-            var pattern = $"%{Like.Escape(query.Search.Trim())}%";
-            jobs = jobs.Where(j => EF.Functions.ILike(j.SourceUrl, pattern) || EF.Functions.ILike(j.Service!.Name, pattern));
+            jobs = jobs.Where(Like.Contains<ScanJob>(query.Search, j => j.SourceUrl, j => j.Service!.Name));
         }
 
         if (query.Status is { } status)
