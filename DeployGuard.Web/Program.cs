@@ -1,21 +1,13 @@
 using DeployGuard.Web;
 using DeployGuard.Web.Commands;
 
-// `deployguard-web db upgrade`, `audit verify`, `seed-demo` ... run a command instead of the server.
-var (commandArgs, hostArgs) = CommandRunner.Split(args);
-
-var builder = WebApplication.CreateBuilder(hostArgs);
-
-await builder.AddDatabaseAsync();
-builder.AddWebServices();
-
-var app = builder.Build();
-
-if (commandArgs.Length > 0)
+// `DeployGuard.Web db upgrade`, `audit verify`, `seed-demo` ... run a command instead of the server (WebCommands).
+if (WebCommands.IsCommand(args))
 {
-    return await CommandRunner.RunAsync(app, commandArgs);
+    return await WebCommands.RunAsync(args, () => BuildAsync([]));
 }
 
+var app = await BuildAsync(args);
 await app.MigrateDatabaseOnStartupAsync();
 
 app.UseWebPipeline();
@@ -23,6 +15,14 @@ app.MapWebEndpoints();
 
 await app.RunAsync();
 return 0;
+
+static async Task<WebApplication> BuildAsync(string[] hostArgs)
+{
+    var builder = WebApplication.CreateBuilder(hostArgs);
+    await builder.AddDatabaseAsync();
+    builder.AddWebServices();
+    return builder.Build();
+}
 
 /// <summary>Entry point marker for WebApplicationFactory in the tests.</summary>
 public partial class Program;
