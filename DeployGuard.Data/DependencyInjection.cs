@@ -10,6 +10,7 @@ using DeployGuard.Data.Services.Sessions;
 using DeployGuard.Data.Services.Users;
 using DeployGuard.Data.Services.Tokens;
 using DeployGuard.Data.Services.Scanning;
+using DeployGuard.Data.Settings;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -44,6 +45,7 @@ public static class DependencyInjection
         services.AddSingleton<DashboardQueries>();
         services.AddSingleton<DeliveryActivityQueries>();
         services.AddSingleton<ApiTokenService>();
+        services.AddValidatedOptions<ScanningOptions>(ScanningOptions.Section);
         services.AddSingleton<ScanJobService>();
         services.AddSingleton<FindingService>();
         services.AddSingleton<FalsePositiveLearning>();

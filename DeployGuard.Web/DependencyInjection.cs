@@ -1,4 +1,5 @@
 using DeployGuard.Data.Entities;
+using DeployGuard.Data.Settings;
 using DeployGuard.Web.Auth;
 using DeployGuard.Web.Components;
 using DeployGuard.Web.Components.Account;
@@ -87,7 +88,7 @@ internal static class DependencyInjection
 
         services.AddAuthorization(Policies.Add);
 
-        services.Configure<SmtpOptions>(builder.Configuration.GetSection(SmtpOptions.Section));
+        services.AddValidatedOptions<SmtpOptions>(SmtpOptions.Section);
         services.AddSingleton<EmailSender>();
         services.AddSingleton<IEmailSender<ApplicationUser>>(sp => sp.GetRequiredService<EmailSender>());
 
@@ -105,6 +106,8 @@ internal static class DependencyInjection
         });
         builder.AddDeployments();
 
+        services.AddValidatedOptions<Commands.DemoOptions>(Commands.DemoOptions.Section);
+        services.AddValidatedOptions<ForwardedHeadersSettings>(ForwardedHeadersSettings.Section);
         services.Configure<ForwardedHeadersOptions>(o =>
         {
             o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
@@ -115,7 +118,7 @@ internal static class DependencyInjection
 
     public static void UseWebPipeline(this WebApplication app)
     {
-        if (app.Configuration.GetValue("ForwardedHeaders:Enabled", false))
+        if (app.Services.GetRequiredService<IOptions<ForwardedHeadersSettings>>().Value.Enabled)
         {
             app.UseForwardedHeaders();
         }

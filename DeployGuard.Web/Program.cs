@@ -1,27 +1,33 @@
 using DeployGuard.Web;
 using DeployGuard.Web.Commands;
 
-// `DeployGuard.Web db upgrade`, `audit verify`, `seed-demo` ... run a command instead of the server (WebCommands).
-if (WebCommands.IsCommand(args))
+// A bad setting ends the program here with one line naming its key (SettingsCheck).
+return await SettingsCheck.GuardAsync(async () =>
 {
-    return await WebCommands.RunAsync(args, () => BuildAsync([]));
-}
+    // `DeployGuard.Web db upgrade`, `audit verify`, `seed-demo` ... run a command instead of the server (WebCommands).
+    if (WebCommands.IsCommand(args))
+    {
+        return await WebCommands.RunAsync(args, () => BuildAsync([]));
+    }
 
-var app = await BuildAsync(args);
-await app.MigrateDatabaseOnStartupAsync();
+    var app = await BuildAsync(args);
+    await app.MigrateDatabaseOnStartupAsync();
 
-app.UseWebPipeline();
-app.MapWebEndpoints();
+    app.UseWebPipeline();
+    app.MapWebEndpoints();
 
-await app.RunAsync();
-return 0;
+    await app.RunAsync();
+    return 0;
+});
 
 static async Task<WebApplication> BuildAsync(string[] hostArgs)
 {
     var builder = WebApplication.CreateBuilder(hostArgs);
     await builder.AddDatabaseAsync();
     builder.AddWebServices();
-    return builder.Build();
+    var app = builder.Build();
+    await app.ValidateSettingsAsync();
+    return app;
 }
 
 /// <summary>Entry point marker for WebApplicationFactory in the tests.</summary>
