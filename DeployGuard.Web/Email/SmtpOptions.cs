@@ -22,6 +22,13 @@ public sealed class SmtpOptions : IValidatableObject
     [Required, EmailAddress]
     public string From { get; set; } = "deployguard@localhost";
 
+    /// <summary>
+    /// SHA-256 of the server's certificate (hex), to trust an internal server's self-signed one. Without it the
+    /// certificate must be valid for <see cref="Host"/> through the machine's trust store.
+    /// </summary>
+    [RegularExpression("^[0-9A-Fa-f]{64}$", ErrorMessage = "{0} must be the certificate's SHA-256 in hex (64 characters).")]
+    public string? CertificateSha256 { get; set; }
+
     public bool IsConfigured => !string.IsNullOrWhiteSpace(Host);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

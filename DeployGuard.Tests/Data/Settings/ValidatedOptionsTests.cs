@@ -82,6 +82,7 @@ public sealed class ValidatedOptionsTests
     [InlineData("Smtp:Port", "70000", "Smtp:Port must be between 1 and 65535")]
     [InlineData("Smtp:From", "not-an-address", "Smtp:From field is not a valid e-mail address")]
     [InlineData("Smtp:From", "", "Smtp:From field is required")]
+    [InlineData("Smtp:CertificateSha256", "abc", "Smtp:CertificateSha256 must be the certificate's SHA-256 in hex")]
     [InlineData("Smtp:UserName", "bob", "Smtp:UserName and Smtp:Password go together")]
     [InlineData("Smtp:Password", "secret-value", "Smtp:UserName and Smtp:Password go together")]
     [InlineData("Database:MigrateOnStartup", "yes", "'Database:MigrateOnStartup'")]
