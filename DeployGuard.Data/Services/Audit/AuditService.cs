@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using DeployGuard.Data.Entities;
 using DeployGuard.Data.Services.Common;
@@ -81,41 +80,6 @@ public sealed class AuditService(IDbContextFactory<ApplicationDbContext> context
         {
             yield return ToRow(row);
         }
-    }
-
-    public static void WriteCsvHeader(TextWriter writer) =>
-        writer.Write("id,created_at,user_id,user_name,action,resource_type,resource_id,details,ip_address,user_agent,prev_hash,hash\n");
-
-    public static void WriteCsvRow(TextWriter writer, AuditRow row)
-    {
-        writer.Write(row.Id.ToString(CultureInfo.InvariantCulture));
-        foreach (var field in new[]
-                 {
-                     row.CreatedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ", CultureInfo.InvariantCulture), row.UserId, row.UserName,
-                     row.Action, row.ResourceType, row.ResourceId, row.Details, row.IpAddress, row.UserAgent, row.PrevHash, row.Hash,
-                 })
-        {
-            writer.Write(',');
-            writer.Write(Csv(field));
-        }
-
-        writer.Write('\n');
-    }
-
-    private static string Csv(string? value)
-    {
-        if (string.IsNullOrEmpty(value))
-        {
-            return "";
-        }
-
-        // Neutralise spreadsheet formulas (CSV injection) and quote when needed.
-        if (value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
-        {
-            value = "'" + value;
-        }
-
-        return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
     }
 
     private static async Task<IQueryable<AuditLog>> FilteredAsync(ApplicationDbContext db, AuditFilter filter, CancellationToken ct)
