@@ -5,6 +5,7 @@ using System.Text.Json;
 using DeployGuard.Data.Services.Users;
 using DeployGuard.Tests.E2E.Infrastructure;
 using DeployGuard.Tests.Infrastructure;
+using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
@@ -134,19 +135,19 @@ public sealed class LatencyBenchmarks(ITestOutputHelper output)
         await using var setup = await Setup.CreateAsync(crossInstance);
         var cookies = await CookieLogin.SignInAsync(setup.Watched.BaseUrl, setup.Viewer, "Test-pass-2026");
         var seen = new ConcurrentDictionary<(int Client, string Stage), double>();
-        var hubs = new List<HubClient>();
+        var hubs = new List<HubConnection>();
         for (var c = 0; c < clients; c++)
         {
             var client = c;
-            var hub = new HubClient();
-            hub.On("StageChanged", payload =>
+            var hub = DeploymentsHubClient.Create(setup.Watched.BaseUrl, cookies);
+            hub.On<JsonElement>("StageChanged", payload =>
             {
                 if (payload.GetProperty("status").GetString() == "Succeeded")
                 {
                     seen.TryAdd((client, payload.GetProperty("stageName").GetString()!), BenchResults.EpochMs(DateTimeOffset.UtcNow));
                 }
             });
-            await hub.ConnectAsync(setup.Watched.BaseUrl, cookies);
+            await hub.StartAsync();
             await hub.InvokeAsync("Subscribe", setup.DeploymentId);
             hubs.Add(hub);
         }
