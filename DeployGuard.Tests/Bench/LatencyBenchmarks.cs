@@ -133,7 +133,7 @@ public sealed class LatencyBenchmarks(ITestOutputHelper output)
     private async Task HubAsync(int clients, bool crossInstance)
     {
         await using var setup = await Setup.CreateAsync(crossInstance);
-        var cookies = await CookieLogin.SignInAsync(setup.Watched.BaseUrl, setup.Viewer, "Test-pass-2026");
+        var cookies = await SignIn.CookiesAsync(setup.Watched.BaseUrl, setup.Viewer, "Test-pass-2026");
         var seen = new ConcurrentDictionary<(int Client, string Stage), double>();
         var hubs = new List<HubConnection>();
         for (var c = 0; c < clients; c++)
@@ -209,7 +209,7 @@ public sealed class LatencyBenchmarks(ITestOutputHelper output)
 
             var engineer = await setup._kit.UserAsync(Roles.Engineer);
             setup.Viewer = (await setup._kit.UserAsync(Roles.Viewer)).UserName!;
-            var cookies = await CookieLogin.SignInAsync(setup.Committer.BaseUrl, engineer.UserName!, "Test-pass-2026");
+            var cookies = await SignIn.CookiesAsync(setup.Committer.BaseUrl, engineer.UserName!, "Test-pass-2026");
             setup._api = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = new Uri(setup.Committer.BaseUrl) };
             var environment = await setup._kit.EnvironmentAsync("bench");
             var service = await setup._kit.ServiceAsync(Pipeline);

@@ -31,7 +31,7 @@ public sealed class HubTests : IAsyncLifetime
     public async Task Subscribe_ToADeployment_ReceivesStageChangesLogLinesAndTheFinish()
     {
         var viewer = await _kit.UserAsync(Roles.Viewer);
-        var cookies = await CookieLogin.SignInAsync(_app.BaseUrl, viewer.UserName!, "Test-pass-2026");
+        var cookies = await SignIn.CookiesAsync(_app.BaseUrl, viewer.UserName!, "Test-pass-2026");
         var environment = await _kit.EnvironmentAsync("hub");
         var service = await _kit.ServiceAsync("stages:\n  - name: hello\n    kind: command\n    run: echo hello from the hub test");
         var release = await _kit.ReleaseAsync(service.Id);
@@ -66,7 +66,7 @@ public sealed class HubTests : IAsyncLifetime
     public async Task Subscribe_UnknownDeployment_IsRefused()
     {
         var viewer = await _kit.UserAsync(Roles.Viewer);
-        var cookies = await CookieLogin.SignInAsync(_app.BaseUrl, viewer.UserName!, "Test-pass-2026");
+        var cookies = await SignIn.CookiesAsync(_app.BaseUrl, viewer.UserName!, "Test-pass-2026");
         await using var hub = DeploymentsHubClient.Create(_app.BaseUrl, cookies);
         await hub.StartAsync();
 
@@ -90,7 +90,7 @@ public sealed class HubTests : IAsyncLifetime
     public async Task Api_BadInput_IsProblemDetailsAndUnknownIdsAre404()
     {
         var engineer = await _kit.UserAsync(Roles.Engineer);
-        var cookies = await CookieLogin.SignInAsync(_app.BaseUrl, engineer.UserName!, "Test-pass-2026");
+        var cookies = await SignIn.CookiesAsync(_app.BaseUrl, engineer.UserName!, "Test-pass-2026");
         using var handler = new HttpClientHandler { CookieContainer = cookies };
         using var http = new HttpClient(handler) { BaseAddress = new Uri(_app.BaseUrl) };
 
