@@ -22,7 +22,7 @@ internal static class AuditEndpoints
         group.MapGet("/verify", async (AuditChainVerifier verifier, CancellationToken ct) => Results.Ok(await verifier.VerifyAsync(ct: ct)));
 
         group.MapGet("/{id:long}", async (long id, AuditService audit, CancellationToken ct) =>
-            await audit.GetAsync(id, ct) is { } row ? Results.Ok(row) : Results.Problem(statusCode: 404, title: $"Audit row {id} does not exist."));
+            await audit.GetAsync(id, ct) is { } row ? Results.Ok(row) : ResultHttp.NotFound("Audit row", id));
     }
 
     internal sealed class AuditFilterParameters
