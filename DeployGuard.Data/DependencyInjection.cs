@@ -3,14 +3,9 @@ using DeployGuard.Data.Migrations;
 using DeployGuard.Data.Services.Audit;
 using DeployGuard.Data.Services.Catalog;
 using DeployGuard.Data.Services.Deployments;
-using DeployGuard.Data.Services.Email;
 using DeployGuard.Data.Services.Events;
 using DeployGuard.Data.Services.Jobs;
-using DeployGuard.Data.Services.Pipelines;
-using DeployGuard.Data.Services.Releases;
-using DeployGuard.Data.Services.Sessions;
 using DeployGuard.Data.Services.Users;
-using DeployGuard.Data.Services.Tokens;
 using DeployGuard.Data.Services.Scanning;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -32,64 +27,16 @@ public static class DependencyInjection
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<ApplicationDbContext>>().CreateDbContext());
 
         services.AddSingleton<SchemaMigrator>();
-        services.AddSingleton<AuditWriter>();
-        services.AddSingleton<AuditService>();
-        services.AddSingleton<AuditChainVerifier>();
-        services.AddSingleton<RoleSeeder>();
-        services.AddSingleton<UserAdminService>();
-        services.AddSingleton<PreferencesService>();
-        services.AddSingleton<SessionService>();
-        services.AddSingleton<OutboxService>();
-        services.AddSingleton<TeamService>();
-        services.AddSingleton<ServiceCatalogService>();
-        services.AddSingleton<EnvironmentService>();
-        services.AddSingleton<DashboardQueries>();
-        services.AddSingleton<DeliveryActivityQueries>();
-        services.AddSingleton<ApiTokenService>();
-        services.AddSingleton<ScanJobService>();
-        services.AddSingleton<FindingService>();
-        services.AddSingleton<FalsePositiveLearning>();
-        services.AddSingleton<CleanJobService>();
-        services.AddSingleton<ScanJobQueue>();
-        services.AddSingleton<IJobKind>(sp => sp.GetRequiredService<ScanJobQueue>().Scans);
-        services.AddSingleton<IJobKind>(sp => sp.GetRequiredService<ScanJobQueue>().Cleanings);
-        services.AddEventsAndJobs(connectionString);
-        // Before the deployment services, whose default (no stored findings) only applies when nothing else is registered.
-        services.AddSingleton<ISecurityFindingsSource, StoredSecretFindings>();
-        services.AddDeploymentServices(connectionString);
+
+        // One event bus and one job queue for every feature (issue 10); the features below add topics' enrichers and job kinds.
+        services.AddEventBus(connectionString);
+        services.AddJobQueue();
+        services.AddAuditServices();
+        services.AddAccountServices();
+        services.AddCatalogServices();
+        services.AddDeploymentServices();
+        services.AddScanningServices();
         return services;
-    }
-
-    /// <summary>Releases, pipelines, deployments, approvals and the event bus (issue 3).</summary>
-    private static void AddDeploymentServices(this IServiceCollection services, string connectionString)
-    {
-        services.AddSingleton<LogStore>();
-        services.AddSingleton<IRemoteEventEnricher, LogLinesEnricher>();
-        services.AddSingleton<DeploymentEventBus>();
-        services.AddSingleton<DeploymentEngine>();
-        services.AddSingleton<IJobKind>(sp => sp.GetRequiredService<DeploymentEngine>().Starts);
-        services.AddSingleton<IJobKind>(sp => sp.GetRequiredService<DeploymentEngine>().Stages);
-        services.AddSingleton<IJobKind>(sp => sp.GetRequiredService<DeploymentEngine>().Timers);
-        services.AddSingleton<DeploymentService>();
-        services.AddSingleton<DeploymentQueries>();
-        services.AddSingleton<ApprovalService>();
-        services.AddSingleton<EnvironmentProtectionService>();
-        services.AddSingleton<ReleaseService>();
-        services.AddSingleton<PipelineService>();
-        // Replaced by the scanning feature's findings once its tables exist.
-        services.TryAddSingleton<ISecurityFindingsSource, NoStoredFindings>();
-    }
-
-    /// <summary>The event bus and the job queue (issue 10): one of each for every feature.</summary>
-    private static void AddEventsAndJobs(this IServiceCollection services, string connectionString)
-    {
-        services.AddSingleton(new DeploymentsDataSource(connectionString));
-        services.AddSingleton<EventBus>();
-        services.AddSingleton<JobQueue>();
-        services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section).ValidateOnStart();
-        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<JobsOptions>, JobsOptionsValidator>();
-        services.AddSingleton<JobCleanup>();
-        services.AddSingleton<IJobKind>(sp => sp.GetRequiredService<JobCleanup>());
     }
 
     public static void Configure(DbContextOptionsBuilder options, string connectionString, IServiceProvider? services = null)

@@ -1,3 +1,4 @@
+using DeployGuard.Data.Settings;
 using DeployGuard.Web.Endpoints;
 using DeployGuard.Web.Hubs;
 using DeployGuard.Data.Services.Deployments;
@@ -12,10 +13,7 @@ internal static class DeploymentsSetup
     public static void AddDeployments(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<RunnerOptions>().Bind(builder.Configuration.GetSection(RunnerOptions.Section))
-            .Validate(o => o.LogBatchSize is > 0 and <= 100_000, "Deployments:Runner:LogBatchSize must be 1 to 100000.")
-            .Validate(o => o.LogFlushMilliseconds is > 0 and <= 10_000, "Deployments:Runner:LogFlushMilliseconds must be 1 to 10000.")
-            .ValidateOnStart();
+        services.AddValidatedOptions<RunnerOptions>(RunnerOptions.Section);
         services.AddHttpClient(HealthCheckStage.HttpClientName);
         services.AddSingleton<CommandStage>();
         services.AddSingleton<HealthCheckStage>();

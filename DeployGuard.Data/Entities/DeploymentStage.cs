@@ -4,7 +4,7 @@ namespace DeployGuard.Data.Entities;
 
 /// <summary>
 /// One step of a deployment's pipeline (seed 04/05 stages). Runners claim runnable stages through
-/// their jobs (docs/decisions/0011); <see cref="ClaimedBy"/> names the runner that executes it.
+/// their jobs (docs/decisions/0013); <see cref="ClaimedBy"/> names the runner that executes it.
 /// </summary>
 public class DeploymentStage : IAuditableEntity
 {

@@ -2,7 +2,7 @@ namespace DeployGuard.Data.Entities;
 
 /// <summary>
 /// A claim on work (a deployment stage, a scan, a cleaning, a timer ...): the one queue every worker takes from
-/// (docs/decisions/0011). The row it is about (<see cref="SubjectId"/>) keeps its own status for people; this row says
+/// (docs/decisions/0013). The row it is about (<see cref="SubjectId"/>) keeps its own status for people; this row says
 /// who works on it and whether that worker is alive.
 /// </summary>
 public class Job

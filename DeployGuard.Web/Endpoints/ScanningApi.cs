@@ -16,7 +16,7 @@ internal static class ScanningApi
         var scans = endpoints.MapGroup("/api/scans").RequireAuthorization(Policies.Read);
 
         scans.MapGet("/{id:guid}", async (Guid id, ScanJobService jobs, CancellationToken ct) =>
-            await jobs.GetAsync(id, ct) is { } job ? Results.Ok(job) : CatalogApi.NotFound("Scan", id));
+            await jobs.GetAsync(id, ct) is { } job ? Results.Ok(job) : ResultHttp.NotFound("Scan", id));
 
         // Bundles hold the cleaned history (no secrets); still, only engineers and admins fetch repositories.
         // Streamed from PostgreSQL, so whichever instance ran the cleaning, any instance serves the download.
@@ -25,7 +25,7 @@ internal static class ScanningApi
             {
                 if (await cleaning.BundleSizeAsync(id, cleanId, ct) is not { } size)
                 {
-                    return CatalogApi.NotFound("Cleaned bundle", cleanId);
+                    return ResultHttp.NotFound("Cleaned bundle", cleanId);
                 }
 
                 http.Response.ContentLength = size;
@@ -57,7 +57,7 @@ internal static class ScanningApi
             return result.Succeeded
                 ? Results.Created($"/api/scans/{result.Value!.Id}",
                     new ScanUploadResponse(result.Value.Id, scan.Findings.Count, $"{http.Request.Scheme}://{http.Request.Host}/scans/{result.Value.Id}"))
-                : CatalogApi.ToHttp(result);
+                : ResultHttp.ToHttp(result);
         }).RequireAuthorization(Policies.Engineer);
 
         // Learned false-positive patterns for scanners outside the server (`deployguard scan --fp-patterns`).
@@ -95,7 +95,7 @@ internal static class ScanningApi
             var result = await findings.RecordFeedbackAsync(input, CurrentUser.ActorFrom(http), ct);
             return result.Succeeded
                 ? Results.Accepted(value: new FeedbackResponse(result.Value, submission.Items.Count))
-                : CatalogApi.ToHttp(result);
+                : ResultHttp.ToHttp(result);
         }).AllowAnonymous().RequireRateLimiting(FeedbackRateLimit);
     }
 

@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Options;
+using System.ComponentModel.DataAnnotations;
 
 namespace DeployGuard.Web.Telemetry;
 
@@ -7,78 +7,47 @@ public sealed class TelemetryOptions
 {
     public const string Section = "Telemetry";
 
-    public MetricsOptions Metrics { get; set; } = new();
-
-    public OtlpOptions Otlp { get; set; } = new();
-
     /// <summary>How often the gauges that need a count (queue depth, approvals waiting) are counted again.</summary>
+    [Range(1, 3600)]
     public int RefreshSeconds { get; set; } = 15;
-
-    public sealed class MetricsOptions
-    {
-        /// <summary>Serve the Prometheus scrape endpoint.</summary>
-        public bool Enabled { get; set; } = true;
-
-        public string Path { get; set; } = "/metrics";
-
-        /// <summary>
-        /// A port of its own for the scrape endpoint (a management network, no sign-in). Unset: the endpoint is on the app's
-        /// port and answers admins (session or API token) and holders of <see cref="Token"/> only.
-        /// </summary>
-        public int? Port { get; set; }
-
-        /// <summary>A scrape-only secret: <c>Authorization: Bearer &lt;token&gt;</c> reads the metrics and nothing else.</summary>
-        public string? Token { get; set; }
-    }
-
-    public sealed class OtlpOptions
-    {
-        /// <summary>Where traces (and metrics) go over OTLP, e.g. http://otel-collector:4317. Unset: no export.</summary>
-        public string? Endpoint { get; set; }
-
-        /// <summary><c>grpc</c> (default) or <c>http/protobuf</c>.</summary>
-        public string Protocol { get; set; } = "grpc";
-    }
 }
 
-/// <summary>Bad telemetry settings stop start-up with a message naming the key.</summary>
-internal sealed class TelemetryOptionsValidator : IValidateOptions<TelemetryOptions>
+/// <summary>The Prometheus scrape endpoint (section <c>Telemetry:Metrics</c>).</summary>
+public sealed class MetricsOptions
 {
-    public ValidateOptionsResult Validate(string? name, TelemetryOptions options)
-    {
-        var errors = new List<string>();
-        var metrics = options.Metrics;
-        if (!metrics.Path.StartsWith('/') || metrics.Path.Length < 2)
-        {
-            errors.Add($"Telemetry:Metrics:Path must start with / (is '{metrics.Path}').");
-        }
+    public const string Section = "Telemetry:Metrics";
 
-        if (metrics.Port is { } port && port is < 1 or > 65535)
-        {
-            errors.Add($"Telemetry:Metrics:Port must be 1 to 65535 (is {port}).");
-        }
+    /// <summary>Serve the Prometheus scrape endpoint.</summary>
+    public bool Enabled { get; set; } = true;
 
-        if (metrics.Token is { } token && token.Length < 24)
-        {
-            errors.Add("Telemetry:Metrics:Token must be at least 24 characters (it is a password: generate it, e.g. `openssl rand -hex 24`).");
-        }
+    [Required]
+    [RegularExpression(@"^/[^\s?#]+$", ErrorMessage = "{0} must be a path starting with / (like /metrics).")]
+    public string Path { get; set; } = "/metrics";
 
-        if (options.Otlp.Endpoint is { } endpoint &&
-            (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
-        {
-            errors.Add($"Telemetry:Otlp:Endpoint must be an http(s) URL like http://otel-collector:4317 (is '{endpoint}').");
-        }
+    /// <summary>
+    /// A port of its own for the scrape endpoint (a management network, no sign-in). Unset: the endpoint is on the app's
+    /// port and answers admins (session or API token) and holders of <see cref="Token"/> only.
+    /// </summary>
+    [Range(1, 65535)]
+    public int? Port { get; set; }
 
-        if (options.Otlp.Protocol is not ("grpc" or "http/protobuf"))
-        {
-            errors.Add($"Telemetry:Otlp:Protocol must be grpc or http/protobuf (is '{options.Otlp.Protocol}').");
-        }
+    /// <summary>A scrape-only secret: <c>Authorization: Bearer &lt;token&gt;</c> reads the metrics and nothing else.</summary>
+    [MinLength(24, ErrorMessage = "{0} must be at least 24 characters (it is a password: generate it, e.g. `openssl rand -hex 24`).")]
+    public string? Token { get; set; }
+}
 
-        if (options.RefreshSeconds is < 1 or > 3600)
-        {
-            errors.Add($"Telemetry:RefreshSeconds must be 1 to 3600 (is {options.RefreshSeconds}).");
-        }
+/// <summary>Export over OTLP (section <c>Telemetry:Otlp</c>).</summary>
+public sealed class OtlpOptions
+{
+    public const string Section = "Telemetry:Otlp";
 
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-    }
+    /// <summary>Where traces (and metrics) go over OTLP, e.g. http://otel-collector:4317. Unset: no export.</summary>
+    [RegularExpression(@"^https?://[^\s/?#]+(/\S*)?$", ErrorMessage = "{0} must be an http(s) URL like http://otel-collector:4317.")]
+    public string? Endpoint { get; set; }
+
+    /// <summary><c>grpc</c> (default) or <c>http/protobuf</c>.</summary>
+    [AllowedValues("grpc", "http/protobuf", ErrorMessage = "{0} must be grpc or http/protobuf.")]
+    public string Protocol { get; set; } = "grpc";
+
+    public Uri? ResolveEndpoint() => Uri.TryCreate(Endpoint, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri : null;
 }

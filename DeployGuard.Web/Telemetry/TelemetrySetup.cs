@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using DeployGuard.Data.Services.Telemetry;
+using DeployGuard.Data.Settings;
 using DeployGuard.Data.Services.Users;
 using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -22,23 +23,25 @@ internal static class TelemetrySetup
 {
     public static void AddTelemetry(this WebApplicationBuilder builder)
     {
-        var section = builder.Configuration.GetSection(TelemetryOptions.Section);
-        builder.Services.AddOptions<TelemetryOptions>().Bind(section).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<TelemetryOptions>, TelemetryOptionsValidator>();
-        // The exporters are wired now, from the same settings the validator checks at start-up.
-        var settings = section.Get<TelemetryOptions>() ?? new TelemetryOptions();
+        builder.Services.AddValidatedOptions<TelemetryOptions>(TelemetryOptions.Section);
+        builder.Services.AddValidatedOptions<MetricsOptions>(MetricsOptions.Section);
+        builder.Services.AddValidatedOptions<OtlpOptions>(OtlpOptions.Section);
+        // The exporters are wired now, from the values the validators check when the app starts (with every other section's
+        // failures at once, which GetValidated here would cut short); an invalid endpoint is simply not wired meanwhile.
+        var metricsSettings = builder.Configuration.GetSection(MetricsOptions.Section).Get<MetricsOptions>() ?? new MetricsOptions();
+        var otlpSettings = builder.Configuration.GetSection(OtlpOptions.Section).Get<OtlpOptions>() ?? new OtlpOptions();
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("deployguard", serviceInstanceId: $"{Environment.MachineName}/{Environment.ProcessId}"));
-        var otlp = Uri.TryCreate(settings.Otlp.Endpoint, UriKind.Absolute, out var endpoint) ? endpoint : null;
-        var protocol = settings.Otlp.Protocol == "http/protobuf" ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc;
-        if (settings.Metrics.Enabled || otlp is not null)
+        var otlp = otlpSettings.ResolveEndpoint();
+        var protocol = otlpSettings.Protocol == "http/protobuf" ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc;
+        if (metricsSettings.Enabled || otlp is not null)
         {
             otel.WithMetrics(metrics =>
             {
                 metrics.AddMeter(DeployGuardTelemetry.Name).AddAspNetCoreInstrumentation().AddNpgsqlInstrumentation();
-                if (settings.Metrics.Enabled)
+                if (metricsSettings.Enabled)
                 {
-                    metrics.AddPrometheusExporter(o => o.ScrapeEndpointPath = settings.Metrics.Path);
+                    metrics.AddPrometheusExporter(o => o.ScrapeEndpointPath = metricsSettings.Path);
                 }
 
                 if (otlp is not null)
@@ -57,7 +60,7 @@ internal static class TelemetrySetup
                 .AddOtlpExporter(o => (o.Endpoint, o.Protocol) = (otlp, protocol)));
         }
 
-        if (settings.Metrics is { Enabled: true, Port: { } port })
+        if (metricsSettings is { Enabled: true, Port: { } port })
         {
             // The scrape port next to the app's own (a Listen call in Kestrel's options would drop --urls instead).
             builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, $"{ServerUrls(builder.Configuration)};http://*:{port}");
@@ -67,7 +70,7 @@ internal static class TelemetrySetup
     /// <summary>The scrape endpoint: on its own port, or on the app's port for admins and the scrape token.</summary>
     public static void MapTelemetry(this WebApplication app)
     {
-        var metrics = app.Services.GetRequiredService<IOptions<TelemetryOptions>>().Value.Metrics;
+        var metrics = app.Services.GetRequiredService<IOptions<MetricsOptions>>().Value;
         if (!metrics.Enabled)
         {
             return;

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace DeployGuard.Web.Workers;
 
 /// <summary>
@@ -15,8 +17,10 @@ public sealed class RunnerOptions
     public List<string> PassEnvironment { get; set; } = ["PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TZ", "TMPDIR", "SHELL", "TERM"];
 
     /// <summary>Lines per database write and the longest a line waits before it is written.</summary>
+    [Range(1, 100_000)]
     public int LogBatchSize { get; set; } = 2000;
 
+    [Range(1, 10_000)]
     public int LogFlushMilliseconds { get; set; } = 100;
 
     public string ResolveWorkDirectory() => WorkDirectory is { Length: > 0 } dir ? dir : Path.Combine(Path.GetTempPath(), "deployguard-runs");

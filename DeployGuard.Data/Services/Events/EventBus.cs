@@ -11,7 +11,7 @@ using Npgsql;
 namespace DeployGuard.Data.Services.Events;
 
 /// <summary>
-/// The one event bus (docs/decisions/0011): typed events on named <see cref="Topics"/>, delivered in-process at once and
+/// The one event bus (docs/decisions/0013): typed events on named <see cref="Topics"/>, delivered in-process at once and
 /// to the other instances through PostgreSQL NOTIFY on one channel, whose listener (one per instance) hands them to
 /// <see cref="DispatchRemoteAsync"/>. Publishers call <see cref="PublishAsync{TEvent}"/> after their transaction commits.
 /// Handlers run synchronously on the publishing (or listening) thread, so they must only queue work (InvokeAsync,

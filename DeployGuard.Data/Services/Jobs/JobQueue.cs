@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace DeployGuard.Data.Services.Jobs;
 
 /// <summary>
-/// The one job queue (docs/decisions/0011), and the only place that claims work. Jobs are rows of <c>jobs</c>; a
+/// The one job queue (docs/decisions/0013), and the only place that claims work. Jobs are rows of <c>jobs</c>; a
 /// claim takes the oldest due row of a kind with <c>FOR UPDATE SKIP LOCKED</c> (so workers on any number of instances
 /// never wait on each other and never take the same row) and runs the kind's claim step in the same transaction.
 /// Heartbeats and every way a job ends are guarded by its owner and its current status: a worker that lost its claim

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -13,17 +14,22 @@ public sealed class JobsOptions
     public bool Enabled { get; set; } = true;
 
     /// <summary>How often an idle worker looks for due jobs when no notification woke it (timers, back-offs, lost NOTIFYs).</summary>
+    [Range(10, 60_000)]
     public int PollIntervalMilliseconds { get; set; } = 1000;
 
     /// <summary>How often a worker tells the database it is still working on its jobs.</summary>
+    [Range(1, 300)]
     public int HeartbeatSeconds { get; set; } = 2;
 
     /// <summary>How often each worker looks for jobs whose worker stopped heartbeating.</summary>
+    [Range(1, 3600)]
     public int SweepIntervalSeconds { get; set; } = 1;
 
     /// <summary>Finished job rows are deleted after this many days (their subjects keep their own history).</summary>
+    [Range(1, 3650)]
     public int KeepFinishedDays { get; set; } = 7;
 
+    /// <summary>Per kind (<c>Jobs:Kinds:Scan:Concurrency</c>); checked against the registered kinds by <see cref="JobKindsValidator"/>.</summary>
     public Dictionary<string, JobKindOptions> Kinds { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The kind's defaults with whatever configuration sets for it.</summary>
@@ -65,11 +71,12 @@ public sealed record JobKindPolicy(int Concurrency, int StaleAfterSeconds, int M
 }
 
 /// <summary>
-/// Stops start-up on a bad <c>Jobs</c> setting with a message naming the key, and on settings that moved here from
-/// <c>Deployments:Runner</c> and <c>Scanning</c> (naming where they went), so an old configuration is not silently ignored.
+/// The rules DataAnnotations cannot state: each kind's policy (its defaults with what configuration sets) in range, kinds
+/// that exist, stale periods longer than the heartbeat, and settings that moved here from <c>Deployments:Runner</c> and
+/// <c>Scanning</c> (naming where they went), so an old configuration stops start-up instead of being silently ignored.
 /// </summary>
 // Kinds are resolved when validating, not when constructing: the queue the kinds use needs these options itself.
-internal sealed class JobsOptionsValidator(IServiceProvider services, IConfiguration configuration) : IValidateOptions<JobsOptions>
+internal sealed class JobKindsValidator(IServiceProvider services, IConfiguration configuration) : IValidateOptions<JobsOptions>
 {
     private static readonly (string Old, string New)[] Moved =
     [
@@ -78,7 +85,7 @@ internal sealed class JobsOptionsValidator(IServiceProvider services, IConfigura
         ("Deployments:Runner:PollIntervalMilliseconds", "Jobs:PollIntervalMilliseconds"),
         ("Deployments:Runner:HeartbeatSeconds", "Jobs:HeartbeatSeconds"),
         ("Deployments:Runner:StaleAfterSeconds", "Jobs:Kinds:DeploymentStage:StaleAfterSeconds"),
-        ("Scanning:Workers", "Jobs:Kinds:Scan:Concurrency"),
+        ("Scanning:Workers", "Jobs:Kinds:Scan:Concurrency and Jobs:Kinds:Clean:Concurrency"),
     ];
 
     public ValidateOptionsResult Validate(string? name, JobsOptions options)
@@ -92,10 +99,6 @@ internal sealed class JobsOptionsValidator(IServiceProvider services, IConfigura
             }
         }
 
-        Range(errors, "Jobs:PollIntervalMilliseconds", options.PollIntervalMilliseconds, 10, 60_000);
-        Range(errors, "Jobs:HeartbeatSeconds", options.HeartbeatSeconds, 1, 300);
-        Range(errors, "Jobs:SweepIntervalSeconds", options.SweepIntervalSeconds, 1, 3600);
-        Range(errors, "Jobs:KeepFinishedDays", options.KeepFinishedDays, 1, 3650);
         var known = services.GetServices<IJobKind>().ToDictionary(k => k.Name, StringComparer.OrdinalIgnoreCase);
         foreach (var configured in options.Kinds.Keys.Where(k => !known.ContainsKey(k)))
         {
@@ -120,11 +123,12 @@ internal sealed class JobsOptionsValidator(IServiceProvider services, IConfigura
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
+    // Worded as DataAnnotations' RangeAttribute words the other settings, plus the value found.
     private static void Range(List<string> errors, string key, int value, int min, int max)
     {
         if (value < min || value > max)
         {
-            errors.Add($"{key} must be {min} to {max} (is {value}).");
+            errors.Add($"The field {key} must be between {min} and {max} (is {value}).");
         }
     }
 }

@@ -66,7 +66,7 @@ internal sealed class JobRun<TWork>(JobClaim<TWork> claim, CancellationTokenSour
 }
 
 /// <summary>
-/// The one worker base (docs/decisions/0011): claims jobs of one kind, up to the kind's concurrency on this instance;
+/// The one worker base (docs/decisions/0013): claims jobs of one kind, up to the kind's concurrency on this instance;
 /// heartbeats each from the moment of its claim until it ends (a clone or any other preparation counts as work); runs
 /// it; and ends it — succeeded, or through the queue's one failure path (<see cref="JobQueue.FailAsync"/>, which retries
 /// or fails per the kind's policy). Wakes when jobs of its kind are queued (the jobs topic), polls otherwise, and sweeps

@@ -2,20 +2,20 @@ using DeployGuard.Data.Services.Jobs;
 
 namespace DeployGuard.Web.Workers.Jobs;
 
-/// <summary>The event bus's listener and the job queue's workers (docs/decisions/0011); features add their kinds' workers.</summary>
+/// <summary>The event bus's listener and the job queue's workers (docs/decisions/0013); features add their kinds' workers.</summary>
 internal static class JobsSetup
 {
     /// <summary>
     /// The one LISTEN connection of this instance (first, so other instances' events flow before workers take work) and the
     /// queue's own cleanup. Settings: <c>Jobs</c> (validated at start-up; see README).
     /// </summary>
-    public static IServiceCollection AddEventsAndJobs(this IServiceCollection services)
+    public static void AddEventsAndJobs(this WebApplicationBuilder builder)
     {
+        var services = builder.Services;
         services.AddSingleton<JobWorkerServices>();
         services.AddSingleton<EventBusListener>();
         services.AddHostedService(sp => sp.GetRequiredService<EventBusListener>());
         services.AddJobWorker<JobCleanupWorker>();
-        return services;
     }
 
     /// <summary>Registers a kind's worker: one instance, started with the host, listed among the instance's workers.</summary>

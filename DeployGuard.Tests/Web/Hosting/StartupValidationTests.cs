@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
-namespace DeployGuard.Tests.Web;
+namespace DeployGuard.Tests.Web.Hosting;
 
 /// <summary>The app with settings a test chooses, started on demand.</summary>
 public sealed class ConfiguredWebAppFactory(IReadOnlyDictionary<string, string?> settings) : WebAppFactory
@@ -33,7 +33,7 @@ public sealed class StartupValidationTests
         var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
 
         var failures = Flatten(error).OfType<OptionsValidationException>().SelectMany(e => e.Failures).ToList();
-        Assert.Contains("Jobs:Kinds:Scan:Concurrency must be 0 to 64 (is 100).", failures);
+        Assert.Contains("The field Jobs:Kinds:Scan:Concurrency must be between 0 and 64 (is 100).", failures);
         Assert.Contains("Deployments:Runner:Enabled is no longer read: set Jobs:Enabled instead.", failures);
         Assert.Contains(failures, f => f.StartsWith("Telemetry:Metrics:Token must be at least 24 characters"));
         Assert.Contains(failures, f => f.StartsWith("Telemetry:Otlp:Endpoint must be an http(s) URL"));

@@ -6,7 +6,7 @@ using DeployGuard.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 
-namespace DeployGuard.Tests.Web;
+namespace DeployGuard.Tests.Web.Telemetry;
 
 /// <summary>The app in-process with a scrape token configured.</summary>
 public sealed class MetricsWebAppFactory : WebAppFactory
