@@ -27,7 +27,7 @@ internal sealed class CircuitMetrics : CircuitHandler
 }
 
 /// <summary>Counts what the gauges report and a scrape cannot count itself (it must not query): queue depth, approvals waiting.</summary>
-internal sealed class GaugeRefresher(JobQueue jobs, ApprovalService approvals, IOptions<TelemetryOptions> options, TimeProvider clock,
+internal sealed class GaugeRefresher(JobQueue jobs, IEnumerable<IJobKind> kinds, ApprovalService approvals, IOptions<TelemetryOptions> options, TimeProvider clock,
     ILogger<GaugeRefresher> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -37,7 +37,7 @@ internal sealed class GaugeRefresher(JobQueue jobs, ApprovalService approvals, I
         {
             try
             {
-                JobMetrics.SetDepth(await jobs.DepthAsync(stoppingToken));
+                JobMetrics.SetDepth(await jobs.DepthAsync(kinds.Select(k => k.Name), stoppingToken));
                 DeploymentMetrics.SetApprovalsWaiting(await approvals.PendingCountAsync(stoppingToken));
             }
             catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)

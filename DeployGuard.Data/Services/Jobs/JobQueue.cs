@@ -316,7 +316,7 @@ public sealed class JobQueue(
     }
 
     /// <summary>Queued and running jobs per kind (the operators' queue depth).</summary>
-    public async Task<IReadOnlyList<QueueDepth>> DepthAsync(CancellationToken ct = default)
+    public async Task<IReadOnlyList<QueueDepth>> DepthAsync(IEnumerable<string> kinds, CancellationToken ct = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
         var now = clock.GetUtcNow();
@@ -325,7 +325,9 @@ public sealed class JobQueue(
             .Select(g => new QueueDepth(g.Key, g.Count(j => j.Status == JobStatus.Queued && j.RunAfter <= now),
                 g.Count(j => j.Status == JobStatus.Queued && j.RunAfter > now), g.Count(j => j.Status == JobStatus.Running)))
             .ToListAsync(ct);
-        return rows;
+        // Every known kind has its series, 0 when idle: a gauge that vanishes reads as "no data", not as "empty queue".
+        var idle = kinds.Except(rows.Select(r => r.Kind)).Select(k => new QueueDepth(k, 0, 0, 0));
+        return [.. rows, .. idle];
     }
 
     /// <summary>Deletes finished jobs older than <see cref="JobsOptions.KeepFinishedDays"/>, a batch at a time.</summary>

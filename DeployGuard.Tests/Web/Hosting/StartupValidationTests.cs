@@ -1,44 +1,50 @@
 using DeployGuard.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Options;
 
 namespace DeployGuard.Tests.Web.Hosting;
 
-/// <summary>The app with settings a test chooses, started on demand.</summary>
-public sealed class ConfiguredWebAppFactory(IReadOnlyDictionary<string, string?> settings) : WebAppFactory
-{
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        base.ConfigureWebHost(builder);
-        builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(settings));
-    }
-}
-
-/// <summary>Bad job-queue and telemetry settings stop the app at start-up, naming the key, before it serves anything.</summary>
+/// <summary>
+/// Bad job-queue and telemetry settings stop the real executable before it serves anything, one line per problem naming
+/// its key, with every section's problems at once (the queue's per-kind rules and moved keys come from their own validator).
+/// </summary>
 public sealed class StartupValidationTests
 {
     [Fact]
-    public async Task Start_BadJobsAndTelemetrySettings_FailsNamingEachKey()
+    public async Task Server_BadJobsAndTelemetrySettings_ExitsTwoNamingEachKey()
     {
-        await using var app = new ConfiguredWebAppFactory(new Dictionary<string, string?>
+        var port = AppProcess.FreePort();
+        var settings = new Dictionary<string, string>
         {
+            // Never reached: settings are checked first.
+            ["ConnectionStrings:DeployGuard"] = "Host=127.0.0.1;Port=1;Database=none;Username=none;Password=none",
+            ["Jobs:HeartbeatSeconds"] = "0",
             ["Jobs:Kinds:Scan:Concurrency"] = "100",
+            ["Jobs:Kinds:Nonsense:Concurrency"] = "1",
             ["Deployments:Runner:Enabled"] = "false",
+            ["Deployments:Runner:LogBatchSize"] = "0",
             ["Telemetry:Metrics:Token"] = "short",
+            ["Telemetry:Metrics:Path"] = "metrics",
             ["Telemetry:Otlp:Endpoint"] = "collector:4317",
-        });
-        await app.InitializeAsync();
+            ["Telemetry:Otlp:Protocol"] = "udp",
+            ["Telemetry:RefreshSeconds"] = "0",
+        };
 
-        var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+        var (exit, output, error) = await AppProcess.RunCommandAsync(settings, "--urls", $"http://localhost:{port}");
 
-        var failures = Flatten(error).OfType<OptionsValidationException>().SelectMany(e => e.Failures).ToList();
-        Assert.Contains("The field Jobs:Kinds:Scan:Concurrency must be between 0 and 64 (is 100).", failures);
-        Assert.Contains("Deployments:Runner:Enabled is no longer read: set Jobs:Enabled instead.", failures);
-        Assert.Contains(failures, f => f.StartsWith("Telemetry:Metrics:Token must be at least 24 characters"));
-        Assert.Contains(failures, f => f.StartsWith("Telemetry:Otlp:Endpoint must be an http(s) URL"));
+        Assert.Equal(2, exit);
+        var lines = error.Trim().Split('\n').Select(l => l.Trim()).ToList();
+        Assert.All(lines, l => Assert.StartsWith("DeployGuard cannot start: ", l));
+        Assert.Contains("DeployGuard cannot start: The field Jobs:HeartbeatSeconds must be between 1 and 300.", lines);
+        Assert.Contains("DeployGuard cannot start: The field Jobs:Kinds:Scan:Concurrency must be between 0 and 64 (is 100).", lines);
+        Assert.Contains(lines, l => l.StartsWith("DeployGuard cannot start: Jobs:Kinds:Nonsense names no job kind (known: ", StringComparison.Ordinal));
+        Assert.Contains("DeployGuard cannot start: Deployments:Runner:Enabled is no longer read: set Jobs:Enabled instead.", lines);
+        Assert.Contains("DeployGuard cannot start: The field Deployments:Runner:LogBatchSize must be between 1 and 100000.", lines);
+        Assert.Contains(lines, l => l.StartsWith("DeployGuard cannot start: Telemetry:Metrics:Token must be at least 24 characters", StringComparison.Ordinal));
+        Assert.Contains("DeployGuard cannot start: Telemetry:Metrics:Path must be a path starting with / (like /metrics).", lines);
+        Assert.Contains("DeployGuard cannot start: Telemetry:Otlp:Endpoint must be an http(s) URL like http://otel-collector:4317.", lines);
+        Assert.Contains("DeployGuard cannot start: Telemetry:Otlp:Protocol must be grpc or http/protobuf.", lines);
+        Assert.Contains("DeployGuard cannot start: The field Telemetry:RefreshSeconds must be between 1 and 3600.", lines);
+        // The token's value is a secret: never echoed.
+        Assert.DoesNotContain("short", error.Replace("Telemetry:Metrics:Token", ""), StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error + output);
     }
-
-    private static IEnumerable<Exception> Flatten(Exception e) =>
-        e is AggregateException aggregate ? aggregate.InnerExceptions.SelectMany(Flatten) : e.InnerException is { } inner ? [e, .. Flatten(inner)] : [e];
 }
