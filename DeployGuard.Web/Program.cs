@@ -6,7 +6,11 @@ var (commandArgs, hostArgs) = CommandRunner.Split(args);
 
 var builder = WebApplication.CreateBuilder(hostArgs);
 
-await builder.AddDatabaseAsync();
+if (!await builder.AddDatabaseAsync())
+{
+    return 1;
+}
+
 builder.AddWebServices();
 
 var app = builder.Build();

@@ -13,6 +13,9 @@ public sealed class EmbeddedDatabaseOptions
 
     public string DatabaseName { get; set; } = "deployguard";
 
+    /// <summary>A fixed loopback port for the server; 0 (default) picks a free one on each start.</summary>
+    public int Port { get; set; }
+
     public string ResolveDataDirectory()
     {
         if (!string.IsNullOrWhiteSpace(DataDirectory))

@@ -58,7 +58,8 @@ public sealed class AppProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public static async Task<AppProcess> StartAsync(string connectionString, int? port = null, IDictionary<string, string>? settings = null,
+    /// <param name="connectionString">The run-time role's; null runs the embedded default (set Database:Embedded:DataDirectory in settings).</param>
+    public static async Task<AppProcess> StartAsync(string? connectionString, int? port = null, IDictionary<string, string>? settings = null,
         string environment = "Development")
     {
         var chosen = port ?? FreePort();
@@ -72,7 +73,11 @@ public sealed class AppProcess : IAsyncDisposable
         info.ArgumentList.Add(WebDll);
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add($"http://localhost:{chosen}");
-        info.Environment["ConnectionStrings__DeployGuard"] = connectionString;
+        if (connectionString is not null)
+        {
+            info.Environment["ConnectionStrings__DeployGuard"] = connectionString;
+            info.Environment["ConnectionStrings__Migrations"] = Infrastructure.TestPostgres.AsOwner(connectionString);
+        }
         info.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         info.Environment["Logging__LogLevel__DeployGuard"] = "Information";
@@ -174,6 +179,17 @@ public sealed class AppProcess : IAsyncDisposable
         }
 
         throw new TimeoutException($"The app did not answer /healthz within {within.TotalSeconds} s:\n{Output}");
+    }
+
+    /// <summary>SIGTERM, as systemd or Kubernetes stop a service: the host shuts down in order.</summary>
+    public async Task StopAsync(TimeSpan within)
+    {
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", Process.Id.ToString()]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        await Process.WaitForExitAsync().WaitAsync(within);
     }
 
     /// <summary>SIGKILL, like a crash or the OOM killer: no shutdown code runs.</summary>

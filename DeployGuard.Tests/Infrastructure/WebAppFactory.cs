@@ -31,6 +31,7 @@ public class WebAppFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.ConfigureHostConfiguration(config => config.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ConnectionStrings:DeployGuard"] = ConnectionString,
+            ["ConnectionStrings:Migrations"] = TestPostgres.AsOwner(ConnectionString),
         }));
         return base.CreateHost(builder);
     }

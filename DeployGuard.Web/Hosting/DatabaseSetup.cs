@@ -7,46 +7,76 @@ namespace DeployGuard.Web;
 internal static class DatabaseSetup
 {
     /// <summary>
-    /// Registers the data layer on the configured database or, when none is configured, on a private
-    /// PostgreSQL cluster started here (the embedded default).
+    /// Registers the data layer on the configured database or, when none is configured, on a private PostgreSQL cluster
+    /// started here (the embedded default, with its own owner and run-time roles). Returns false after printing one line
+    /// when the embedded cluster cannot start for a reason the user can fix (the caller exits non-zero, no stack dump).
     /// </summary>
-    public static async Task AddDatabaseAsync(this WebApplicationBuilder builder)
+    public static async Task<bool> AddDatabaseAsync(this WebApplicationBuilder builder)
     {
-        var connectionString = DatabaseConnection.FromConfiguration(builder.Configuration);
-        if (connectionString is null)
+        var runtime = DatabaseConnection.FromConfiguration(builder.Configuration);
+        DatabaseConnections connections;
+        if (runtime is null)
         {
             var options = builder.Configuration.GetSection(EmbeddedDatabaseOptions.Section).Get<EmbeddedDatabaseOptions>() ?? new();
             using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
             var logger = loggerFactory.CreateLogger("DeployGuard.EmbeddedPostgres");
             logger.LogInformation("No DATABASE_URL or ConnectionStrings:DeployGuard set: using the embedded PostgreSQL cluster");
-            var cluster = await PostgresCluster.StartAsync(options.ResolveDataDirectory(), options.BinDirectory, logger);
-            await cluster.EnsureDatabaseAsync(options.DatabaseName);
-            connectionString = cluster.ConnectionString(options.DatabaseName);
+            PostgresCluster? cluster = null;
+            try
+            {
+                cluster = await PostgresCluster.StartAsync(options.ResolveDataDirectory(), options.BinDirectory, logger, port: options.Port);
+                await cluster.EnsureDatabaseAsync(options.DatabaseName);
+                connections = await cluster.EnsureRolesAsync(options.DatabaseName);
+            }
+            catch (EmbeddedDatabaseException ex)
+            {
+                await Console.Error.WriteLineAsync($"error: {ex.Message}");
+                if (cluster is not null)
+                {
+                    await cluster.StopAsync();
+                }
+
+                return false;
+            }
+
             builder.Services.AddSingleton(cluster);
             // Registered before every other hosted service, so it stops last.
             builder.Services.AddHostedService<EmbeddedClusterLifetime>();
         }
+        else
+        {
+            connections = new DatabaseConnections(runtime, DatabaseConnection.MigrationsFromConfiguration(builder.Configuration) ?? runtime);
+        }
 
-        builder.Services.AddDataServices(connectionString);
+        builder.Services.AddDataServices(connections);
+        builder.Services.AddSingleton<DatabasePrivilegeCheck>();
+        return true;
     }
 
-    /// <summary>Applies pending migrations unless <c>Database:MigrateOnStartup</c> is false.</summary>
+    /// <summary>
+    /// Applies pending migrations (as the schema owner) unless <c>Database:MigrateOnStartup</c> is false, grants the
+    /// run-time role its rows, and warns when the run-time role could rewrite the audit trail.
+    /// </summary>
     public static async Task MigrateDatabaseOnStartupAsync(this WebApplication app)
     {
-        if (!app.Configuration.GetValue("Database:MigrateOnStartup", true))
+        if (app.Configuration.GetValue("Database:MigrateOnStartup", true))
         {
-            return;
+            var migrator = app.Services.GetRequiredService<SchemaMigrator>();
+            var pending = await migrator.PendingAsync();
+            if (pending.Count > 0)
+            {
+                app.Logger.LogInformation("Applying {Count} migration(s): {Migrations}", pending.Count, string.Join(", ", pending));
+                await migrator.UpgradeAsync();
+            }
+            else
+            {
+                await migrator.GrantRuntimeAsync();
+            }
+
+            await app.Services.GetRequiredService<Data.Services.Users.RoleSeeder>().EnsureRolesAsync();
         }
 
-        var migrator = app.Services.GetRequiredService<SchemaMigrator>();
-        var pending = await migrator.PendingAsync();
-        if (pending.Count > 0)
-        {
-            app.Logger.LogInformation("Applying {Count} migration(s): {Migrations}", pending.Count, string.Join(", ", pending));
-            await migrator.UpgradeAsync();
-        }
-
-        await app.Services.GetRequiredService<Data.Services.Users.RoleSeeder>().EnsureRolesAsync();
+        await app.Services.GetRequiredService<DatabasePrivilegeCheck>().RunAsync();
     }
 }
 
@@ -56,4 +86,31 @@ internal sealed class EmbeddedClusterLifetime(PostgresCluster cluster) : IHosted
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StopAsync(CancellationToken cancellationToken) => cluster.StopAsync();
+}
+
+/// <summary>
+/// What the run-time role may do to the audit trail, checked once at start-up: a superuser or the owner of
+/// <c>audit_logs</c> is logged as a warning, reported in <c>/readyz</c> and shown to admins as a banner.
+/// </summary>
+internal sealed class DatabasePrivilegeCheck(DatabaseConnections connections, ILogger<DatabasePrivilegeCheck> logger)
+{
+    public RuntimePrivileges? Result { get; private set; }
+
+    public async Task<RuntimePrivileges?> RunAsync(CancellationToken ct = default)
+    {
+        try
+        {
+            Result = await DatabasePrivileges.CheckAsync(connections.Runtime, ct);
+            if (Result.Warning is { } warning)
+            {
+                logger.LogWarning("{Warning}", warning);
+            }
+        }
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
+        {
+            logger.LogWarning(ex, "Could not check the privileges of the app's database role");
+        }
+
+        return Result;
+    }
 }
