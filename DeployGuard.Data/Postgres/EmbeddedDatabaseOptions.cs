@@ -29,7 +29,7 @@ public sealed class EmbeddedDatabaseOptions
             return "/var/lib/deployguard/postgres";
         }
 
-        var dataHome = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData);
+        var dataHome = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify);
         return Path.Combine(dataHome, "deployguard", "postgres");
     }
 }

@@ -79,6 +79,11 @@ public sealed class PostgresCluster : IAsyncDisposable
         }
 
         var password = (await File.ReadAllTextAsync(passwordFile, cancellationToken)).Trim();
+        if (!OperatingSystem.IsWindows())
+        {
+            // Password files, socket, log: nobody but the server's user (and root) may even list them.
+            File.SetUnixFileMode(dataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
 
         var running = RunningPort(clusterDir);
         if (running is int existingPort && await CanConnectAsync(existingPort, password, cancellationToken))

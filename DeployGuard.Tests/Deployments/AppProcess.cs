@@ -59,17 +59,27 @@ public sealed class AppProcess : IAsyncDisposable
     }
 
     /// <param name="connectionString">The run-time role's; null runs the embedded default (set Database:Embedded:DataDirectory in settings).</param>
+    /// <param name="runAs">Run the app as this (non-root) user and group, through setpriv.</param>
     public static async Task<AppProcess> StartAsync(string? connectionString, int? port = null, IDictionary<string, string>? settings = null,
-        string environment = "Development")
+        string environment = "Development", (int Uid, int Gid)? runAs = null)
     {
         var chosen = port ?? FreePort();
-        var info = new ProcessStartInfo("dotnet")
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+        var info = new ProcessStartInfo(runAs is null ? dotnet : "setpriv")
         {
             WorkingDirectory = Path.GetDirectoryName(WebDll)!,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (runAs is { } user)
+        {
+            foreach (var argument in new[] { $"--reuid={user.Uid}", $"--regid={user.Gid}", "--clear-groups", "--", dotnet })
+            {
+                info.ArgumentList.Add(argument);
+            }
+        }
+
         info.ArgumentList.Add(WebDll);
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add($"http://localhost:{chosen}");
@@ -77,6 +87,9 @@ public sealed class AppProcess : IAsyncDisposable
         {
             info.Environment["ConnectionStrings__DeployGuard"] = connectionString;
             info.Environment["ConnectionStrings__Migrations"] = Infrastructure.TestPostgres.AsOwner(connectionString);
+            // Instances on one database share one data folder (keys), as replicas share a mounted secret.
+            var database = new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Database;
+            info.Environment["DataDirectory"] = Path.Combine(Path.GetTempPath(), $"dg-app-{database}");
         }
         info.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
         info.Environment["Logging__LogLevel__Default"] = "Warning";

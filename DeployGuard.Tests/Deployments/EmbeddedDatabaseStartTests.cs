@@ -110,14 +110,18 @@ public sealed class EmbeddedDatabaseStartTests : IDisposable
 
     private static async Task<(int Exit, string Output)> RunAsync(Dictionary<string, string> environment, string[]? prefix = null)
     {
-        var info = new ProcessStartInfo(prefix?[0] ?? "dotnet")
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+        var info = new ProcessStartInfo(prefix is null ? dotnet : prefix[0])
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             WorkingDirectory = Path.GetDirectoryName(AppProcess.WebDll)!,
         };
-        foreach (var argument in (prefix ?? [])[1..].Concat(prefix is null ? [] : [Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? Environment.ProcessPath ?? "dotnet"]))
+        if (prefix is not null)
         {
-            info.ArgumentList.Add(argument);
+            foreach (var argument in prefix.Skip(1).Append(dotnet))
+            {
+                info.ArgumentList.Add(argument);
+            }
         }
 
         info.ArgumentList.Add(AppProcess.WebDll);

@@ -39,6 +39,9 @@ public static class TestPostgres
 
     public static Task<PostgresCluster> GetClusterAsync() => Cluster.Value;
 
+    /// <summary>The cluster's folder (password files, data, socket), once started.</summary>
+    public static string? ClusterDirectory => _root;
+
     /// <summary>A fresh, migrated, empty database. Returns the run-time role's connection string.</summary>
     public static async Task<string> CreateDatabaseAsync(string? prefix = null)
     {

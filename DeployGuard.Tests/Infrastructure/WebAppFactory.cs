@@ -12,6 +12,9 @@ public class WebAppFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
     public string ConnectionString { get; private set; } = "";
 
+    /// <summary>The app's data folder (keys, audit checkpoints) for this factory alone.</summary>
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), $"dg-web-{Guid.NewGuid():N}");
+
     public virtual async Task InitializeAsync() => ConnectionString = await TestPostgres.CreateDatabaseAsync("web");
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -32,9 +35,17 @@ public class WebAppFactory : WebApplicationFactory<Program>, IAsyncLifetime
         {
             ["ConnectionStrings:DeployGuard"] = ConnectionString,
             ["ConnectionStrings:Migrations"] = TestPostgres.AsOwner(ConnectionString),
+            ["DataDirectory"] = DataDirectory,
         }));
         return base.CreateHost(builder);
     }
 
-    async Task IAsyncLifetime.DisposeAsync() => await DisposeAsync();
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await DisposeAsync();
+        if (Directory.Exists(DataDirectory))
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+    }
 }
