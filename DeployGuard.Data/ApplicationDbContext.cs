@@ -13,6 +13,7 @@ public class ApplicationDbContext(DbContextOptions<ApplicationDbContext> options
     public DbSet<Service> Services => Set<Service>();
     public DbSet<DeploymentEnvironment> Environments => Set<DeploymentEnvironment>();
     public DbSet<AuditLog> AuditLogs => Set<AuditLog>();
+    public DbSet<AuditCheckpoint> AuditCheckpoints => Set<AuditCheckpoint>();
     public DbSet<UserSession> UserSessions => Set<UserSession>();
     public DbSet<UserPreferences> UserPreferences => Set<UserPreferences>();
     public DbSet<OutboxEmail> OutboxEmails => Set<OutboxEmail>();

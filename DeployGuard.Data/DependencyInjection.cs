@@ -43,6 +43,7 @@ public static class DependencyInjection
         services.AddSingleton<AuditWriter>();
         services.AddSingleton<AuditService>();
         services.AddSingleton<AuditChainVerifier>();
+        services.AddSingleton<AuditCheckpointStore>();
         services.AddSingleton<RoleSeeder>();
         services.AddSingleton<UserAdminService>();
         services.AddSingleton<PreferencesService>();
