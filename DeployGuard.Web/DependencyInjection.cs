@@ -1,4 +1,5 @@
 using DeployGuard.Data.Entities;
+using DeployGuard.Web.Audit;
 using DeployGuard.Web.Auth;
 using DeployGuard.Web.Components;
 using DeployGuard.Web.Components.Account;
@@ -29,6 +30,8 @@ internal static class DependencyInjection
         services.AddApiProblems();
         services.AddScoped<ClientInfo>();
         services.AddScoped<CurrentUser>();
+        services.AddSingleton<AppDirectories>();
+        builder.AddAuditAnchoring();
         services.AddSingleton<AuditChainMonitor>();
         services.AddSingleton<Scanning.ScanJobRunner>();
         services.AddHostedService<Workers.ScanWorker>();

@@ -1,6 +1,7 @@
 using DeployGuard.Data.Migrations;
 using DeployGuard.Data.Postgres;
 using DeployGuard.Data.Services.Audit;
+using DeployGuard.Web.Audit;
 
 namespace DeployGuard.Web.Commands;
 
@@ -20,10 +21,18 @@ internal static class CommandRunner
           db current                 show the current migration
           db history                 list migrations, marking those applied
           db script [from] [to]      print the SQL of the migrations (idempotent)
-          audit verify               check the audit hash chain, report the first broken link
+          audit verify [--checkpoints DIR] [--public-key FILE]
+                                     check the audit hash chain and hold it against the signed checkpoints
+                                     (default: the database's and the app's checkpoint files, the app's key);
+                                     with both options a third party's copies and key: the app's key is not read
+          audit public-key           print the public key that checkpoint signatures verify with (PEM)
+          audit checkpoint           sign a checkpoint of the chain's head now
           audit generate <count>     append <count> synthetic audit rows (benchmarks)
           seed-demo                  create demo teams, users, services and environments (idempotent)
         """;
+
+    /// <summary>Options that belong to a command (with their value), not to the host.</summary>
+    private static readonly HashSet<string> CommandOptions = ["--checkpoints", "--public-key"];
 
     /// <summary>Separates a command (first argument) from host arguments (--urls=..., key=value).</summary>
     public static (string[] Command, string[] Host) Split(string[] args)
@@ -33,8 +42,25 @@ internal static class CommandRunner
             return ([], args);
         }
 
-        var command = args.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal) || a == "--help").ToArray();
-        return (command, args[command.Length..]);
+        var length = 0;
+        while (length < args.Length)
+        {
+            var arg = args[length];
+            if (CommandOptions.Contains(arg) && length + 1 < args.Length)
+            {
+                length += 2;
+            }
+            else if (!arg.StartsWith("--", StringComparison.Ordinal) || arg == "--help")
+            {
+                length++;
+            }
+            else
+            {
+                break;
+            }
+        }
+
+        return (args[..length], args[length..]);
     }
 
     public static async Task<int> RunAsync(WebApplication app, string[] args)
@@ -55,6 +81,58 @@ internal static class CommandRunner
                 await cluster.StopAsync();
             }
         }
+    }
+
+    /// <summary>--name value pairs (only the known ones); null when something else is there.</summary>
+    private static Dictionary<string, string>? Options(string[] args)
+    {
+        var options = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < args.Length; i += 2)
+        {
+            if (!CommandOptions.Contains(args[i]) || i + 1 >= args.Length)
+            {
+                return null;
+            }
+
+            options[args[i]] = args[i + 1];
+        }
+
+        return options;
+    }
+
+    private static async Task<int> VerifyAuditAsync(IServiceProvider services, string? checkpoints, string? publicKeyFile)
+    {
+        using var publicKey = publicKeyFile is null ? null : AuditTrailVerifier.ReadPublicKey(publicKeyFile);
+        var result = await services.GetRequiredService<AuditTrailVerifier>().VerifyAsync(checkpoints is null ? null : Path.GetFullPath(checkpoints),
+            publicKey, new Progress<long>(n => Console.Error.WriteLine($"  checked {n:N0} rows")));
+        if (result.Intact)
+        {
+            Console.WriteLine($"Audit chain intact: {result.RowsChecked:N0} rows verified in {result.Elapsed.TotalSeconds:F1} s.");
+            Console.WriteLine(result.LastMatching is { } last
+                ? $"Signed checkpoints: {result.CheckpointsChecked} verified; the newest, #{last.Sequence} of {CheckpointFormat.Time(last.CreatedAt)}, " +
+                  $"signs row {last.RowId}; {result.UnsignedRows:N0} row(s) appended since are chained but not signed yet."
+                : "No signed checkpoint yet: the chain is only consistent with itself (a database superuser could rewrite it unnoticed).");
+            return 0;
+        }
+
+        if (result.FirstBrokenId is { } broken)
+        {
+            Console.WriteLine($"Audit chain BROKEN at row {broken}: {result.Problem}");
+        }
+
+        foreach (var problem in result.CheckpointProblems)
+        {
+            Console.WriteLine($"Checkpoint check FAILED: {problem}");
+        }
+
+        if (result.FirstUntrustedRowId is { } untrusted)
+        {
+            Console.WriteLine(result.LastMatching is { } good
+                ? $"Rows 1 to {good.RowId} match signed checkpoint #{good.Sequence}; row {untrusted} is the first row that can no longer be trusted."
+                : $"No signed checkpoint matches; row {untrusted} is the first row that can no longer be trusted.");
+        }
+
+        return 1;
     }
 
     private static async Task<int> DispatchAsync(WebApplication app, string[] args)
@@ -93,17 +171,17 @@ internal static class CommandRunner
             case ["db", "script", ..]:
                 Console.WriteLine(await migrator.ScriptAsync(args.Length > 2 ? args[2] : null, args.Length > 3 ? args[3] : null));
                 return 0;
-            case ["audit", "verify"]:
-                var result = await services.GetRequiredService<AuditChainVerifier>()
-                    .VerifyAsync(new Progress<long>(n => Console.Error.WriteLine($"  checked {n:N0} rows")));
-                if (result.Intact)
-                {
-                    Console.WriteLine($"Audit chain intact: {result.RowsChecked:N0} rows verified in {result.Elapsed.TotalSeconds:F1} s.");
-                    return 0;
-                }
-
-                Console.WriteLine($"Audit chain BROKEN at row {result.FirstBrokenId}: {result.Problem}");
-                return 1;
+            case ["audit", "verify", .. var verifyOptions] when Options(verifyOptions) is { } given:
+                return await VerifyAuditAsync(services, given.GetValueOrDefault("--checkpoints"), given.GetValueOrDefault("--public-key"));
+            case ["audit", "public-key"]:
+                Console.Write(services.GetRequiredService<AuditSigningKey>().PublicKeyPem);
+                return 0;
+            case ["audit", "checkpoint"]:
+                var signed = await services.GetRequiredService<AuditCheckpointer>().CheckpointNowAsync();
+                Console.WriteLine(signed is null
+                    ? "Nothing to sign: no audit row was appended since the last checkpoint."
+                    : $"Signed checkpoint #{signed.Sequence} at row {signed.RowId}.");
+                return 0;
             case ["audit", "generate", var countText] when int.TryParse(countText, out var count) && count > 0:
                 await AuditGenerator.GenerateAsync(services, count);
                 return 0;

@@ -1,5 +1,6 @@
 using System.Text;
 using DeployGuard.Data.Services.Audit;
+using DeployGuard.Web.Audit;
 using DeployGuard.Web.Auth;
 using Microsoft.AspNetCore.Mvc;
 
@@ -32,7 +33,10 @@ internal static class AuditEndpoints
             await writer.FlushAsync(ct);
         });
 
-        group.MapGet("/verify", async (AuditChainVerifier verifier, CancellationToken ct) => Results.Ok(await verifier.VerifyAsync(ct: ct)));
+        group.MapGet("/verify", async (AuditTrailVerifier verifier, CancellationToken ct) => Results.Ok(await verifier.VerifyAsync(ct: ct)));
+
+        // What a third party verifies checkpoint signatures with (docs/security.md); the private key never leaves its file.
+        group.MapGet("/public-key", (AuditSigningKey key) => Results.Text(key.PublicKeyPem, "application/x-pem-file"));
 
         group.MapGet("/{id:long}", async (long id, AuditService audit, CancellationToken ct) =>
             await audit.GetAsync(id, ct) is { } row ? Results.Ok(row) : Results.Problem(statusCode: 404, title: $"Audit row {id} does not exist."));

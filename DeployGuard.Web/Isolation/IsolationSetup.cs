@@ -1,4 +1,5 @@
 using DeployGuard.Data.Postgres;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace DeployGuard.Web.Isolation;
 
@@ -7,7 +8,7 @@ internal static class IsolationSetup
 {
     public static IServiceCollection AddCommandIsolation(this IServiceCollection services)
     {
-        services.AddSingleton<AppDirectories>();
+        services.TryAddSingleton<AppDirectories>();
         services.AddSingleton<CommandIsolation>();
         services.AddProtectedPath(sp => sp.GetRequiredService<AppDirectories>().DataRoot, "the app's data folder");
         services.AddProtectedPath(sp => sp.GetRequiredService<AppDirectories>().KeysDirectory, "the app's keys");
