@@ -35,8 +35,10 @@ public sealed record AuditVerification(long RowsChecked, long? FirstBrokenId, st
 /// Signed checkpoints to hold the chain against, from where they were found (the database, a checkpoint file), and the
 /// public key to check their signatures with.
 /// </summary>
+/// <param name="DatabaseRead">Whether the database's checkpoints are among them (however few): then any checkpoint that only a
+/// file has was deleted from the database.</param>
 public sealed record CheckpointEvidence(IReadOnlyList<(AuditCheckpoint Checkpoint, string Source)> Checkpoints, ECDsa? PublicKey,
-    IReadOnlyList<string> ReadProblems)
+    IReadOnlyList<string> ReadProblems, bool DatabaseRead = true)
 {
     public const string DatabaseSource = "database";
 }
@@ -109,8 +111,7 @@ public sealed class AuditChainVerifier(IDbContextFactory<ApplicationDbContext> c
             valid[checkpoint.Sequence] = (checkpoint, [source]);
         }
 
-        var sources = evidence.Checkpoints.Select(c => c.Source).ToHashSet();
-        if (sources.Contains(CheckpointEvidence.DatabaseSource) && sources.Count > 1)
+        if (evidence.DatabaseRead)
         {
             foreach (var (sequence, entry) in valid.Where(v => !v.Value.Sources.Contains(CheckpointEvidence.DatabaseSource)).OrderBy(v => v.Key))
             {
