@@ -8,11 +8,8 @@ using DeployGuard.Web.Endpoints;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Components.Authorization;
-using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.Extensions.Options;
 using Radzen;
 
 namespace DeployGuard.Web;
@@ -94,9 +91,7 @@ internal static class DependencyInjection
         services.AddSingleton<EmailSender>();
         services.AddSingleton<IEmailSender<ApplicationUser>>(sp => sp.GetRequiredService<EmailSender>());
 
-        services.AddDataProtection().SetApplicationName("DeployGuard");
-        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp =>
-            new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = ActivatorUtilities.CreateInstance<PostgresXmlRepository>(sp)));
+        builder.AddKeyRing();
 
         // Anonymous CLI feedback: a fixed window per client address keeps one client from flooding the learner.
         services.AddRateLimiter(o =>

@@ -10,10 +10,10 @@ namespace DeployGuard.Tests.Infrastructure;
 /// <summary>The real app in-process (TestServer) on its own fresh database.</summary>
 public class WebAppFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
-    public string ConnectionString { get; private set; } = "";
+    public string ConnectionString { get; protected set; } = "";
 
     /// <summary>The app's data folder (keys, audit checkpoints) for this factory alone.</summary>
-    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), $"dg-web-{Guid.NewGuid():N}");
+    public string DataDirectory { get; init; } = Path.Combine(Path.GetTempPath(), $"dg-web-{Guid.NewGuid():N}");
 
     public virtual async Task InitializeAsync() => ConnectionString = await TestPostgres.CreateDatabaseAsync("web");
 
