@@ -5,6 +5,7 @@ using DeployGuard.Web.Components;
 using DeployGuard.Web.Components.Account;
 using DeployGuard.Web.Email;
 using DeployGuard.Web.Endpoints;
+using DeployGuard.Web.Scanning;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Components.Authorization;
@@ -29,6 +30,7 @@ internal static class DependencyInjection
         services.AddScoped<CurrentUser>();
         services.AddSingleton<AppDirectories>();
         builder.AddAuditAnchoring();
+        builder.AddSecretHashing();
         services.AddSingleton<AuditChainMonitor>();
         services.AddSingleton<Scanning.ScanJobRunner>();
         services.AddHostedService<Workers.ScanWorker>();

@@ -33,6 +33,8 @@ public static class TestPostgres
     /// <summary>PBKDF2 rounds for test accounts (the default 100,000 makes each create/sign-in cost ~0.1 s of CPU).</summary>
     public const int PasswordIterations = 1_000;
 
+    public static readonly byte[] TestSecretHashKey = System.Security.Cryptography.SHA256.HashData("deployguard-tests"u8);
+
     private static readonly SemaphoreSlim CreateLock = new(1, 1);
     private static readonly Lazy<Task<PostgresCluster>> Cluster = new(StartAsync);
     private static string? _root;
@@ -109,6 +111,8 @@ public static class TestPostgres
         // Identity's token providers need Data Protection; keys in memory are enough outside the web app.
         services.AddSingleton<IDataProtectionProvider>(new EphemeralDataProtectionProvider());
         services.AddDataServices(Connections(connectionString));
+        // The installation's secret-hash key lives in a file in the app; one fixed test key here.
+        services.AddSingleton(new DeployGuard.Data.Services.Scanning.SecretHashKey(TestSecretHashKey));
         services.AddIdentityCore<ApplicationUser>()
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<ApplicationDbContext>()

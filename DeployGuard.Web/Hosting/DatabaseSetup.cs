@@ -77,6 +77,10 @@ internal static class DatabaseSetup
         }
 
         await app.Services.GetRequiredService<DatabasePrivilegeCheck>().RunAsync();
+        if (app.Services.GetService<Scanning.SecretHashRekeying>() is { } rekeying)
+        {
+            await rekeying.RunAsync();
+        }
     }
 }
 
