@@ -966,6 +966,11 @@ namespace DeployGuard.Data.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
+                    b.Property<string>("HashKeyId")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("hash_key_id");
+
                     b.Property<bool>("IsTruePositive")
                         .HasColumnType("boolean")
                         .HasColumnName("is_true_positive");
@@ -993,6 +998,10 @@ namespace DeployGuard.Data.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_feedback_items");
+
+                    b.HasIndex("HashKeyId")
+                        .HasDatabaseName("ix_feedback_items_unkeyed")
+                        .HasFilter("hash_key_id IS NULL");
 
                     b.HasIndex("SubmissionId")
                         .HasDatabaseName("ix_feedback_items_submission_id");
@@ -1634,6 +1643,11 @@ namespace DeployGuard.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("first_seen_at");
 
+                    b.Property<string>("HashKeyId")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("hash_key_id");
+
                     b.Property<Guid>("JobId")
                         .HasColumnType("uuid")
                         .HasColumnName("job_id");
@@ -1716,6 +1730,10 @@ namespace DeployGuard.Data.Migrations
 
                     b.HasIndex("CreatedAt")
                         .HasDatabaseName("ix_secret_findings_created_at");
+
+                    b.HasIndex("HashKeyId")
+                        .HasDatabaseName("ix_secret_findings_unkeyed")
+                        .HasFilter("hash_key_id IS NULL");
 
                     b.HasIndex("SecretValueHash")
                         .HasDatabaseName("ix_secret_findings_secret_value_hash");
