@@ -190,14 +190,17 @@ public abstract class IsolationAppFactory(string? isolation) : WebAppFactory
 public sealed class AutoIsolationAppFactory() : IsolationAppFactory(null);
 
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-public sealed class RunnerUserIsolationAppFactory() : IsolationAppFactory("RunnerUser");
+public sealed class RunnerUserIsolationAppFactory() : IsolationAppFactory(Environment.UserName == "root" ? "RunnerUser" : "Bubblewrap");
 
 /// <summary>The default: as root (CI) the runner user inside bubblewrap.</summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class AutoStageIsolationTests(AutoIsolationAppFactory app)
     : StageIsolationTests<AutoIsolationAppFactory>(app), IClassFixture<AutoIsolationAppFactory>;
 
-/// <summary>Root without bubblewrap (e.g. a container that forbids namespaces): the runner user alone.</summary>
+/// <summary>
+/// Root without bubblewrap (e.g. a container that forbids namespaces): the runner user alone. (Run by an ordinary user, the
+/// runner user is not available and the same tests run with bubblewrap named explicitly.)
+/// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class RunnerUserStageIsolationTests(RunnerUserIsolationAppFactory app)
     : StageIsolationTests<RunnerUserIsolationAppFactory>(app), IClassFixture<RunnerUserIsolationAppFactory>;
@@ -224,8 +227,12 @@ public sealed class UnprivilegedIsolationTests : IAsyncLifetime
 
         File.WriteAllText(Path.Combine(_data, "keys", "test-only.key"), Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)) + "\n");
         File.SetUnixFileMode(Path.Combine(_data, "keys", "test-only.key"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        using var chown = System.Diagnostics.Process.Start("chown", ["-R", $"{Nobody}:{Nobody}", _data, _runs]);
-        chown.WaitForExit();
+        if (Environment.UserName == "root")
+        {
+            using var chown = System.Diagnostics.Process.Start("chown", ["-R", $"{Nobody}:{Nobody}", _data, _runs]);
+            chown.WaitForExit();
+        }
+
         return Task.CompletedTask;
     }
 
@@ -245,14 +252,15 @@ public sealed class UnprivilegedIsolationTests : IAsyncLifetime
     [Fact]
     public async Task CommandStage_OfAnAppThatIsNotRoot_RunsInBubblewrapAndReachesNoneOfTheAppsSecrets()
     {
-        Assert.True(Environment.UserName == "root", "this test switches to 'nobody' and so runs as root (as CI does)");
+        // As root (CI) the app runs as 'nobody'; run by an ordinary user, as that user.
+        (int, int)? runAs = Environment.UserName == "root" ? (Nobody, Nobody) : null;
         var connectionString = await TestPostgres.CreateDatabaseAsync("nobody");
         await using var kit = await DeploymentTestKit.CreateAsync(connectionString);
         await using var app = await AppProcess.StartAsync(connectionString, settings: new Dictionary<string, string>
         {
             ["DataDirectory"] = _data, ["HOME"] = _data, ["Deployments:Runner:WorkDirectory"] = _runs,
             ["Deployments:Runner:PollIntervalMilliseconds"] = "200",
-        }, environment: "Production", runAs: (Nobody, Nobody));
+        }, environment: "Production", runAs: runAs);
         var key = Path.Combine(_data, "keys", "test-only.key");
         var environment = await kit.EnvironmentAsync("nobody");
         var service = await kit.ServiceAsync($$"""
@@ -276,11 +284,37 @@ public sealed class UnprivilegedIsolationTests : IAsyncLifetime
         var text = string.Join('\n', logs);
         Assert.True(deployment.Status == DeploymentStatus.Succeeded, text + "\n" + app.Output);
         Assert.Contains(logs, l => l.Contains("isolation: inside bubblewrap", StringComparison.Ordinal));
-        Assert.Contains($"identity: {Nobody}", logs);
+        Assert.Contains($"identity: {(runAs is null ? File.ReadLines("/proc/self/status").First(l => l.StartsWith("Uid:")).Split('\t')[1] : Nobody)}", logs);
         Assert.Empty(entries.Where(l => l.EventType is "stdout" or "stderr" && l.Message.Contains("LEAK", StringComparison.Ordinal)).Select(l => l.Message));
         Assert.DoesNotContain((await File.ReadAllTextAsync(key)).Trim(), text);
         Assert.DoesNotContain(new NpgsqlConnectionStringBuilder(connectionString).Password!, text);
         Assert.Contains("system folders are read-only", logs);
         Assert.False(File.Exists("/usr/bin/dg-intruder"));
+    }
+}
+
+/// <summary>Where the isolation an admin asked for cannot work, command stages are refused with the reason, never run unisolated.</summary>
+public sealed class IsolationRefusalTests
+{
+    [Fact]
+    public async Task CommandStage_IsolationNotAvailable_FailsWithTheReasonAndRunsNothing()
+    {
+        // As root: a runner user that does not exist; as an ordinary user: the runner user (which needs root).
+        await using var kit = await DeploymentTestKit.CreateAsync(runner: true, configure: o =>
+        {
+            o.Isolation = DeployGuard.Web.Isolation.IsolationMode.RunnerUser;
+            o.RunnerUser = "dg-no-such-user";
+        });
+        var environment = await kit.EnvironmentAsync("refused");
+        var service = await kit.ServiceAsync("stages:\n  - name: s\n    kind: command\n    run: echo ran");
+
+        var deployment = await kit.WaitForFinishAsync(await kit.StartAsync(await kit.ReleaseAsync(service.Id), environment.Id));
+
+        var stage = deployment.Stages.Single();
+        Assert.Equal(StageStatus.Failed, stage.Status);
+        Assert.StartsWith("Command stages are refused on this runner: ", stage.Error);
+        Assert.Contains(Environment.UserName == "root" ? "'dg-no-such-user' that commands run as does not exist" : "needs DeployGuard to run as root",
+            stage.Error);
+        Assert.DoesNotContain(await kit.LogsAsync(deployment.Id), l => l.Message == "ran");
     }
 }
