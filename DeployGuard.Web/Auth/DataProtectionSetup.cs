@@ -33,7 +33,7 @@ internal static class DataProtectionSetup
             ? Path.GetFullPath(configured)
             : Path.Combine(new AppDirectories(configuration).KeysDirectory, "data-protection.pfx");
 
-    private static X509Certificate2 LoadOrCreate(string path, string? password)
+    internal static X509Certificate2 LoadOrCreate(string path, string? password)
     {
         if (!File.Exists(path))
         {

@@ -25,7 +25,7 @@ internal static class SecretHashSetup
         builder.Services.AddProtectedPath(_ => path, "the secret-hash key");
     }
 
-    private static byte[] LoadOrCreate(string path)
+    internal static byte[] LoadOrCreate(string path)
     {
         if (!File.Exists(path))
         {
