@@ -79,7 +79,15 @@ internal static class DatabaseSetup
         await app.Services.GetRequiredService<DatabasePrivilegeCheck>().RunAsync();
         if (app.Services.GetService<Scanning.SecretHashRekeying>() is { } rekeying)
         {
-            await rekeying.RunAsync();
+            try
+            {
+                await rekeying.RunAsync();
+            }
+            catch (Npgsql.NpgsqlException ex)
+            {
+                // A read-only role (a third party running `audit verify`) cannot re-key; the next start of the app will.
+                app.Logger.LogWarning(ex, "Re-keying stored secret hashes failed");
+            }
         }
     }
 }
