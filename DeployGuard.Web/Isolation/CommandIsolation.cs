@@ -322,10 +322,18 @@ internal sealed class CommandIsolation
 
         if (!OperatingSystem.IsWindows())
         {
-            // The runner user may enter its own directory but not list the others'.
-            File.SetUnixFileMode(root, plan.RunnerUid is null
-                ? UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-                : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+            try
+            {
+                // The runner user may enter its own directory but not list the others'.
+                File.SetUnixFileMode(root, plan.RunnerUid is null
+                    ? UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                    : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+            }
+            catch (UnauthorizedAccessException)
+            {
+                throw new IsolationRefusedException(
+                    $"The work folder {root} belongs to another user: set Deployments:Runner:WorkDirectory to a folder of DeployGuard's own.");
+            }
         }
 
         return root;

@@ -54,5 +54,9 @@ public sealed class RunnerOptions
 
     public int LogFlushMilliseconds { get; set; } = 100;
 
-    public string ResolveWorkDirectory() => WorkDirectory is { Length: > 0 } dir ? dir : Path.Combine(Path.GetTempPath(), "deployguard-runs");
+    /// <summary>The configured folder, or <c>/tmp/deployguard-runs</c> (<c>-UID</c> for users other than root, so instances
+    /// under different users on one machine never share it).</summary>
+    public string ResolveWorkDirectory() => WorkDirectory is { Length: > 0 } dir
+        ? dir
+        : Path.Combine(Path.GetTempPath(), Environment.UserName == "root" ? "deployguard-runs" : $"deployguard-runs-{Environment.UserName}");
 }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using DeployGuard.Data.Entities;
 using DeployGuard.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace DeployGuard.Tests.Web.Isolation;
@@ -54,7 +55,10 @@ public abstract class StageIsolationTests<TFactory>(TFactory app) where TFactory
         var identity = logs.Single(l => l.Message.StartsWith("identity: ", StringComparison.Ordinal)).Message.Split(' ');
         Assert.NotEqual("0", identity[1]);
         Assert.NotEqual(app.ExpectedAppUid, identity[1]);
-        foreach (var file in files.Where(File.Exists))
+        Assert.Contains(files, f => f.EndsWith("audit-signing-key.pem", StringComparison.Ordinal));
+        Assert.Contains(files, f => f.EndsWith("data-protection.pfx", StringComparison.Ordinal));
+        Assert.Contains(files, f => f.EndsWith("secret-hash.key", StringComparison.Ordinal));
+        foreach (var file in files.Where(f => File.Exists(f) && !f.EndsWith(".pfx", StringComparison.Ordinal)))
         {
             foreach (var line in File.ReadAllLines(file).Where(l => l.Trim().Length >= 8))
             {
@@ -169,8 +173,10 @@ public abstract class IsolationAppFactory(string? isolation) : WebAppFactory
         var keys = Directory.CreateDirectory(Path.Combine(DataDirectory, "keys"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         await File.WriteAllTextAsync(Path.Combine(keys.FullName, "test-only.key"), Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)) + "\n");
         File.SetUnixFileMode(Path.Combine(keys.FullName, "test-only.key"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        // Start the host (and so its runner) now: the tests only talk to the database.
-        _ = Services;
+        // Start the host (and so its runner) now: the tests only talk to the database. And make every key file the app keeps
+        // (signing key, secret-hash key; the Data Protection certificate exists from the start) so the stages try them all.
+        _ = Services.GetRequiredService<DeployGuard.Web.Audit.AuditSigningKey>().KeyId;
+        _ = Services.GetRequiredService<DeployGuard.Data.Services.Scanning.SecretHashKey>().KeyId;
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
