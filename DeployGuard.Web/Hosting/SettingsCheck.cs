@@ -45,5 +45,11 @@ internal static class SettingsCheck
 
             return ExitCode;
         }
+        catch (EmbeddedDatabaseException e)
+        {
+            // A reason the user can fix (a data folder the postgres user cannot reach, a port in use): one line, no dump.
+            await (error ?? Console.Error).WriteLineAsync($"error: {e.Message}");
+            return 1;
+        }
     }
 }
