@@ -141,6 +141,14 @@ public sealed class AppProcess : IAsyncDisposable
         }
 
         info.Environment["Logging__LogLevel__Default"] = "Warning";
+        if (environment.TryGetValue("ConnectionStrings:DeployGuard", out var connectionString))
+        {
+            // As the server above: migrations run as the schema owner, the command's keys in the database's data folder.
+            info.Environment["ConnectionStrings__Migrations"] = TestPostgres.AsOwner(connectionString);
+            var database = new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Database;
+            info.Environment["DataDirectory"] = Path.Combine(Path.GetTempPath(), $"dg-app-{database}");
+        }
+
         foreach (var (key, value) in environment)
         {
             info.Environment[key.Replace(":", "__")] = value;

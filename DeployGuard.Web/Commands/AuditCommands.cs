@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DeployGuard.Data.Services.Audit;
 using DeployGuard.Web.Audit;
 
 namespace DeployGuard.Web.Commands;
