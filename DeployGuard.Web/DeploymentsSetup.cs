@@ -2,6 +2,7 @@ using DeployGuard.Data.Settings;
 using DeployGuard.Web.Endpoints;
 using DeployGuard.Web.Hubs;
 using DeployGuard.Data.Services.Deployments;
+using DeployGuard.Web.Isolation;
 using DeployGuard.Web.Workers;
 using DeployGuard.Web.Workers.Jobs;
 
@@ -15,6 +16,7 @@ internal static class DeploymentsSetup
         var services = builder.Services;
         services.AddValidatedOptions<RunnerOptions>(RunnerOptions.Section);
         services.AddHttpClient(HealthCheckStage.HttpClientName);
+        services.AddCommandIsolation();
         services.AddSingleton<CommandStage>();
         services.AddSingleton<HealthCheckStage>();
         services.AddSingleton<SecurityGateStage>();

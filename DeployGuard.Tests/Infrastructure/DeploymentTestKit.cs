@@ -8,6 +8,7 @@ using DeployGuard.Data.Services.Releases;
 using DeployGuard.Data.Services.Users;
 using DeployGuard.Tests.Infrastructure;
 using DeployGuard.Data.Services.Jobs;
+using DeployGuard.Web.Isolation;
 using DeployGuard.Web.Workers;
 using DeployGuard.Web.Workers.Jobs;
 using Microsoft.AspNetCore.Identity;
@@ -49,7 +50,7 @@ public sealed class DeploymentTestKit : IAsyncDisposable
         Services.GetServices<IJobWorker>().Where(w => w.Kind is DeploymentEngine.StartJobKind or DeploymentEngine.StageJobKind or DeploymentEngine.TimerJobKind);
 
     public static async Task<DeploymentTestKit> CreateAsync(string? connectionString = null, bool runner = false, bool listen = false,
-        Action<JobsOptions>? configure = null, Action<IServiceCollection>? services = null)
+        Action<JobsOptions>? configure = null, Action<IServiceCollection>? services = null, Action<RunnerOptions>? runnerOptions = null)
     {
         connectionString ??= await TestPostgres.CreateDatabaseAsync("dep");
         var provider = TestPostgres.BuildDataServices(connectionString, s =>
@@ -65,7 +66,14 @@ public sealed class DeploymentTestKit : IAsyncDisposable
                 o.Kinds[DeploymentEngine.StageJobKind] = new JobKindOptions { StaleAfterSeconds = 10 };
                 configure?.Invoke(o);
             });
-            s.Configure<RunnerOptions>(o => o.WorkDirectory = Path.Combine(Path.GetTempPath(), "deployguard-test-runs"));
+            if (runnerOptions is not null)
+            {
+                s.Configure(runnerOptions);
+            }
+
+            // Commands run isolated as in the app; what they must not see here is the test cluster (password file, socket).
+            s.AddSingleton<CommandIsolation>();
+            s.AddProtectedPath(_ => TestPostgres.ClusterDirectory, "the test database's folder");
             s.AddSingleton<CommandStage>();
             s.AddSingleton<HealthCheckStage>();
             s.AddSingleton<SecurityGateStage>();

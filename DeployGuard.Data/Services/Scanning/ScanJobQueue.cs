@@ -30,9 +30,12 @@ public sealed class ScanJobQueue
     private readonly EventBus _bus;
     private readonly JobQueue _jobs;
     private readonly TimeProvider _clock;
+    private readonly SecretHashKey _hashKey;
 
-    public ScanJobQueue(IDbContextFactory<ApplicationDbContext> contextFactory, AuditWriter audit, EventBus bus, JobQueue jobs, TimeProvider clock)
+    public ScanJobQueue(IDbContextFactory<ApplicationDbContext> contextFactory, AuditWriter audit, EventBus bus, JobQueue jobs, TimeProvider clock,
+        SecretHashKey hashKey)
     {
+        _hashKey = hashKey;
         _contextFactory = contextFactory;
         _audit = audit;
         _bus = bus;
@@ -87,6 +90,8 @@ public sealed class ScanJobQueue
             return;
         }
 
+        // The scanner hands over SHA-256; only the keyed hash is stored.
+        _hashKey.Apply(findings);
         await using var db = await _contextFactory.CreateDbContextAsync(ct);
         var sourceUrl = await db.ScanJobs.Where(j => j.Id == jobId && j.Status == ScanStatus.Scanning && j.ClaimedBy == owner)
             .Select(j => j.SourceUrl).FirstOrDefaultAsync(ct) ?? throw new JobClaimLostException($"Scan {jobId} is no longer claimed by {owner}.");

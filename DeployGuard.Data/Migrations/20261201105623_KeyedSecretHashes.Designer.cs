@@ -13,8 +13,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace DeployGuard.Data.Migrations
 {
     [DbContext(typeof(ApplicationDbContext))]
-    [Migration("20261201093623_JobsTable")]
-    partial class JobsTable
+    [Migration("20261201105623_KeyedSecretHashes")]
+    partial class KeyedSecretHashes
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -237,6 +237,59 @@ namespace DeployGuard.Data.Migrations
                     b.ToTable("approvals", (string)null);
                 });
 
+            modelBuilder.Entity("DeployGuard.Data.Entities.AuditCheckpoint", b =>
+                {
+                    b.Property<long>("Sequence")
+                        .HasColumnType("bigint")
+                        .HasColumnName("sequence");
+
+                    b.Property<string>("Algorithm")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("algorithm");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("key_id");
+
+                    b.Property<string>("Previous")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("previous");
+
+                    b.Property<string>("RowHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("row_hash");
+
+                    b.Property<long>("RowId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("row_id");
+
+                    b.Property<string>("Signature")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("signature");
+
+                    b.HasKey("Sequence")
+                        .HasName("pk_audit_checkpoints");
+
+                    b.HasIndex("RowId")
+                        .HasDatabaseName("ix_audit_checkpoints_row_id");
+
+                    b.ToTable("audit_checkpoints", (string)null);
+                });
+
             modelBuilder.Entity("DeployGuard.Data.Entities.AuditLog", b =>
                 {
                     b.Property<long>("Id")
@@ -447,6 +500,10 @@ namespace DeployGuard.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("finding_count");
 
+                    b.Property<DateTimeOffset?>("HeartbeatAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("heartbeat_at");
+
                     b.Property<int?>("RemainingAfterRescan")
                         .HasColumnType("integer")
                         .HasColumnName("remaining_after_rescan");
@@ -489,36 +546,6 @@ namespace DeployGuard.Data.Migrations
                         .HasDatabaseName("ix_clean_jobs_status_created_at");
 
                     b.ToTable("clean_jobs", (string)null);
-                });
-
-            modelBuilder.Entity("DeployGuard.Data.Entities.DataProtectionKey", b =>
-                {
-                    b.Property<int>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("integer")
-                        .HasColumnName("id");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
-
-                    b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("created_at");
-
-                    b.Property<string>("FriendlyName")
-                        .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)")
-                        .HasColumnName("friendly_name");
-
-                    b.Property<string>("Xml")
-                        .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("xml");
-
-                    b.HasKey("Id")
-                        .HasName("pk_data_protection_keys");
-
-                    b.ToTable("data_protection_keys", (string)null);
                 });
 
             modelBuilder.Entity("DeployGuard.Data.Entities.Deployment", b =>
@@ -880,6 +907,10 @@ namespace DeployGuard.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("exit_code");
 
+                    b.Property<DateTimeOffset?>("HeartbeatAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("heartbeat_at");
+
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(20)
@@ -938,6 +969,11 @@ namespace DeployGuard.Data.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
+                    b.Property<string>("HashKeyId")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("hash_key_id");
+
                     b.Property<bool>("IsTruePositive")
                         .HasColumnType("boolean")
                         .HasColumnName("is_true_positive");
@@ -965,6 +1001,10 @@ namespace DeployGuard.Data.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_feedback_items");
+
+                    b.HasIndex("HashKeyId")
+                        .HasDatabaseName("ix_feedback_items_unkeyed")
+                        .HasFilter("hash_key_id IS NULL");
 
                     b.HasIndex("SubmissionId")
                         .HasDatabaseName("ix_feedback_items_submission_id");
@@ -1136,97 +1176,6 @@ namespace DeployGuard.Data.Migrations
                         .HasDatabaseName("ix_deployment_health_checks_deployment_id_checked_at");
 
                     b.ToTable("deployment_health_checks", (string)null);
-                });
-
-            modelBuilder.Entity("DeployGuard.Data.Entities.Job", b =>
-                {
-                    b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid")
-                        .HasColumnName("id");
-
-                    b.Property<int>("Attempts")
-                        .HasColumnType("integer")
-                        .HasColumnName("attempts");
-
-                    b.Property<DateTimeOffset?>("ClaimedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("claimed_at");
-
-                    b.Property<string>("ClaimedBy")
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)")
-                        .HasColumnName("claimed_by");
-
-                    b.Property<DateTimeOffset?>("CompletedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("completed_at");
-
-                    b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("created_at");
-
-                    b.Property<DateTimeOffset?>("HeartbeatAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("heartbeat_at");
-
-                    b.Property<string>("Key")
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)")
-                        .HasColumnName("key");
-
-                    b.Property<string>("Kind")
-                        .IsRequired()
-                        .HasMaxLength(100)
-                        .HasColumnType("character varying(100)")
-                        .HasColumnName("kind");
-
-                    b.Property<string>("LastError")
-                        .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
-                        .HasColumnName("last_error");
-
-                    b.Property<string>("Payload")
-                        .HasColumnType("jsonb")
-                        .HasColumnName("payload");
-
-                    b.Property<DateTimeOffset>("RunAfter")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("run_after");
-
-                    b.Property<string>("Status")
-                        .IsRequired()
-                        .HasMaxLength(20)
-                        .HasColumnType("character varying(20)")
-                        .HasColumnName("status");
-
-                    b.Property<Guid?>("SubjectId")
-                        .HasColumnType("uuid")
-                        .HasColumnName("subject_id");
-
-                    b.HasKey("Id")
-                        .HasName("pk_jobs");
-
-                    b.HasIndex("CompletedAt")
-                        .HasDatabaseName("ix_jobs_completed_at");
-
-                    b.HasIndex("SubjectId")
-                        .HasDatabaseName("ix_jobs_subject_id");
-
-                    b.HasIndex("Kind", "HeartbeatAt")
-                        .HasDatabaseName("ix_jobs_running")
-                        .HasFilter("status = 'Running'");
-
-                    b.HasIndex("Kind", "Key")
-                        .IsUnique()
-                        .HasDatabaseName("ix_jobs_one_per_key")
-                        .HasFilter("key IS NOT NULL AND status IN ('Queued', 'Running')");
-
-                    b.HasIndex("Kind", "RunAfter")
-                        .HasDatabaseName("ix_jobs_claim")
-                        .HasFilter("status = 'Queued'");
-
-                    b.ToTable("jobs", (string)null);
                 });
 
             modelBuilder.Entity("DeployGuard.Data.Entities.KnownFalsePositivePattern", b =>
@@ -1605,6 +1554,10 @@ namespace DeployGuard.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("files_total");
 
+                    b.Property<DateTimeOffset?>("HeartbeatAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("heartbeat_at");
+
                     b.Property<Guid?>("ServiceId")
                         .HasColumnType("uuid")
                         .HasColumnName("service_id");
@@ -1693,6 +1646,11 @@ namespace DeployGuard.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("first_seen_at");
 
+                    b.Property<string>("HashKeyId")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("hash_key_id");
+
                     b.Property<Guid>("JobId")
                         .HasColumnType("uuid")
                         .HasColumnName("job_id");
@@ -1775,6 +1733,10 @@ namespace DeployGuard.Data.Migrations
 
                     b.HasIndex("CreatedAt")
                         .HasDatabaseName("ix_secret_findings_created_at");
+
+                    b.HasIndex("HashKeyId")
+                        .HasDatabaseName("ix_secret_findings_unkeyed")
+                        .HasFilter("hash_key_id IS NULL");
 
                     b.HasIndex("SecretValueHash")
                         .HasDatabaseName("ix_secret_findings_secret_value_hash");
@@ -2113,6 +2075,38 @@ namespace DeployGuard.Data.Migrations
                         .HasDatabaseName("ix_user_sessions_user_id_last_seen_at");
 
                     b.ToTable("user_sessions", (string)null);
+                });
+
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<string>("FriendlyName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("friendly_name");
+
+                    b.Property<string>("Xml")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("xml");
+
+                    b.HasKey("Id")
+                        .HasName("pk_data_protection_keys");
+
+                    b.ToTable("data_protection_keys", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>
