@@ -46,9 +46,10 @@ public sealed class JobWorkerTests
         await a.StartAsync(a.Get<RecordingWorker>());
         await b.StartAsync(b.Get<RecordingWorker>());
         var environment = await a.EnvironmentAsync("mixed");
-        var journal = Path.Combine(Directory.CreateTempSubdirectory("dg-mixed-").FullName, "runs.txt");
-        var yaml = $"stages:\n  - name: build\n    kind: command\n    run: echo \"$DG_DEPLOYMENT_ID $DG_STAGE\" >> {journal}\n" +
-                   "  - name: soak\n    kind: wait\n    seconds: 0";
+        // Every run of the build stage prints one line into its deployment's log: a stage run twice would show twice. (Not a
+        // file of the test's: isolated commands see a private /tmp and none of the test process's folders.)
+        const string yaml = "stages:\n  - name: build\n    kind: command\n    run: echo \"ran $DG_DEPLOYMENT_ID $DG_STAGE\"\n" +
+                            "  - name: soak\n    kind: wait\n    seconds: 0";
 
         // 400 jobs of the test kind, queued in one transaction; 150 deployments, each 4 jobs (start, build, soak, soak's timer).
         await using (var db = a.Db())
@@ -80,6 +81,17 @@ public sealed class JobWorkerTests
                 break;
             }
 
+            // A deployment that did not succeed queues fewer jobs than it should: say why now instead of waiting out the deadline.
+            var failed = await db.DeploymentStages.AsNoTracking()
+                .Where(s => deployments.Contains(s.DeploymentId) && (s.Status == StageStatus.Failed || s.Status == StageStatus.Cancelled))
+                .Select(s => new { s.DeploymentId, s.Name, s.Status, s.Error }).FirstOrDefaultAsync();
+            if (failed is not null)
+            {
+                var output = await db.DeploymentLogs.AsNoTracking().Where(l => l.DeploymentId == failed.DeploymentId && l.EventType == "stderr")
+                    .Select(l => l.Message).ToListAsync();
+                Assert.Fail($"Deployment {failed.DeploymentId}: stage {failed.Name} {failed.Status} ({failed.Error}) {string.Join(" | ", output)}");
+            }
+
             Assert.True(DateTime.UtcNow < deadline,
                 $"{jobs.Count(j => j.Status is JobStatus.Queued or JobStatus.Running)} of {jobs.Count} jobs still queued or running after 5 minutes");
             await Task.Delay(200);
@@ -89,8 +101,13 @@ public sealed class JobWorkerTests
         Assert.Equal(400, jobs.Count(j => j.Kind == echo.Name));
         Assert.Equal(jobs.Where(j => j.Kind == echo.Name).Select(j => j.Id).Order(), runs.Keys.Order());
         Assert.All(runs.Values, owners => Assert.Single(owners));
-        var lines = await File.ReadAllLinesAsync(journal);
-        Assert.Equal(deployments.Select(d => $"{d} build").Order(), lines.Order());
+        await using (var db = a.Db())
+        {
+            var lines = await db.DeploymentLogs.AsNoTracking().Where(l => deployments.Contains(l.DeploymentId) && l.EventType == "stdout")
+                .Select(l => l.Message).ToListAsync();
+            Assert.Equal(deployments.Select(d => $"ran {d} build").Order(), lines.Order());
+        }
+
         foreach (var id in deployments)
         {
             Assert.Equal(DeploymentStatus.Succeeded, (await a.DeploymentAsync(id)).Status);
