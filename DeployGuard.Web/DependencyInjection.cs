@@ -4,6 +4,7 @@ using DeployGuard.Web.Components;
 using DeployGuard.Web.Components.Account;
 using DeployGuard.Web.Email;
 using DeployGuard.Web.Endpoints;
+using DeployGuard.Web.Security;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Components.Authorization;
@@ -22,8 +23,12 @@ internal static class DependencyInjection
     public static void AddWebServices(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        // Package assets (_content/..., the framework's scripts) from their build-time locations in every environment,
+        // so `dotnet run` in Production serves them too; a no-op for published output, where they are in wwwroot.
+        builder.WebHost.UseStaticWebAssets();
 
         services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddWebSecurity();
         services.AddRadzenComponents();
         services.AddHttpContextAccessor();
         services.AddApiProblems();
@@ -123,9 +128,14 @@ internal static class DependencyInjection
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/Error", createScopeForErrors: true);
+            // Only sent over HTTPS (directly or, with ForwardedHeaders, behind a TLS-terminating proxy).
+            app.UseHsts();
         }
 
+        app.UseSecurityHeaders();
         app.UseStatusCodePagesPerAudience();
+        app.UseMiddleware<TextInputGuard>();
+        app.UseCookiePolicy();
         // Explicit, so the status code pages above also see the 401/403 that authorization answers.
         app.UseAuthentication();
         app.UseAuthorization();
@@ -136,7 +146,8 @@ internal static class DependencyInjection
     public static void MapWebEndpoints(this WebApplication app)
     {
         app.MapStaticAssets();
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        // Framing is refused by SecurityHeaders' own policy (frame-ancestors 'none'), not by a second CSP header.
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
         app.MapAdditionalIdentityEndpoints();
         app.MapHealthEndpoints();
         app.MapAuditEndpoints();
