@@ -35,6 +35,9 @@ public static class DependencyInjection
         services.AddSingleton<AuditChainVerifier>();
         services.AddSingleton<RoleSeeder>();
         services.AddSingleton<UserAdminService>();
+        services.AddOptions<AuthOptions>();
+        services.AddSingleton<RegistrationService>();
+        services.AddSingleton<InvitationService>();
         services.AddSingleton<PreferencesService>();
         services.AddSingleton<SessionService>();
         services.AddSingleton<OutboxService>();

@@ -10,7 +10,10 @@ namespace DeployGuard.Web.Commands;
 /// </summary>
 internal static class CommandRunner
 {
-    private static readonly HashSet<string> Commands = ["db", "audit", "seed-demo", "help", "--help"];
+    private static readonly HashSet<string> Commands = ["db", "audit", "seed-demo", "token", "invite", "help", "--help"];
+
+    /// <summary>Options that belong to a command; any other --option goes to the host (--urls, --environment ...).</summary>
+    private static readonly HashSet<string> CommandOptions = ["--email", "--name", "--expires-in", "--scope", "--role", "--team", "--base-url"];
 
     public const string Usage = """
         DeployGuard.Web [command]
@@ -23,6 +26,12 @@ internal static class CommandRunner
           audit verify               check the audit hash chain, report the first broken link
           audit generate <count>     append <count> synthetic audit rows (benchmarks)
           seed-demo                  create demo teams, users, services and environments (idempotent)
+          token create --email E --name N [--expires-in 30d] [--scope service:NAME]
+                                     print a new API token for that account (audited); --scope limits it to one
+                                     service's deployments (a CI machine token); expiry in days (30d) or 'never'
+          invite create --email E --role R [--team NAME]... [--base-url URL]
+                                     invite an account (audited): mails the single-use link and prints it, e.g. to
+                                     bootstrap the first admin under Auth:Registration=InviteOnly
         """;
 
     /// <summary>Separates a command (first argument) from host arguments (--urls=..., key=value).</summary>
@@ -33,8 +42,30 @@ internal static class CommandRunner
             return ([], args);
         }
 
-        var command = args.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal) || a == "--help").ToArray();
-        return (command, args[command.Length..]);
+        var command = new List<string>();
+        var host = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            if (CommandOptions.Contains(arg.Split('=', 2)[0]))
+            {
+                command.Add(arg);
+                if (!arg.Contains('=') && i + 1 < args.Length)
+                {
+                    command.Add(args[++i]);
+                }
+            }
+            else if (arg.StartsWith("--", StringComparison.Ordinal) && arg != "--help" || host.Count > 0)
+            {
+                host.Add(arg);
+            }
+            else
+            {
+                command.Add(arg);
+            }
+        }
+
+        return ([.. command], [.. host]);
     }
 
     public static async Task<int> RunAsync(WebApplication app, string[] args)
@@ -60,7 +91,7 @@ internal static class CommandRunner
     private static async Task<int> DispatchAsync(WebApplication app, string[] args)
     {
         var services = app.Services;
-        if (args[0] is "seed-demo" or "audit")
+        if (args[0] is "seed-demo" or "audit" or "token" or "invite")
         {
             // These work on the current schema: bring a fresh database up to date first, as the server would.
             await app.MigrateDatabaseOnStartupAsync();
@@ -107,6 +138,10 @@ internal static class CommandRunner
             case ["audit", "generate", var countText] when int.TryParse(countText, out var count) && count > 0:
                 await AuditGenerator.GenerateAsync(services, count);
                 return 0;
+            case ["token", "create", ..]:
+                return await AccessCommands.CreateTokenAsync(services, args[2..]);
+            case ["invite", "create", ..]:
+                return await AccessCommands.InviteAsync(services, app.Configuration, args[2..]);
             case ["seed-demo"]:
                 await services.GetRequiredService<Data.Services.Users.RoleSeeder>().EnsureRolesAsync();
                 await DemoSeeder.SeedAsync(services);

@@ -23,6 +23,13 @@ public static class AuditActions
     public const string UserLocked = "user.locked";
     public const string UserUnlocked = "user.unlocked";
     public const string UserDeleted = "user.deleted";
+    public const string PendingApproval = "user.pending_approval";
+    public const string InvitationCreated = "invitation.created";
+    public const string InvitationRevoked = "invitation.revoked";
+    public const string InvitationAccepted = "invitation.accepted";
+    public const string TokenCreated = "token.created";
+    public const string TokenRevoked = "token.revoked";
+    public const string AccessDenied = "access_denied";
     public const string SessionRevoked = "session.revoked";
 
     public const string Created = "created";
@@ -62,4 +69,6 @@ public static class ResourceTypes
     public const string Release = "release";
     public const string Deployment = "deployment";
     public const string Pipeline = "pipeline";
+    public const string Invitation = "invitation";
+    public const string ApiToken = "api_token";
 }
