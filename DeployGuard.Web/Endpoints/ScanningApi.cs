@@ -35,7 +35,7 @@ internal static class ScanningApi
                 }
 
                 await http.RequestServices.GetRequiredService<DeployGuard.Data.Services.Audit.AuditWriter>().WriteAsync(CurrentUser.ActorFrom(http),
-                    "clean.bundle_downloaded", DeployGuard.Data.Services.Audit.ResourceTypes.Scan, id.ToString(), new { cleanJobId = cleanId, size });
+                    DeployGuard.Data.Services.Audit.AuditActions.CleanBundleDownloaded, DeployGuard.Data.Services.Audit.ResourceTypes.Scan, id.ToString(), new { cleanJobId = cleanId, size });
                 http.Response.ContentLength = size;
                 return Results.Stream(body => cleaning.CopyBundleAsync(cleanId, body, ct), "application/octet-stream",
                     $"deployguard-clean-{cleanId:N}.bundle");

@@ -61,7 +61,7 @@ public sealed class ScanJobService(IDbContextFactory<ApplicationDbContext> conte
             CreatedAt = clock.GetUtcNow(),
         };
         db.ScanJobs.Add(job);
-        audit.Add(db, caller.Actor, "scan.started", ResourceTypes.Scan, job.Id.ToString(),
+        audit.Add(db, caller.Actor, AuditActions.ScanStarted, ResourceTypes.Scan, job.Id.ToString(),
             new
             {
                 platform = job.SourcePlatform.ToString(), job.SourceUrl, job.Branch, job.ServiceId, job.CommitSha,
@@ -126,7 +126,7 @@ public sealed class ScanJobService(IDbContextFactory<ApplicationDbContext> conte
         }
 
         db.SecretFindings.AddRange(findings);
-        audit.Add(db, caller.Actor, "scan.uploaded", ResourceTypes.Scan, job.Id.ToString(),
+        audit.Add(db, caller.Actor, AuditActions.ScanUploaded, ResourceTypes.Scan, job.Id.ToString(),
             new { job.SourceUrl, job.Branch, job.CommitSha, service = upload.ServiceName, findings = findings.Count, suppressed = job.SuppressedCount });
         await db.SaveChangesAsync(ct);
         return Result<ScanJobRow>.Ok((await GetAsync(job.Id, ct))!);
