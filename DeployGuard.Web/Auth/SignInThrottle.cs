@@ -20,12 +20,13 @@ internal sealed class SignInThrottle : IDisposable
     private readonly ApplicationUser _nobody = new() { Id = "nobody", UserName = "nobody" };
     private readonly string _dummyHash;
 
-    public SignInThrottle(IOptions<RateLimitOptions> options, IPasswordHasher<ApplicationUser> hasher)
+    public SignInThrottle(IOptions<RateLimitOptions> options, IOptions<PasswordHasherOptions> hashing)
     {
         var o = options.Value;
-        _hasher = hasher;
+        // Identity's hasher is scoped; the same algorithm with the same (configured) iteration count.
+        _hasher = new PasswordHasher<ApplicationUser>(hashing);
         // Hashed once with the configured iteration count: verifying it costs what verifying a real password costs.
-        _dummyHash = hasher.HashPassword(_nobody, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(18)));
+        _dummyHash = _hasher.HashPassword(_nobody, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(18)));
         _perAddress = PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
         {
             PermitLimit = o.FailedSignInsPerAddressPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0,
