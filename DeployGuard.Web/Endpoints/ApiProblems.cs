@@ -39,15 +39,23 @@ internal static partial class ApiProblems
         // Not inside a UseWhen branch: re-execution must re-run routing from the main pipeline, or an unmatched path
         // re-executes to no endpoint at all and the browser gets an empty 404.
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
-        app.Use((context, next) =>
+        app.Use(async (context, next) =>
         {
+            var htmlPages = context.Features.Get<IStatusCodePagesFeature>();
             // The API keeps the problem details above instead of the HTML page.
-            if (IsApi(context) && context.Features.Get<IStatusCodePagesFeature>() is { } htmlPages)
+            if (IsApi(context) && htmlPages is not null)
             {
                 htmlPages.Enabled = false;
             }
 
-            return next(context);
+            await next(context);
+
+            // The HTML page is the not-found page: other bare statuses (a bearer token's 401/403 on a page, a 400) stay
+            // what they are, instead of re-running a page for a request that was refused.
+            if (htmlPages is not null && context.Response.StatusCode != StatusCodes.Status404NotFound)
+            {
+                htmlPages.Enabled = false;
+            }
         });
     }
 
