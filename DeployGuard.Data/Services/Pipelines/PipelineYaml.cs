@@ -100,7 +100,8 @@ public static partial class PipelineYaml
         catch (YamlException ex)
         {
             // Errors at the end of the text point one line past it: keep them on the last line, where the editor shows them.
-            errors.Add(new PipelineError(Math.Clamp((int)ex.Start.Line, 1, yaml.Split('\n').Length), Math.Max(1, (int)ex.Start.Column), Describe(ex)));
+            var (line, column) = ErrorPosition(yaml, ex);
+            errors.Add(new PipelineError(line, column, Describe(ex)));
             return new PipelineParseResult(stages, errors);
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or NotSupportedException)
@@ -476,6 +477,30 @@ public static partial class PipelineYaml
 
             return moved;
         }
+    }
+
+    private static (int Line, int Column) ErrorPosition(string yaml, YamlException ex)
+    {
+        var lines = yaml.Split('\n');
+        var mark = ex.End.Line > ex.Start.Line ? ex.End : ex.Start;
+        var line = Math.Clamp((int)mark.Line, 1, lines.Length);
+        var column = Math.Max(1, (int)mark.Column);
+        if (ex.Message.Contains("tab", StringComparison.OrdinalIgnoreCase))
+        {
+            // YamlDotNet marks the start of the mapping for a tab used as indentation ("stages:\n\t\t: : :" at 1:1):
+            // point at the first line from there whose indentation holds the tab.
+            for (var i = line - 1; i < lines.Length; i++)
+            {
+                var indent = lines[i].Length - lines[i].TrimStart(' ', '\t').Length;
+                var tab = lines[i].IndexOf('\t', StringComparison.Ordinal);
+                if (tab >= 0 && tab < Math.Max(indent, 1))
+                {
+                    return (i + 1, tab + 1);
+                }
+            }
+        }
+
+        return (line, column);
     }
 
     private static string Describe(YamlException ex)

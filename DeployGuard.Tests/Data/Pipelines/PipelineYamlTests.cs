@@ -60,6 +60,20 @@ public sealed class PipelineYamlTests
         Assert.All(result.Errors, e => Assert.True(e.Column >= 1, e.ToString()));
     }
 
+    [Theory]
+    [InlineData("stages:\n\t\t: : :", 2)]
+    [InlineData("stages:\n  - name: a\n\t\t: : :\n", 3)]
+    [InlineData("stages:\n  - name: a\n    kind: wait\n\tseconds: 1\n", 4)]
+    public void Parse_TabAsIndentation_PointsAtTheLineWithTheTab(string yaml, int line)
+    {
+        var result = PipelineYaml.Parse(yaml);
+
+        var error = Assert.Single(result.Errors);
+        Assert.Equal(line, error.Line);
+        Assert.Equal(1, error.Column);
+        Assert.Contains("tab", error.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
     [Fact]
     public void Parse_SyntaxError_ReportsTheLine()
     {
