@@ -3,12 +3,7 @@ using DeployGuard.Data.Migrations;
 using DeployGuard.Data.Services.Audit;
 using DeployGuard.Data.Services.Catalog;
 using DeployGuard.Data.Services.Deployments;
-using DeployGuard.Data.Services.Email;
-using DeployGuard.Data.Services.Pipelines;
-using DeployGuard.Data.Services.Releases;
-using DeployGuard.Data.Services.Sessions;
 using DeployGuard.Data.Services.Users;
-using DeployGuard.Data.Services.Tokens;
 using DeployGuard.Data.Services.Scanning;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -30,49 +25,13 @@ public static class DependencyInjection
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<ApplicationDbContext>>().CreateDbContext());
 
         services.AddSingleton<SchemaMigrator>();
-        services.AddSingleton<AuditWriter>();
-        services.AddSingleton<AuditService>();
-        services.AddSingleton<AuditChainVerifier>();
-        services.AddSingleton<RoleSeeder>();
-        services.AddSingleton<UserAdminService>();
-        services.AddOptions<AuthOptions>();
-        services.AddSingleton<RegistrationService>();
-        services.AddSingleton<InvitationService>();
-        services.AddSingleton<PreferencesService>();
-        services.AddSingleton<SessionService>();
-        services.AddSingleton<OutboxService>();
-        services.AddSingleton<TeamService>();
-        services.AddSingleton<ServiceCatalogService>();
-        services.AddSingleton<EnvironmentService>();
-        services.AddSingleton<DashboardQueries>();
-        services.AddSingleton<DeliveryActivityQueries>();
-        services.AddSingleton<ApiTokenService>();
-        services.AddSingleton<ScanJobService>();
-        services.AddSingleton<FindingService>();
-        services.AddSingleton<FalsePositiveLearning>();
-        services.AddSingleton<CleanJobService>();
-        services.AddSingleton<ScanJobQueue>();
-        // Before the deployment services, whose default (no stored findings) only applies when nothing else is registered.
-        services.AddSingleton<ISecurityFindingsSource, StoredSecretFindings>();
-        services.AddDeploymentServices(connectionString);
-        return services;
-    }
 
-    /// <summary>Releases, pipelines, deployments, approvals and the event bus (issue 3).</summary>
-    private static void AddDeploymentServices(this IServiceCollection services, string connectionString)
-    {
-        services.AddSingleton(new DeploymentsDataSource(connectionString));
-        services.AddSingleton<LogStore>();
-        services.AddSingleton<DeploymentEventBus>();
-        services.AddSingleton<DeploymentEngine>();
-        services.AddSingleton<DeploymentService>();
-        services.AddSingleton<DeploymentQueries>();
-        services.AddSingleton<ApprovalService>();
-        services.AddSingleton<EnvironmentProtectionService>();
-        services.AddSingleton<ReleaseService>();
-        services.AddSingleton<PipelineService>();
-        // Replaced by the scanning feature's findings once its tables exist.
-        services.TryAddSingleton<ISecurityFindingsSource, NoStoredFindings>();
+        services.AddAuditServices();
+        services.AddAccountServices();
+        services.AddCatalogServices();
+        services.AddDeploymentServices(connectionString);
+        services.AddScanningServices();
+        return services;
     }
 
     public static void Configure(DbContextOptionsBuilder options, string connectionString, IServiceProvider? services = null)

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
-using DeployGuard.Data.Services.Users;
+using DeployGuard.Data.Settings;
 using DeployGuard.Web.Endpoints;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
@@ -17,18 +17,14 @@ internal static class AccessSetup
     public static void AddAccessControl(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.Section))
-            .Validate(o => o.Problem() is null, "Auth:AllowedDomains lists something that is not a domain name.")
-            .ValidateOnStart();
-        services.AddOptions<RateLimitOptions>().Bind(builder.Configuration.GetSection(RateLimitOptions.Section))
-            .Validate(o => o.Problem() is null, "Every Auth:RateLimits value must be at least 1.")
-            .ValidateOnStart();
+        // Auth:Registration and Auth:AllowedDomains are the data layer's (AccountsSetup); the limits are the web's.
+        services.AddValidatedOptions<RateLimitOptions>(RateLimitOptions.Section);
         services.AddSingleton<SignInThrottle>();
         services.AddSingleton<InviteMailer>();
 
+        // The host's AddRateLimiter sets the 429; here the answer's Retry-After, the API buckets and the account forms.
         services.AddRateLimiter(o =>
         {
-            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             o.OnRejected = WriteRejectionAsync;
             o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(ApiPartition);
             o.AddPolicy(AccountForms, context =>
@@ -44,9 +40,6 @@ internal static class AccessSetup
                     PermitLimit = limit, Window = TimeSpan.FromMinutes(1), QueueLimit = 0,
                 });
             });
-            // Anonymous CLI feedback: a fixed window per client address keeps one client from flooding the learner.
-            o.AddPolicy(ScanningApi.FeedbackRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(ClientAddress(context),
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = 60, Window = TimeSpan.FromMinutes(1) }));
         });
     }
 

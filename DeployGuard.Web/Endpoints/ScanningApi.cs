@@ -16,7 +16,7 @@ internal static class ScanningApi
         var scans = endpoints.MapGroup("/api/scans").RequireAuthorization(Policies.Read);
 
         scans.MapGet("/{id:guid}", async (Guid id, ScanJobService jobs, CancellationToken ct) =>
-            await jobs.GetAsync(id, ct) is { } job ? Results.Ok(job) : CatalogApi.NotFound("Scan", id));
+            await jobs.GetAsync(id, ct) is { } job ? Results.Ok(job) : ResultHttp.NotFound("Scan", id));
 
         // A bundle is the repository's whole history, and still holds every secret nobody selected: admins and the
         // service's engineers only (CleanJobService.MayDownloadAsync). Streamed from PostgreSQL, so any instance serves it.
@@ -25,7 +25,7 @@ internal static class ScanningApi
             {
                 if (await cleaning.BundleSizeAsync(id, cleanId, ct) is not { } size)
                 {
-                    return CatalogApi.NotFound("Cleaned bundle", cleanId);
+                    return ResultHttp.NotFound("Cleaned bundle", cleanId);
                 }
 
                 if (!await cleaning.MayDownloadAsync(id, CurrentUser.From(http), ct))
@@ -65,7 +65,7 @@ internal static class ScanningApi
             return result.Succeeded
                 ? Results.Created($"/api/scans/{result.Value!.Id}",
                     new ScanUploadResponse(result.Value.Id, scan.Findings.Count, $"{http.Request.Scheme}://{http.Request.Host}/scans/{result.Value.Id}"))
-                : CatalogApi.ToHttp(result);
+                : ResultHttp.ToHttp(result);
         }).RequireAuthorization(Policies.Engineer);
 
         // Learned false-positive patterns for scanners outside the server (`deployguard scan --fp-patterns`).
@@ -103,7 +103,7 @@ internal static class ScanningApi
             var result = await findings.RecordFeedbackAsync(input, CurrentUser.ActorFrom(http), ct);
             return result.Succeeded
                 ? Results.Accepted(value: new FeedbackResponse(result.Value, submission.Items.Count))
-                : CatalogApi.ToHttp(result);
+                : ResultHttp.ToHttp(result);
         }).AllowAnonymous().RequireRateLimiting(FeedbackRateLimit);
     }
 

@@ -9,20 +9,13 @@ public sealed record FindingsSummary(int Critical, int High, int Medium, int Low
 }
 
 /// <summary>
-/// Where the security gate reads scan findings for a release's commit. The scanning feature provides the real
-/// implementation over its tables; until then <see cref="NoStoredFindings"/> answers that nothing is stored.
+/// Where the security gate reads scan findings for a release's commit: the scanning feature's stored findings
+/// (<c>StoredSecretFindings</c>), and later other scanners' imports.
 /// </summary>
 public interface ISecurityFindingsSource
 {
     /// <summary>The findings stored for the commit, or null when no scan of that commit is stored.</summary>
     Task<FindingsSummary?> FindAsync(Guid serviceId, string? repositoryUrl, string commitSha, CancellationToken ct = default);
-}
-
-/// <summary>No scan results exist yet: every commit has none stored.</summary>
-public sealed class NoStoredFindings : ISecurityFindingsSource
-{
-    public Task<FindingsSummary?> FindAsync(Guid serviceId, string? repositoryUrl, string commitSha, CancellationToken ct = default) =>
-        Task.FromResult<FindingsSummary?>(null);
 }
 
 /// <summary>Judges findings against an environment's policy, with a reason a person can read.</summary>

@@ -3,18 +3,18 @@ using DeployGuard.Data.Services.Audit;
 using DeployGuard.Data.Services.Common;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace DeployGuard.Data.Services.Scanning;
 
 /// <summary>Scan jobs: created by people (or uploads), run by the scan worker, watched through their progress.</summary>
 public sealed class ScanJobService(IDbContextFactory<ApplicationDbContext> contextFactory, AuditWriter audit, TimeProvider clock,
-    IDataProtectionProvider dataProtection, IConfiguration configuration)
+    IDataProtectionProvider dataProtection, IOptions<ScanningOptions> options)
 {
     public const string TokenPurpose = "DeployGuard.Scanning.AccessToken";
 
     /// <summary>Whether <paramref name="caller"/> may scan a folder on the server (the New scan page offers the source only then).</summary>
-    public bool MayScanServerPaths(Caller caller) => caller.IsAdmin || caller.IsEngineer && configuration.GetValue("Scanning:AllowLocalRepositories", false);
+    public bool MayScanServerPaths(Caller caller) => caller.IsAdmin || caller.IsEngineer && options.Value.AllowLocalRepositories;
 
     public async Task<Result<ScanJobRow>> CreateAsync(ScanJobInput input, Caller caller, CancellationToken ct = default)
     {
@@ -147,8 +147,7 @@ public sealed class ScanJobService(IDbContextFactory<ApplicationDbContext> conte
         var jobs = db.ScanJobs.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
-            var pattern = $"%{Like.Escape(query.Search.Trim())}%";
-            jobs = jobs.Where(j => EF.Functions.ILike(j.SourceUrl, pattern) || EF.Functions.ILike(j.Service!.Name, pattern));
+            jobs = jobs.Where(Like.Contains<ScanJob>(query.Search, j => j.SourceUrl, j => j.Service!.Name));
         }
 
         if (query.Status is { } status)

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.RegularExpressions;
 
 namespace DeployGuard.Data.Services.Users;
@@ -15,8 +16,11 @@ public enum RegistrationPolicy
     Open,
 }
 
-/// <summary>The <c>Auth</c> settings: registration policy and allowed email domains.</summary>
-public sealed partial class AuthOptions
+/// <summary>
+/// The <c>Auth</c> settings: registration policy and allowed email domains. Validated on start
+/// (<c>AddValidatedOptions</c>): an unknown policy or a domain that is not one stops start-up naming the key.
+/// </summary>
+public sealed partial class AuthOptions : IValidatableObject
 {
     public const string Section = "Auth";
 
@@ -29,11 +33,13 @@ public sealed partial class AuthOptions
         (AllowedDomains ?? "").Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
         .Select(d => d.TrimStart('@').ToLowerInvariant()).ToList();
 
-    /// <summary>A problem with the settings, naming the key, or null.</summary>
-    public string? Problem() =>
-        Domains.FirstOrDefault(d => !DomainName().IsMatch(d)) is { } bad
-            ? $"Auth:AllowedDomains: '{bad}' is not a domain name (like example.com)."
-            : null;
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Domains.FirstOrDefault(d => !DomainName().IsMatch(d)) is { } bad)
+        {
+            yield return new ValidationResult($"{Section}:{nameof(AllowedDomains)}: '{bad}' is not a domain name (like example.com).", [nameof(AllowedDomains)]);
+        }
+    }
 
     /// <summary>Whether <paramref name="email"/> may self-register under the allowed domains.</summary>
     public bool AllowsDomainOf(string email)

@@ -51,13 +51,9 @@ public sealed class BadInputTests(WebAppFactory app) : IClassFixture<WebAppFacto
     public async Task PostLoginForm_NulInEmail_Returns400NamingTheFieldAndAuditsNothing()
     {
         var client = app.NewClient();
-        var token = await WebSignIn.AntiforgeryTokenAsync(client, "/Account/Login");
         var before = await DbSnapshot.TakeAsync(app.ConnectionString);
 
-        var response = await client.PostAsync("/Account/Login", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["_handler"] = "login", ["__RequestVerificationToken"] = token, ["Input.Email"] = "a\0@b.example", ["Input.Password"] = "whatever-1",
-        }));
+        var response = await client.PostLoginAsync("a\0@b.example", "whatever-1");
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("Input.Email", await response.Content.ReadAsStringAsync());
@@ -110,13 +106,8 @@ public sealed class BadInputTests(WebAppFactory app) : IClassFixture<WebAppFacto
     {
         var user = await TestUsers.CreateAsync(app.Services, Roles.Viewer);
         var client = app.NewClient();
-        var path = $"/Account/Login?ReturnUrl={Uri.EscapeDataString(returnUrl)}";
-        var token = await WebSignIn.AntiforgeryTokenAsync(client, path);
 
-        var response = await client.PostAsync(path, new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["_handler"] = "login", ["__RequestVerificationToken"] = token, ["Input.Email"] = user.Email!, ["Input.Password"] = TestUsers.Password,
-        }));
+        var response = await client.PostLoginAsync(user.Email!, TestUsers.Password, returnUrl);
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.Equal("http://localhost" + expected, response.Headers.Location!.ToString());
@@ -128,7 +119,7 @@ public sealed class BadInputTests(WebAppFactory app) : IClassFixture<WebAppFacto
     public async Task Logout_OffSiteReturnUrl_RedirectsHome(string returnUrl)
     {
         var (client, _) = await app.SignInNewUserAsync(Roles.Viewer);
-        var token = await WebSignIn.AntiforgeryTokenAsync(client, "/account/tokens");
+        var token = await SignIn.AntiforgeryTokenAsync(client, "/account/tokens");
 
         var response = await client.PostAsync("/Account/Logout", new FormUrlEncodedContent(new Dictionary<string, string>
         {

@@ -16,7 +16,7 @@ public static partial class RegistrationForms
     public static async Task<HttpResponseMessage> PostRegisterAsync(HttpClient client, string email, string? confirm = null, string path = "/Account/Register",
         string? tokenFrom = null)
     {
-        var token = await WebSignIn.AntiforgeryTokenAsync(client, tokenFrom ?? path);
+        var token = await SignIn.AntiforgeryTokenAsync(client, tokenFrom ?? path);
         return await client.PostAsync(path, new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["_handler"] = "register",
@@ -142,7 +142,7 @@ public sealed class SignInTests(OpenRegistrationAppFactory app) : IClassFixture<
     public async Task Logout_SignedIn_EndsTheSession()
     {
         var (client, user) = await app.SignInNewUserAsync(Roles.Viewer);
-        var token = await WebSignIn.AntiforgeryTokenAsync(client, "/");
+        var token = await SignIn.AntiforgeryTokenAsync(client, "/");
 
         var response = await client.PostAsync("/Account/Logout", new FormUrlEncodedContent(new Dictionary<string, string>
         {
