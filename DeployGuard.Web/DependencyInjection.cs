@@ -5,8 +5,6 @@ using DeployGuard.Web.Components;
 using DeployGuard.Web.Components.Shared;
 using DeployGuard.Web.Endpoints;
 using DeployGuard.Web.Security;
-using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
 using Radzen;
@@ -83,9 +81,9 @@ internal static class DependencyInjection
         services.AddHttpContextAccessor();
         services.AddApiProblems();
 
-        services.AddDataProtection().SetApplicationName("DeployGuard");
-        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp =>
-            new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = ActivatorUtilities.CreateInstance<PostgresXmlRepository>(sp)));
+        services.AddSingleton<AppDirectories>();
+        // Data Protection keys in PostgreSQL, encrypted at rest with a certificate kept outside the database.
+        builder.AddKeyRing();
 
         services.AddValidatedOptions<ForwardedHeadersSettings>(ForwardedHeadersSettings.Section);
         services.Configure<ForwardedHeadersOptions>(o =>

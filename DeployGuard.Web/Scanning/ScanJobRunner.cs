@@ -14,6 +14,7 @@ internal sealed class ScanJobRunner(
     ScanJobService jobs,
     FalsePositiveLearning learning,
     IOptions<ScanningOptions> options,
+    SecretHashKey hashKey,
     ILogger<ScanJobRunner> logger)
 {
     private const int FindingBatch = 250;
@@ -84,15 +85,16 @@ internal sealed class ScanJobRunner(
             var hashes = clean.Selected.Select(s => s.Hash).Distinct().ToList();
             var output = Path.Combine(workDir, "out");
             var cleaner = new HistoryCleaner(await CreateScannerAsync(ct));
-            var result = await cleaner.CleanAsync(new CleaningRequest(repository, hashes, output), cancellationToken: ct);
+            var result = await cleaner.CleanAsync(new CleaningRequest(repository, hashes, output) { StoredHash = hashKey.Keyed }, cancellationToken: ct);
 
             var cleaned = result.CleanedHashes.ToHashSet(StringComparer.Ordinal);
             var cleanedFindings = clean.Selected.Where(s => cleaned.Contains(s.Hash)).Select(s => s.FindingId).ToList();
-            // Into PostgreSQL with the completion (the work folder, bundle included, is removed below).
+            // Into PostgreSQL with the completion (the work folder, bundle included, is removed below). The re-scan's
+            // hashes are SHA-256; the selected ones are stored keyed.
             var targets = hashes.ToHashSet(StringComparer.Ordinal);
             var proof = result.RescanFindings
                 .Select(f => new RescanFinding(f.RuleId, f.FilePath.Truncate(500), f.Line, f.Commit?.Sha, f.RedactedPreview.Truncate(100),
-                    targets.Contains(f.SecretHash), f.IsSuppressed))
+                    targets.Contains(hashKey.Keyed(f.SecretHash)), f.IsSuppressed))
                 .OrderByDescending(f => f.Selected).ThenBy(f => f.Suppressed).ThenBy(f => f.FilePath, StringComparer.Ordinal).ThenBy(f => f.Line)
                 .ToList();
             var summary = new CleaningSummary(result.OccurrencesReplaced, result.RemainingFindings + (int)Math.Min(int.MaxValue, result.RemainingOccurrences),
@@ -199,7 +201,8 @@ internal sealed class ScanJobRunner(
         SecretType = DeployGuard.Scanning.Contracts.WireNames.Of(finding.SecretType),
         Severity = DeployGuard.Scanning.Contracts.WireNames.Of(finding.Severity),
         SecretValueHash = finding.SecretHash,
-        RedactedPreview = finding.RedactedPreview.Truncate(100),
+        // Another tool's (or an older CLI's) preview may show more than ours does.
+        RedactedPreview = SecretHasher.ShortenPreview(finding.RedactedPreview).Truncate(100),
         ValuePattern = finding.ValuePattern.Truncate(255),
         FilePath = finding.FilePath.Truncate(500),
         Line = finding.Line,

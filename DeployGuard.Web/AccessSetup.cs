@@ -6,7 +6,9 @@ using DeployGuard.Web.Endpoints;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
-namespace DeployGuard.Web.Auth;
+using DeployGuard.Web.Auth;
+
+namespace DeployGuard.Web;
 
 /// <summary>Who gets in and how often: the registration policy, invitations, and the rate limits of sign-in and the API.</summary>
 internal static class AccessSetup
