@@ -26,7 +26,8 @@ static async Task<WebApplication> BuildAsync(string[] hostArgs, bool commandMode
     if (commandMode)
     {
         // A command's stdout is its result (a token, a link, a revision): every log line goes to stderr.
-        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        // (the embedded cluster's start-up logger reads the same Logging section).
+        builder.Configuration["Logging:Console:LogToStandardErrorThreshold"] = nameof(LogLevel.Trace);
     }
 
     await builder.AddDatabaseAsync();

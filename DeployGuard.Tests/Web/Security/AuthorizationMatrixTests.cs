@@ -192,6 +192,7 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Factory ap
 
         // HTTP API.
         ["GET /api/audit/export.csv"] = Access.Admin,
+        ["GET /api/audit/public-key"] = Access.Admin,
         ["GET /api/audit/verify"] = Access.Admin,
         ["GET /api/audit/{id:long}"] = Access.Admin,
         ["GET /api/teams/"] = Access.Read,
