@@ -70,8 +70,13 @@ internal static class DependencyInjection
     {
         var services = builder.Services;
         // Package assets (_content/..., the framework's scripts) from their build-time locations in every environment,
-        // so `dotnet run` in Production serves them too; a no-op for published output, where they are in wwwroot.
-        builder.WebHost.UseStaticWebAssets();
+        // so `dotnet run` in Production serves them too; a no-op for published output, where they are in wwwroot. Only
+        // when this process can reach those locations: an app started from a build as another OS user (nobody, in the
+        // isolation tests) cannot read the builder's NuGet folder, and the host would stop on it.
+        if (BuildTimeAssetsReachable(builder.Environment.ApplicationName))
+        {
+            builder.WebHost.UseStaticWebAssets();
+        }
 
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddWebSecurity();
@@ -95,5 +100,20 @@ internal static class DependencyInjection
 
         // Features add their policies (ScanningSetup: CLI feedback); every refusal is a 429.
         services.AddRateLimiter(o => o.RejectionStatusCode = StatusCodes.Status429TooManyRequests);
+    }
+
+    private static bool BuildTimeAssetsReachable(string applicationName)
+    {
+        var manifest = Path.Combine(AppContext.BaseDirectory, $"{applicationName}.staticwebassets.runtime.json");
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(manifest));
+            return json.RootElement.GetProperty("ContentRoots").EnumerateArray().All(root => Directory.Exists(root.GetString()));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or KeyNotFoundException
+                                      or InvalidOperationException)
+        {
+            return false;
+        }
     }
 }
