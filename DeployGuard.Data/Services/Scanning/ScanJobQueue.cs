@@ -9,6 +9,14 @@ namespace DeployGuard.Data.Services.Scanning;
 public sealed record ClaimedScan(Guid Id, SourcePlatform SourcePlatform, string SourceUrl, string? Branch, string? EncryptedAccessToken);
 
 /// <summary>A claimed cleaning, with the hashes of the findings selected for it.</summary>
+/// <summary>What a cleaning did and what its re-scan still found.</summary>
+public sealed record CleaningSummary(long Replacements, int RemainingSelected, int SecretsSelected, int SecretsCleaned, int CommitsChanged,
+    IReadOnlyList<RescanFinding> RescanFindings)
+{
+    /// <summary>The proof lists at most this many findings (the counts are always complete).</summary>
+    public const int MaxStoredFindings = 500;
+}
+
 public sealed record ClaimedClean(Guid Id, Guid ScanJobId, SourcePlatform SourcePlatform, string SourceUrl, string? Branch, string? EncryptedAccessToken,
     IReadOnlyList<(Guid FindingId, string Hash)> Selected);
 
@@ -144,9 +152,10 @@ public sealed class ScanJobQueue(IDbContextFactory<ApplicationDbContext> context
     /// Stores the cleaned bundle (streamed from <paramref name="bundle"/> in 1 MiB pieces, so memory stays flat), marks the
     /// cleaning completed and audits <c>secret_cleaned</c> for every finding whose value was removed: one transaction.
     /// </summary>
-    public async Task CompleteCleanAsync(Guid cleanId, Stream bundle, long replacements, int remaining,
-        IReadOnlyCollection<Guid> cleanedFindingIds, CancellationToken ct = default)
+    public async Task CompleteCleanAsync(Guid cleanId, Stream bundle, CleaningSummary summary, IReadOnlyCollection<Guid> cleanedFindingIds,
+        CancellationToken ct = default)
     {
+        var (replacements, remaining) = (summary.Replacements, summary.RemainingSelected);
         await using var db = await contextFactory.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var clean = await db.CleanJobs.FirstAsync(c => c.Id == cleanId, ct);
@@ -172,6 +181,11 @@ public sealed class ScanJobQueue(IDbContextFactory<ApplicationDbContext> context
         clean.BundleSize = bundleSize;
         clean.ReplacementCount = (int)Math.Min(int.MaxValue, replacements);
         clean.RemainingAfterRescan = remaining;
+        clean.SecretsSelected = summary.SecretsSelected;
+        clean.SecretsCleaned = summary.SecretsCleaned;
+        clean.CommitsChanged = summary.CommitsChanged;
+        clean.OtherFindingsRemaining = summary.RescanFindings.Count(f => !f.Selected && !f.Suppressed);
+        clean.RescanFindings = System.Text.Json.JsonSerializer.Serialize(summary.RescanFindings.Take(CleaningSummary.MaxStoredFindings));
         clean.CompletedAt = now;
         var actor = new AuditActor(clean.RequestedById, clean.RequestedByName);
         foreach (var findingId in cleanedFindingIds)
@@ -180,7 +194,11 @@ public sealed class ScanJobQueue(IDbContextFactory<ApplicationDbContext> context
         }
 
         audit.Add(db, actor, AuditActions.CleanCompleted, ResourceTypes.Scan, clean.ScanJobId.ToString(),
-            new { cleanJobId = cleanId, replacements, remaining, findings = cleanedFindingIds.Count, bundleSize });
+            new
+            {
+                cleanJobId = cleanId, replacements, remaining, findings = cleanedFindingIds.Count, bundleSize, secrets = summary.SecretsCleaned,
+                commits = summary.CommitsChanged, otherFindingsRemaining = clean.OtherFindingsRemaining,
+            });
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
     }
