@@ -4,8 +4,6 @@ using DeployGuard.Web.Commands;
 using DeployGuard.Web.Components;
 using DeployGuard.Web.Components.Shared;
 using DeployGuard.Web.Endpoints;
-using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
 using Radzen;
@@ -70,9 +68,9 @@ internal static class DependencyInjection
         services.AddHttpContextAccessor();
         services.AddApiProblems();
 
-        services.AddDataProtection().SetApplicationName("DeployGuard");
-        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp =>
-            new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = ActivatorUtilities.CreateInstance<PostgresXmlRepository>(sp)));
+        services.AddSingleton<AppDirectories>();
+        // Data Protection keys in PostgreSQL, encrypted at rest with a certificate kept outside the database.
+        builder.AddKeyRing();
 
         services.AddValidatedOptions<ForwardedHeadersSettings>(ForwardedHeadersSettings.Section);
         services.Configure<ForwardedHeadersOptions>(o =>

@@ -19,4 +19,20 @@ if [ -z "${DATABASE_URL:-}" ] && [ -z "${ConnectionStrings__DeployGuard:-}" ] \
   fi
 fi
 
+# Stage commands never run as the app's OS user (docs/security.md): as root they run as 'deployguard-runner',
+# otherwise inside bubblewrap. Provide both when missing (without root, only bubblewrap can be checked).
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif sudo -n true 2>/dev/null; then sudo -n "$@"; else return 1; fi
+}
+if ! command -v bwrap >/dev/null 2>&1; then
+  echo "==> bubblewrap missing (isolates pipeline commands): installing it" >&2
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >&2 \
+    || { as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >&2; } \
+    || echo "warning: could not install bubblewrap: command stages will be refused unless DeployGuard runs as root" >&2
+fi
+if [ "$(id -u)" -eq 0 ] && ! id deployguard-runner >/dev/null 2>&1; then
+  echo "==> creating the unprivileged user 'deployguard-runner' that pipeline commands run as" >&2
+  useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin deployguard-runner
+fi
+
 exec dotnet run --project DeployGuard.Web --launch-profile http -- "$@"

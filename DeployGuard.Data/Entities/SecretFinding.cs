@@ -1,8 +1,8 @@
 namespace DeployGuard.Data.Entities;
 
 /// <summary>
-/// A secret found by a scan (seed 01 secrets_found). Holds the SHA-256 of the value and a redacted preview —
-/// never the value itself.
+/// A secret found by a scan (seed 01 secrets_found). Holds a keyed hash of the value (HMAC of its SHA-256 with the
+/// installation's key, see <see cref="Services.Scanning.SecretHashKey"/>) and a redacted preview — never the value itself.
 /// </summary>
 public class SecretFinding
 {
@@ -13,6 +13,8 @@ public class SecretFinding
     public string SecretType { get; set; } = "";
     public string Severity { get; set; } = "";
     public string SecretValueHash { get; set; } = "";
+    /// <summary>The key <see cref="SecretValueHash"/> was made with; null for a bare SHA-256 (before keying, re-keyed at start-up).</summary>
+    public string? HashKeyId { get; set; }
     public string RedactedPreview { get; set; } = "";
     /// <summary>Shape of the value, like <c>ghp_[alnum:36]</c>: what false-positive learning generalises over.</summary>
     public string ValuePattern { get; set; } = "";

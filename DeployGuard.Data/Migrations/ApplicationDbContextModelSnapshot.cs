@@ -234,6 +234,59 @@ namespace DeployGuard.Data.Migrations
                     b.ToTable("approvals", (string)null);
                 });
 
+            modelBuilder.Entity("DeployGuard.Data.Entities.AuditCheckpoint", b =>
+                {
+                    b.Property<long>("Sequence")
+                        .HasColumnType("bigint")
+                        .HasColumnName("sequence");
+
+                    b.Property<string>("Algorithm")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("algorithm");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("key_id");
+
+                    b.Property<string>("Previous")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("previous");
+
+                    b.Property<string>("RowHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("row_hash");
+
+                    b.Property<long>("RowId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("row_id");
+
+                    b.Property<string>("Signature")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("signature");
+
+                    b.HasKey("Sequence")
+                        .HasName("pk_audit_checkpoints");
+
+                    b.HasIndex("RowId")
+                        .HasDatabaseName("ix_audit_checkpoints_row_id");
+
+                    b.ToTable("audit_checkpoints", (string)null);
+                });
+
             modelBuilder.Entity("DeployGuard.Data.Entities.AuditLog", b =>
                 {
                     b.Property<long>("Id")
@@ -490,36 +543,6 @@ namespace DeployGuard.Data.Migrations
                         .HasDatabaseName("ix_clean_jobs_status_created_at");
 
                     b.ToTable("clean_jobs", (string)null);
-                });
-
-            modelBuilder.Entity("DeployGuard.Data.Entities.DataProtectionKey", b =>
-                {
-                    b.Property<int>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("integer")
-                        .HasColumnName("id");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
-
-                    b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("created_at");
-
-                    b.Property<string>("FriendlyName")
-                        .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)")
-                        .HasColumnName("friendly_name");
-
-                    b.Property<string>("Xml")
-                        .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("xml");
-
-                    b.HasKey("Id")
-                        .HasName("pk_data_protection_keys");
-
-                    b.ToTable("data_protection_keys", (string)null);
                 });
 
             modelBuilder.Entity("DeployGuard.Data.Entities.Deployment", b =>
@@ -943,6 +966,11 @@ namespace DeployGuard.Data.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
+                    b.Property<string>("HashKeyId")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("hash_key_id");
+
                     b.Property<bool>("IsTruePositive")
                         .HasColumnType("boolean")
                         .HasColumnName("is_true_positive");
@@ -970,6 +998,10 @@ namespace DeployGuard.Data.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_feedback_items");
+
+                    b.HasIndex("HashKeyId")
+                        .HasDatabaseName("ix_feedback_items_unkeyed")
+                        .HasFilter("hash_key_id IS NULL");
 
                     b.HasIndex("SubmissionId")
                         .HasDatabaseName("ix_feedback_items_submission_id");
@@ -1611,6 +1643,11 @@ namespace DeployGuard.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("first_seen_at");
 
+                    b.Property<string>("HashKeyId")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("hash_key_id");
+
                     b.Property<Guid>("JobId")
                         .HasColumnType("uuid")
                         .HasColumnName("job_id");
@@ -1693,6 +1730,10 @@ namespace DeployGuard.Data.Migrations
 
                     b.HasIndex("CreatedAt")
                         .HasDatabaseName("ix_secret_findings_created_at");
+
+                    b.HasIndex("HashKeyId")
+                        .HasDatabaseName("ix_secret_findings_unkeyed")
+                        .HasFilter("hash_key_id IS NULL");
 
                     b.HasIndex("SecretValueHash")
                         .HasDatabaseName("ix_secret_findings_secret_value_hash");
@@ -2031,6 +2072,38 @@ namespace DeployGuard.Data.Migrations
                         .HasDatabaseName("ix_user_sessions_user_id_last_seen_at");
 
                     b.ToTable("user_sessions", (string)null);
+                });
+
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<string>("FriendlyName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("friendly_name");
+
+                    b.Property<string>("Xml")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("xml");
+
+                    b.HasKey("Id")
+                        .HasName("pk_data_protection_keys");
+
+                    b.ToTable("data_protection_keys", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>

@@ -6,13 +6,16 @@ namespace DeployGuard.Scanning.Cleaning;
 
 /// <summary>What to remove from which repository, and where to put the cleaned copy.</summary>
 /// <param name="RepositoryPath">A work tree or bare repository; a <c>git clone --mirror</c> keeps every branch as a branch.</param>
-/// <param name="SecretHashes">SHA-256 hashes (from findings) of the values to remove.</param>
+/// <param name="SecretHashes">Hashes (from findings) of the values to remove: SHA-256, or what <see cref="StoredHash"/> makes of it.</param>
 /// <param name="OutputDirectory">Receives <c>&lt;name&gt;-cleaned.git</c> and <c>&lt;name&gt;-cleaned.bundle</c>; neither may exist yet.</param>
 public sealed record CleaningRequest(string RepositoryPath, IReadOnlyCollection<string> SecretHashes, string OutputDirectory)
 {
     public const string DefaultReplacement = "***REMOVED***";
 
     public string Replacement { get; init; } = DefaultReplacement;
+
+    /// <summary>How the caller stores hashes (the server keys them), applied to each value's SHA-256 before comparing; null: as is.</summary>
+    public Func<string, string>? StoredHash { get; init; }
 }
 
 public enum CleaningPhase
@@ -93,12 +96,14 @@ public sealed class HistoryCleaner(SecretScanner scanner)
             throw new IOException($"'{cleanedPath}' or '{bundlePath}' already exists; choose an empty output directory.");
         }
 
+        var stored = request.StoredHash ?? (h => h);
         var values = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         try
         {
             progress?.Report(CleaningPhase.FindingValues);
-            await foreach (var _ in scanner.ScanHistoryAsync(source, (hash, value) =>
+            await foreach (var _ in scanner.ScanHistoryAsync(source, (sha256, value) =>
                            {
+                               var hash = stored(sha256);
                                if (targets.Contains(hash))
                                {
                                    lock (values)
@@ -124,7 +129,7 @@ public sealed class HistoryCleaner(SecretScanner scanner)
             var remainingFindings = 0;
             await foreach (var finding in scanner.ScanHistoryAsync(cleanedPath, cancellationToken: cancellationToken))
             {
-                if (targets.Contains(finding.SecretHash))
+                if (targets.Contains(stored(finding.SecretHash)))
                 {
                     remainingFindings++;
                 }

@@ -14,6 +14,7 @@ internal sealed class ScanJobRunner(
     ScanJobService jobs,
     FalsePositiveLearning learning,
     IOptions<ScanningOptions> options,
+    SecretHashKey hashKey,
     ILogger<ScanJobRunner> logger)
 {
     private const int FindingBatch = 250;
@@ -84,7 +85,7 @@ internal sealed class ScanJobRunner(
             var hashes = clean.Selected.Select(s => s.Hash).Distinct().ToList();
             var output = Path.Combine(workDir, "out");
             var cleaner = new HistoryCleaner(await CreateScannerAsync(ct));
-            var result = await cleaner.CleanAsync(new CleaningRequest(repository, hashes, output), cancellationToken: ct);
+            var result = await cleaner.CleanAsync(new CleaningRequest(repository, hashes, output) { StoredHash = hashKey.Keyed }, cancellationToken: ct);
 
             var cleaned = result.CleanedHashes.ToHashSet(StringComparer.Ordinal);
             var cleanedFindings = clean.Selected.Where(s => cleaned.Contains(s.Hash)).Select(s => s.FindingId).ToList();
@@ -192,7 +193,8 @@ internal sealed class ScanJobRunner(
         SecretType = DeployGuard.Scanning.Contracts.WireNames.Of(finding.SecretType),
         Severity = DeployGuard.Scanning.Contracts.WireNames.Of(finding.Severity),
         SecretValueHash = finding.SecretHash,
-        RedactedPreview = finding.RedactedPreview.Truncate(100),
+        // Another tool's (or an older CLI's) preview may show more than ours does.
+        RedactedPreview = SecretHasher.ShortenPreview(finding.RedactedPreview).Truncate(100),
         ValuePattern = finding.ValuePattern.Truncate(255),
         FilePath = finding.FilePath.Truncate(500),
         Line = finding.Line,

@@ -78,6 +78,7 @@ public static class AuditActions
     // Without a resource prefix since the first release; kept so old and new rows filter alike.
     public const string SecretCleaned = "secret_cleaned";
     public const string FeedbackReceived = "feedback.received";
+    public const string SecretHashesRekeyed = "finding.hashes_rekeyed";
 }
 
 /// <summary>Every value of <c>audit_logs.resource_type</c>.</summary>

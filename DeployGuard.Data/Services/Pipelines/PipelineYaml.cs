@@ -56,7 +56,7 @@ public static partial class PipelineYaml
 
     private static readonly Dictionary<StageKind, string[]> AllowedKeys = new()
     {
-        [StageKind.Command] = ["run", "cwd", "env", "timeout"],
+        [StageKind.Command] = ["run", "cwd", "env", "secrets", "timeout"],
         [StageKind.Approval] = ["approvals", "timeout"],
         [StageKind.HealthCheck] = ["url", "type", "expect_status", "expect_body", "attempts", "interval", "timeout"],
         [StageKind.SecurityGate] = [],
@@ -244,6 +244,7 @@ public static partial class PipelineYaml
                     Run = run,
                     Cwd = Scalar(values, "cwd", errors),
                     Env = EnvMap(values, errors),
+                    Secrets = SecretNames(values, errors),
                     TimeoutSeconds = Int(values, "timeout", 1, 24 * 3600, errors) ?? 600,
                 };
                 break;
@@ -436,6 +437,47 @@ public static partial class PipelineYaml
         }
 
         return env;
+    }
+
+    /// <summary>Names of the runner's secrets (Deployments:Runner:Secrets) the stage receives as environment variables.</summary>
+    private static List<string>? SecretNames(Dictionary<string, (YamlNode Key, YamlNode Value)> values, List<PipelineError> errors)
+    {
+        if (!values.TryGetValue("secrets", out var entry))
+        {
+            return null;
+        }
+
+        var nodes = entry.Value switch
+        {
+            YamlSequenceNode sequence => sequence.Children.ToList(),
+            YamlScalarNode scalar => [scalar],
+            _ => null,
+        };
+        if (nodes is null || nodes.Any(n => n is not YamlScalarNode))
+        {
+            Error(errors, entry.Value, "'secrets' must be a list of secret names, like [DEPLOY_TOKEN].");
+            return null;
+        }
+
+        var names = new List<string>();
+        foreach (var node in nodes.Cast<YamlScalarNode>())
+        {
+            var name = node.Value ?? "";
+            if (!EnvName().IsMatch(name))
+            {
+                Error(errors, node, $"'{name}' is not a valid secret name (letters, digits and _).");
+            }
+            else if (name.StartsWith("DG_", StringComparison.Ordinal))
+            {
+                Error(errors, node, $"'{name}': names starting with DG_ are set by DeployGuard.");
+            }
+            else if (!names.Contains(name))
+            {
+                names.Add(name);
+            }
+        }
+
+        return names;
     }
 
     private static void Error(List<PipelineError> errors, YamlNode node, string message) =>

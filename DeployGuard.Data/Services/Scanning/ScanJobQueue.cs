@@ -17,7 +17,7 @@ public sealed record ClaimedClean(Guid Id, Guid ScanJobId, SourcePlatform Source
 /// <c>FOR UPDATE SKIP LOCKED</c>, keep a heartbeat while they work, and rows whose heartbeat went stale (the
 /// instance died) are failed with a clear reason instead of staying "scanning" forever.
 /// </summary>
-public sealed class ScanJobQueue(IDbContextFactory<ApplicationDbContext> contextFactory, AuditWriter audit, TimeProvider clock)
+public sealed class ScanJobQueue(IDbContextFactory<ApplicationDbContext> contextFactory, AuditWriter audit, TimeProvider clock, SecretHashKey hashKey)
 {
     public static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(2);
 
@@ -59,6 +59,8 @@ public sealed class ScanJobQueue(IDbContextFactory<ApplicationDbContext> context
             return;
         }
 
+        // The scanner hands over SHA-256; only the keyed hash is stored.
+        hashKey.Apply(findings);
         await using var db = await contextFactory.CreateDbContextAsync(ct);
         var sourceUrl = await db.ScanJobs.Where(j => j.Id == jobId).Select(j => j.SourceUrl).FirstAsync(ct);
         var hashes = findings.Select(f => f.SecretValueHash).Distinct().ToList();

@@ -9,7 +9,7 @@ namespace DeployGuard.Data.Services.Scanning;
 
 /// <summary>Scan jobs: created by people (or uploads), run by the scan worker, watched through their progress.</summary>
 public sealed class ScanJobService(IDbContextFactory<ApplicationDbContext> contextFactory, AuditWriter audit, TimeProvider clock,
-    IDataProtectionProvider dataProtection, IOptions<ScanningOptions> options)
+    IDataProtectionProvider dataProtection, IOptions<ScanningOptions> options, SecretHashKey hashKey)
 {
     public const string TokenPurpose = "DeployGuard.Scanning.AccessToken";
 
@@ -83,6 +83,8 @@ public sealed class ScanJobService(IDbContextFactory<ApplicationDbContext> conte
             return Result<ScanJobRow>.Forbidden("Only admins and engineers (or their API tokens) can upload scans.");
         }
 
+        // The CLI reports SHA-256; only the keyed hash is stored.
+        hashKey.Apply(findings);
         await using var db = await contextFactory.CreateDbContextAsync(ct);
         Guid? serviceId = null;
         if (!string.IsNullOrWhiteSpace(upload.ServiceName))
