@@ -89,7 +89,7 @@ public sealed class FoundationJourneyTests(BrowserFixture browser, KestrelAppFac
             await Expect(admin.Page.GetByText("Chain intact")).ToBeVisibleAsync(new() { Timeout = 30_000 });
             foreach (var action in new[] { "session.revoked", "service.created", "environment.created", "team.created", "auth.sign_in", "user.role_changed" })
             {
-                await Expect(admin.Page.GetByRole(AriaRole.Gridcell, new() { Name = action, Exact = true }).First).ToBeVisibleAsync();
+                await Expect(admin.Page.GetByRole(AriaRole.Cell, new() { Name = action, Exact = true }).First).ToBeVisibleAsync();
             }
 
             await admin.ScreenshotAsync("foundation-audit", forDocs: true);

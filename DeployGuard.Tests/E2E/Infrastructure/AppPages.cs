@@ -74,7 +74,7 @@ public sealed class AppPages(IPage page, string baseUrl)
 
     public async Task SignOutAsync()
     {
-        await page.GetByLabel("User menu").ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "User menu" }).ClickAsync();
         await page.GetByText("Sign out").ClickAsync();
         // Signing out lands on "/", which sends the now anonymous browser on to the login page: wait for the end
         // of that chain, or the next navigation races it (and posts a form rendered for the signed-in user).
