@@ -21,6 +21,7 @@ public class ApplicationDbContext(DbContextOptions<ApplicationDbContext> options
     public DbSet<OutboxEmail> OutboxEmails => Set<OutboxEmail>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<Invitation> Invitations => Set<Invitation>();
     public DbSet<ScanJob> ScanJobs => Set<ScanJob>();
     public DbSet<SecretFinding> SecretFindings => Set<SecretFinding>();
     public DbSet<FeedbackSubmission> FeedbackSubmissions => Set<FeedbackSubmission>();

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs DeployGuard on http://localhost:5000. Without DATABASE_URL or ConnectionStrings__DeployGuard it
+# Runs DeployGuard (Production environment) on http://localhost:5000, or where ASPNETCORE_URLS / --urls say. Without DATABASE_URL or ConnectionStrings__DeployGuard it
 # starts its own PostgreSQL cluster (the embedded default; data kept between runs) and applies migrations.
 # Extra arguments go to the app, e.g. `scripts/run.sh seed-demo` or `scripts/run.sh db current`.
 set -euo pipefail
@@ -35,4 +35,5 @@ if [ "$(id -u)" -eq 0 ] && ! id deployguard-runner >/dev/null 2>&1; then
   useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin deployguard-runner
 fi
 
-exec dotnet run --project DeployGuard.Web --launch-profile http -- "$@"
+# Production unless ASPNETCORE_ENVIRONMENT says otherwise; listens on ASPNETCORE_URLS or --urls (default http://localhost:5000).
+exec dotnet run --project DeployGuard.Web --no-launch-profile -- "$@"

@@ -51,6 +51,12 @@ public sealed class AppProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Settings for benchmarks that drive the API much harder than the per-user rate limit allows.</summary>
+    public static IReadOnlyDictionary<string, string> Unthrottled { get; } = new Dictionary<string, string>
+    {
+        ["Auth:RateLimits:ApiRequestsPerMinute"] = "1000000",
+    };
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -60,7 +66,7 @@ public sealed class AppProcess : IAsyncDisposable
 
     /// <param name="connectionString">The run-time role's; null runs the embedded default (set Database:Embedded:DataDirectory in settings).</param>
     /// <param name="runAs">Run the app as this (non-root) user and group, through setpriv.</param>
-    public static async Task<AppProcess> StartAsync(string? connectionString, int? port = null, IDictionary<string, string>? settings = null,
+    public static async Task<AppProcess> StartAsync(string? connectionString, int? port = null, IReadOnlyDictionary<string, string>? settings = null,
         string environment = "Development", (int Uid, int Gid)? runAs = null)
     {
         var chosen = port ?? FreePort();

@@ -22,6 +22,8 @@ internal static class WebCommands
         DbCommands.Create(host),
         AuditCommands.Create(host),
         DemoCommands.Create(host),
+        AccessCommands.CreateToken(host),
+        AccessCommands.CreateInvite(host),
     };
 
     /// <summary>Whether the arguments name a command (or ask for help) rather than configure the web server.</summary>

@@ -23,7 +23,7 @@ internal static class DatabaseSetup
         {
             // Needed before the container exists: checked now, the same way.
             var options = builder.Configuration.GetValidated<EmbeddedDatabaseOptions>(EmbeddedDatabaseOptions.Section);
-            using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
+            using var loggerFactory = LoggerFactory.Create(b => b.AddConfiguration(builder.Configuration.GetSection("Logging")).AddSimpleConsole(o => o.SingleLine = true));
             var logger = loggerFactory.CreateLogger("DeployGuard.EmbeddedPostgres");
             logger.LogInformation("No DATABASE_URL or ConnectionStrings:DeployGuard set: using the embedded PostgreSQL cluster");
             PostgresCluster? cluster = null;
@@ -65,15 +65,14 @@ internal static class DatabaseSetup
         if (app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStartup)
         {
             var migrator = app.Services.GetRequiredService<SchemaMigrator>();
+            // First, so the run-time role may read the migration history below: an installation from before the
+            // owner/run-time split has a history table the run-time role was never granted (permission denied).
+            await migrator.GrantRuntimeAsync();
             var pending = await migrator.PendingAsync();
             if (pending.Count > 0)
             {
                 app.Logger.LogInformation("Applying {Count} migration(s): {Migrations}", pending.Count, string.Join(", ", pending));
                 await migrator.UpgradeAsync();
-            }
-            else
-            {
-                await migrator.GrantRuntimeAsync();
             }
 
             await app.Services.GetRequiredService<Data.Services.Users.RoleSeeder>().EnsureRolesAsync();

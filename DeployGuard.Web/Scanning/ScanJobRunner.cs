@@ -87,11 +87,19 @@ internal sealed class ScanJobRunner(
 
             var cleaned = result.CleanedHashes.ToHashSet(StringComparer.Ordinal);
             var cleanedFindings = clean.Selected.Where(s => cleaned.Contains(s.Hash)).Select(s => s.FindingId).ToList();
-            // Into PostgreSQL with the completion (the work folder, bundle included, is removed below).
+            // Into PostgreSQL with the completion (the work folder, bundle included, is removed below). The re-scan's
+            // hashes are SHA-256; the selected ones are stored keyed.
+            var targets = hashes.ToHashSet(StringComparer.Ordinal);
+            var proof = result.RescanFindings
+                .Select(f => new RescanFinding(f.RuleId, f.FilePath.Truncate(500), f.Line, f.Commit?.Sha, f.RedactedPreview.Truncate(100),
+                    targets.Contains(hashKey.Keyed(f.SecretHash)), f.IsSuppressed))
+                .OrderByDescending(f => f.Selected).ThenBy(f => f.Suppressed).ThenBy(f => f.FilePath, StringComparer.Ordinal).ThenBy(f => f.Line)
+                .ToList();
+            var summary = new CleaningSummary(result.OccurrencesReplaced, result.RemainingFindings + (int)Math.Min(int.MaxValue, result.RemainingOccurrences),
+                hashes.Count, result.CleanedHashes.Count, result.CommitsChanged, proof);
             await using (var bundle = File.OpenRead(result.BundlePath))
             {
-                if (!await queue.CompleteCleanAsync(clean.Id, owner, bundle, result.OccurrencesReplaced,
-                        result.RemainingFindings + (int)Math.Min(int.MaxValue, result.RemainingOccurrences), cleanedFindings, ct))
+                if (!await queue.CompleteCleanAsync(clean.Id, owner, bundle, summary, cleanedFindings, ct))
                 {
                     throw new JobClaimLostException($"Cleaning {clean.Id} was recovered while it ran.");
                 }

@@ -136,6 +136,13 @@ public sealed class DeploymentQueries(IDbContextFactory<ApplicationDbContext> co
         return await db.Deployments.AnyAsync(d => d.Id == id && !d.IsDeleted, ct);
     }
 
+    /// <summary>The service of a deployment, or null when there is no such deployment (for scope checks).</summary>
+    public async Task<Guid?> ServiceOfAsync(Guid id, CancellationToken ct = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        return await db.Deployments.Where(d => d.Id == id && !d.IsDeleted).Select(d => (Guid?)d.ServiceId).FirstOrDefaultAsync(ct);
+    }
+
     public async Task<IReadOnlyList<StageRow>> StagesAsync(Guid deploymentId, CancellationToken ct = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);

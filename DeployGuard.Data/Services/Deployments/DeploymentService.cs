@@ -288,20 +288,21 @@ public sealed class DeploymentService(
             return Result<DeploymentStarted>.Ok(new DeploymentStarted(next.Id, next.Status) { RollbackId = rollback.Id });
         }, ct);
 
-    public Task<Result<Unit>> ReportExternalAsync(Guid id, string stageName, ExternalReportInput input, Caller caller,
-        CancellationToken ct = default) =>
-        engine.ChangeAsync<Unit>(id, async (changes, deployment) =>
+    public async Task<Result<Unit>> ReportExternalAsync(Guid id, string stageName, ExternalReportInput input, Caller caller,
+        CancellationToken ct = default)
+    {
+        var result = await engine.ChangeAsync<Unit>(id, async (changes, deployment) =>
         {
             var db = changes.Db;
+            if (!await TeamAccess.MayOperateAsync(db, deployment.ServiceId, caller, ct))
+            {
+                return Result<Unit>.Forbidden(TeamAccess.Denied);
+            }
+
             var stage = await db.DeploymentStages.FirstOrDefaultAsync(s => s.DeploymentId == id && s.Name == stageName, ct);
             if (stage is null)
             {
                 return Result<Unit>.NotFound($"Deployment {id} has no stage '{stageName}'.");
-            }
-
-            if (!caller.IsAdmin && !caller.IsEngineer)
-            {
-                return Result<Unit>.Forbidden("Only engineers and admins (or their automation) can report stage results.");
             }
 
             var errors = InputValidator.Validate(input);
@@ -330,17 +331,24 @@ public sealed class DeploymentService(
             return Result<Unit>.Ok(Unit.Value);
         }, ct);
 
+        // The refused change was rolled back with the rest; the refusal itself is recorded on its own.
+        return result.Status == ResultStatus.Forbidden
+            ? await DeniedAsync(id, "stage_result", new { stage = stageName, succeeded = input.Succeeded }, caller, ct)
+            : result;
+    }
+
     public async Task<Result<Unit>> RecordMetricAsync(Guid id, MetricInput input, Caller caller, CancellationToken ct = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
-        if (!await db.Deployments.AnyAsync(d => d.Id == id && !d.IsDeleted, ct))
+        var serviceId = await db.Deployments.Where(d => d.Id == id && !d.IsDeleted).Select(d => (Guid?)d.ServiceId).FirstOrDefaultAsync(ct);
+        if (serviceId is null)
         {
             return Result<Unit>.NotFound($"Deployment {id} does not exist.");
         }
 
-        if (!caller.IsAdmin && !caller.IsEngineer)
+        if (!await TeamAccess.MayOperateAsync(db, serviceId.Value, caller, ct))
         {
-            return Result<Unit>.Forbidden("Only engineers and admins can record metrics.");
+            return await DeniedAsync(id, "metric", new { input.Name, input.Value, input.Unit }, caller, ct);
         }
 
         var errors = InputValidator.Validate(input);
@@ -362,6 +370,21 @@ public sealed class DeploymentService(
         await db.SaveChangesAsync(ct);
         await changes.AfterCommitAsync(bus, ct);
         return Result<Unit>.Ok(Unit.Value);
+    }
+
+    /// <summary>
+    /// A refused report (another team's engineer, a token scoped to another service): 403 and nothing changes but the
+    /// audit trail, which records who tried what (CloudTrail records denied calls too).
+    /// </summary>
+    private async Task<Result<Unit>> DeniedAsync(Guid deploymentId, string operation, object attempted, Caller caller, CancellationToken ct)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        audit.Add(db, caller.Actor, AuditActions.DeploymentAccessDenied, ResourceTypes.Deployment,
+            deploymentId.ToString(), new { operation, attempted, tokenScope = caller.ServiceScope });
+        await db.SaveChangesAsync(ct);
+        return Result<Unit>.Forbidden(caller.ServiceScope is null
+            ? "Only admins and engineers of the service's team (or a CI token of that service) can report on its deployments."
+            : "This token is limited to another service.");
     }
 
     /// <summary>Soft delete (seed 04): hidden from lists, kept for the audit trail. Admins only, finished deployments only.</summary>

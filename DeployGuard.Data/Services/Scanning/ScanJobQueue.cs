@@ -10,6 +10,14 @@ namespace DeployGuard.Data.Services.Scanning;
 /// <summary>A claimed scan job, as the worker needs it.</summary>
 public sealed record ClaimedScan(Guid Id, SourcePlatform SourcePlatform, string SourceUrl, string? Branch, string? EncryptedAccessToken);
 
+/// <summary>What a cleaning did and what its re-scan still found.</summary>
+public sealed record CleaningSummary(long Replacements, int RemainingSelected, int SecretsSelected, int SecretsCleaned, int CommitsChanged,
+    IReadOnlyList<RescanFinding> RescanFindings)
+{
+    /// <summary>The proof lists at most this many findings (the counts are always complete).</summary>
+    public const int MaxStoredFindings = 500;
+}
+
 /// <summary>A claimed cleaning, with the hashes of the findings selected for it.</summary>
 public sealed record ClaimedClean(Guid Id, Guid ScanJobId, SourcePlatform SourcePlatform, string SourceUrl, string? Branch, string? EncryptedAccessToken,
     IReadOnlyList<(Guid FindingId, string Hash)> Selected);
@@ -145,9 +153,10 @@ public sealed class ScanJobQueue
     /// cleaning completed and audits <c>secret_cleaned</c> for every finding whose value was removed: one transaction,
     /// guarded by the owner's claim. False when the claim was lost.
     /// </summary>
-    public async Task<bool> CompleteCleanAsync(Guid cleanId, string owner, Stream bundle, long replacements, int remaining,
+    public async Task<bool> CompleteCleanAsync(Guid cleanId, string owner, Stream bundle, CleaningSummary summary,
         IReadOnlyCollection<Guid> cleanedFindingIds, CancellationToken ct = default)
     {
+        var (replacements, remaining) = (summary.Replacements, summary.RemainingSelected);
         await using var db = await _contextFactory.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         if (await JobQueue.LockOwnedAsync(db, CleanJobKind, cleanId, owner, ct) is not { } claim)
@@ -178,6 +187,11 @@ public sealed class ScanJobQueue
         clean.BundleSize = bundleSize;
         clean.ReplacementCount = (int)Math.Min(int.MaxValue, replacements);
         clean.RemainingAfterRescan = remaining;
+        clean.SecretsSelected = summary.SecretsSelected;
+        clean.SecretsCleaned = summary.SecretsCleaned;
+        clean.CommitsChanged = summary.CommitsChanged;
+        clean.OtherFindingsRemaining = summary.RescanFindings.Count(f => !f.Selected && !f.Suppressed);
+        clean.RescanFindings = System.Text.Json.JsonSerializer.Serialize(summary.RescanFindings.Take(CleaningSummary.MaxStoredFindings));
         clean.ErrorMessage = null;
         clean.CompletedAt = now;
         JobQueue.End(claim, JobStatus.Succeeded, now);
@@ -188,7 +202,11 @@ public sealed class ScanJobQueue
         }
 
         _audit.Add(db, actor, AuditActions.CleanCompleted, ResourceTypes.Scan, clean.ScanJobId.ToString(),
-            new { cleanJobId = cleanId, replacements, remaining, findings = cleanedFindingIds.Count, bundleSize });
+            new
+            {
+                cleanJobId = cleanId, replacements, remaining, findings = cleanedFindingIds.Count, bundleSize, secrets = summary.SecretsCleaned,
+                commits = summary.CommitsChanged, otherFindingsRemaining = clean.OtherFindingsRemaining,
+            });
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         await _bus.PublishAsync(Topics.Cleanings, CleaningEvent.Of(CleaningEventKind.Completed, clean), ct);

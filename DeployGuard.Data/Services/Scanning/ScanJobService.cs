@@ -15,6 +15,9 @@ public sealed class ScanJobService(IDbContextFactory<ApplicationDbContext> conte
 {
     public const string TokenPurpose = "DeployGuard.Scanning.AccessToken";
 
+    /// <summary>Whether <paramref name="caller"/> may scan a folder on the server (the New scan page offers the source only then).</summary>
+    public bool MayScanServerPaths(Caller caller) => caller.IsAdmin || caller.IsEngineer && options.Value.AllowLocalRepositories;
+
     public async Task<Result<ScanJobRow>> CreateAsync(ScanJobInput input, Caller caller, CancellationToken ct = default)
     {
         if (!caller.IsAdmin && !caller.IsEngineer)
@@ -26,7 +29,7 @@ public sealed class ScanJobService(IDbContextFactory<ApplicationDbContext> conte
         if (input.SourcePlatform == SourcePlatform.Local && !errors.ContainsKey(nameof(ScanJobInput.SourceUrl)))
         {
             // Reading the server's disk is an admin's call unless local scanning is switched on for everyone.
-            if (!caller.IsAdmin && !options.Value.AllowLocalRepositories)
+            if (!MayScanServerPaths(caller))
             {
                 errors.Add(nameof(ScanJobInput.SourceUrl), "Only admins can scan a path on the server.");
             }

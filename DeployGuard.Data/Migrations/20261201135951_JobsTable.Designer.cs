@@ -13,7 +13,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace DeployGuard.Data.Migrations
 {
     [DbContext(typeof(ApplicationDbContext))]
-    [Migration("20261201130935_JobsTable")]
+    [Migration("20261201135951_JobsTable")]
     partial class JobsTable
     {
         /// <inheritdoc />
@@ -61,6 +61,10 @@ namespace DeployGuard.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("revoked_at");
 
+                    b.Property<Guid?>("ServiceId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("service_id");
+
                     b.Property<string>("TokenHash")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -74,6 +78,9 @@ namespace DeployGuard.Data.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_api_tokens");
+
+                    b.HasIndex("ServiceId")
+                        .HasDatabaseName("ix_api_tokens_service_id");
 
                     b.HasIndex("TokenHash")
                         .IsUnique()
@@ -483,6 +490,10 @@ namespace DeployGuard.Data.Migrations
                         .HasColumnType("character varying(200)")
                         .HasColumnName("claimed_by");
 
+                    b.Property<int?>("CommitsChanged")
+                        .HasColumnType("integer")
+                        .HasColumnName("commits_changed");
+
                     b.Property<DateTimeOffset?>("CompletedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("completed_at");
@@ -499,6 +510,10 @@ namespace DeployGuard.Data.Migrations
                     b.Property<int>("FindingCount")
                         .HasColumnType("integer")
                         .HasColumnName("finding_count");
+
+                    b.Property<int?>("OtherFindingsRemaining")
+                        .HasColumnType("integer")
+                        .HasColumnName("other_findings_remaining");
 
                     b.Property<int?>("RemainingAfterRescan")
                         .HasColumnType("integer")
@@ -518,9 +533,21 @@ namespace DeployGuard.Data.Migrations
                         .HasColumnType("character varying(256)")
                         .HasColumnName("requested_by_name");
 
+                    b.Property<string>("RescanFindings")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("rescan_findings");
+
                     b.Property<Guid>("ScanJobId")
                         .HasColumnType("uuid")
                         .HasColumnName("scan_job_id");
+
+                    b.Property<int?>("SecretsCleaned")
+                        .HasColumnType("integer")
+                        .HasColumnName("secrets_cleaned");
+
+                    b.Property<int?>("SecretsSelected")
+                        .HasColumnType("integer")
+                        .HasColumnName("secrets_selected");
 
                     b.Property<DateTimeOffset?>("StartedAt")
                         .HasColumnType("timestamp with time zone")
@@ -1168,6 +1195,86 @@ namespace DeployGuard.Data.Migrations
                         .HasDatabaseName("ix_deployment_health_checks_deployment_id_checked_at");
 
                     b.ToTable("deployment_health_checks", (string)null);
+                });
+
+            modelBuilder.Entity("DeployGuard.Data.Entities.Invitation", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset?>("AcceptedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("accepted_at");
+
+                    b.Property<string>("AcceptedUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)")
+                        .HasColumnName("accepted_user_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedById")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)")
+                        .HasColumnName("created_by_id");
+
+                    b.Property<string>("CreatedByName")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("created_by_name");
+
+                    b.Property<string>("Email")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("email");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("NormalizedEmail")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("normalized_email");
+
+                    b.Property<DateTimeOffset?>("RevokedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("revoked_at");
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("role");
+
+                    b.PrimitiveCollection<List<Guid>>("TeamIds")
+                        .IsRequired()
+                        .HasColumnType("uuid[]")
+                        .HasColumnName("team_ids");
+
+                    b.Property<string>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("token_hash");
+
+                    b.HasKey("Id")
+                        .HasName("pk_invitations");
+
+                    b.HasIndex("NormalizedEmail")
+                        .HasDatabaseName("ix_invitations_normalized_email");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique()
+                        .HasDatabaseName("ix_invitations_token_hash");
+
+                    b.ToTable("invitations", (string)null);
                 });
 
             modelBuilder.Entity("DeployGuard.Data.Entities.Job", b =>
@@ -2354,12 +2461,20 @@ namespace DeployGuard.Data.Migrations
 
             modelBuilder.Entity("DeployGuard.Data.Entities.ApiToken", b =>
                 {
+                    b.HasOne("DeployGuard.Data.Entities.Service", "Service")
+                        .WithMany()
+                        .HasForeignKey("ServiceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .HasConstraintName("fk_api_tokens_services_service_id");
+
                     b.HasOne("DeployGuard.Data.Entities.ApplicationUser", "User")
                         .WithMany()
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_api_tokens_users_user_id");
+
+                    b.Navigation("Service");
 
                     b.Navigation("User");
                 });
