@@ -6,6 +6,7 @@ using DeployGuard.Data.Services.Users;
 using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using DeployGuard.Web.Auth;
 using Npgsql;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
@@ -99,7 +100,9 @@ internal static class TelemetrySetup
 
     private static bool Allowed(HttpContext context, byte[]? token)
     {
-        if (context.User.IsInRole(Roles.Admin))
+        // An admin, but not a CI token scoped to one service that an admin owns: such a token reaches only the routes that
+        // opt in (ServiceTokens), and metrics are not one of them.
+        if (context.User.IsInRole(Roles.Admin) && !context.User.HasClaim(c => c.Type == ApiTokenAuthenticationHandler.ServiceScopeClaim))
         {
             return true;
         }
