@@ -44,6 +44,9 @@ public class ApplicationDbContext(DbContextOptions<ApplicationDbContext> options
     public DbSet<FreezeWindow> FreezeWindows => Set<FreezeWindow>();
     public DbSet<BlockedRelease> BlockedReleases => Set<BlockedRelease>();
 
+    // The job queue (issue 10).
+    public DbSet<Job> Jobs => Set<Job>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

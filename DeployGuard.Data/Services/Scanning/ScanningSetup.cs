@@ -1,4 +1,5 @@
 using DeployGuard.Data.Services.Deployments;
+using DeployGuard.Data.Services.Jobs;
 using DeployGuard.Data.Settings;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -15,6 +16,8 @@ public static class ScanningSetup
         services.AddSingleton<FalsePositiveLearning>();
         services.AddSingleton<CleanJobService>();
         services.AddSingleton<ScanJobQueue>();
+        services.AddSingleton<IJobKind>(sp => sp.GetRequiredService<ScanJobQueue>().Scans);
+        services.AddSingleton<IJobKind>(sp => sp.GetRequiredService<ScanJobQueue>().Cleanings);
         // The deployment security gate reads the stored findings of a release's commit.
         services.AddSingleton<ISecurityFindingsSource, StoredSecretFindings>();
         return services;
