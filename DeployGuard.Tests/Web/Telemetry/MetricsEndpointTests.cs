@@ -30,12 +30,13 @@ public sealed class MetricsEndpointTests(MetricsWebAppFactory app) : IClassFixtu
     [Fact]
     public async Task Metrics_AfterADeployment_ReportsItsCountersHistogramsAndGauges()
     {
+        // The app (and its meter listener) first: a deployment the kit starts before the host exists would be counted by nobody.
+        using var client = app.NewClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", MetricsWebAppFactory.Token);
         await using var kit = await DeploymentTestKit.CreateAsync(app.ConnectionString);
         var environment = await kit.EnvironmentAsync("metrics");
         var service = await kit.ServiceAsync("stages:\n  - name: build\n    kind: command\n    run: echo built\n  - name: pause\n    kind: wait\n    seconds: 0");
         var id = await kit.StartAsync(await kit.ReleaseAsync(service.Id), environment.Id);
-        using var client = app.NewClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", MetricsWebAppFactory.Token);
 
         // The app's own workers run it.
         Assert.Equal(DeploymentStatus.Succeeded, (await kit.WaitForFinishAsync(id, TimeSpan.FromSeconds(60))).Status);
