@@ -55,6 +55,8 @@ internal static class DependencyInjection
         app.UseAuthorization();
         app.UseRateLimiter();
         app.UseAntiforgery();
+        // After authorization (a refused caller still gets its 401/403): a session's changes through the API need a token.
+        app.UseMiddleware<CookieAntiforgery>();
     }
 
     public static void MapWebEndpoints(this WebApplication app)

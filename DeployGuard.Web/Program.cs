@@ -11,13 +11,22 @@ return await SettingsCheck.GuardAsync(async () =>
     }
 
     var app = await BuildAsync(args);
-    await app.MigrateDatabaseOnStartupAsync();
+    try
+    {
+        await app.MigrateDatabaseOnStartupAsync();
 
-    app.UseWebPipeline();
-    app.MapWebEndpoints();
+        app.UseWebPipeline();
+        app.MapWebEndpoints();
 
-    await app.RunAsync();
-    return 0;
+        await app.RunAsync();
+        return 0;
+    }
+    finally
+    {
+        // After a normal shutdown the host has stopped the embedded cluster already; after a failed start-up (a migration,
+        // the web port in use) nothing else would.
+        await app.StopEmbeddedClusterAsync();
+    }
 });
 
 static async Task<WebApplication> BuildAsync(string[] hostArgs, bool commandMode = false)
@@ -31,10 +40,20 @@ static async Task<WebApplication> BuildAsync(string[] hostArgs, bool commandMode
     }
 
     await builder.AddDatabaseAsync();
-    builder.AddWebServices();
-    var app = builder.Build();
-    await app.ValidateSettingsAsync();
-    return app;
+    try
+    {
+        builder.AddWebServices();
+        var app = builder.Build();
+        app.ValidateSettings();
+        return app;
+    }
+    catch (Exception e) when (e is not HostAbortedException)
+    {
+        // A bad setting found once the embedded cluster runs: stop it before the refusal is printed (WebApplicationFactory
+        // aborts Build on purpose to take the host; that is not a failure).
+        await builder.StopEmbeddedClusterAsync();
+        throw;
+    }
 }
 
 /// <summary>Entry point marker for WebApplicationFactory in the tests.</summary>

@@ -23,6 +23,7 @@ public sealed class PostgresCluster : IAsyncDisposable
     private readonly string _binDir;
     private readonly ILogger _logger;
     private readonly bool _ownsServer;
+    private int _stopped;
 
     private PostgresCluster(string binDir, string dataDirectory, int port, string password, bool ownsServer, ILogger logger)
     {
@@ -186,9 +187,10 @@ public sealed class PostgresCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops the server this instance owns, once: a failed start-up and the host's shutdown may both ask.</summary>
     public async Task StopAsync(bool immediate = false)
     {
-        if (!_ownsServer)
+        if (!_ownsServer || Interlocked.Exchange(ref _stopped, 1) == 1)
         {
             return;
         }

@@ -209,8 +209,7 @@ public sealed class LatencyBenchmarks(ITestOutputHelper output)
 
             var engineer = await setup._kit.UserAsync(Roles.Engineer);
             setup.Viewer = (await setup._kit.UserAsync(Roles.Viewer)).UserName!;
-            var cookies = await SignIn.CookiesAsync(setup.Committer.BaseUrl, engineer.UserName!, "Test-pass-2026");
-            setup._api = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = new Uri(setup.Committer.BaseUrl) };
+            setup._api = await SignIn.SessionClientAsync(setup.Committer.BaseUrl, engineer.UserName!, "Test-pass-2026");
             var environment = await setup._kit.EnvironmentAsync("bench");
             var service = await setup._kit.ServiceAsync(Pipeline);
             setup.DeploymentId = await setup._kit.StartAsync(await setup._kit.ReleaseAsync(service.Id), environment.Id);

@@ -58,8 +58,7 @@ public sealed class LogBenchmarks(ITestOutputHelper output)
             }
             """);
 
-        var cookies = await SignIn.CookiesAsync(app.BaseUrl, engineer.UserName!, "Test-pass-2026");
-        using (var api = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = new Uri(app.BaseUrl) })
+        using (var api = await SignIn.SessionClientAsync(app.BaseUrl, engineer.UserName!, "Test-pass-2026"))
         {
             (await api.PostAsJsonAsync($"/api/deployments/{id}/stages/gate/result", new { succeeded = true })).EnsureSuccessStatusCode();
         }

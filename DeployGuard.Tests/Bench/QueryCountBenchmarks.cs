@@ -47,8 +47,7 @@ public sealed class QueryCountBenchmarks(ITestOutputHelper output)
         var service = await kit.ServiceAsync("stages:\n" + string.Concat(Enumerable.Range(1, stages).Select(i => $"  - name: s{i:00}\n    kind: external\n    timeout: 3600\n")));
         var id = await kit.StartAsync(await kit.ReleaseAsync(service.Id), environment.Id);
         await kit.WaitForStageAsync(id, "s01", StageStatus.Running, TimeSpan.FromSeconds(60));
-        var cookies = await SignIn.CookiesAsync(committer.BaseUrl, engineer.UserName!, "Test-pass-2026");
-        using var api = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = new Uri(committer.BaseUrl) };
+        using var api = await SignIn.SessionClientAsync(committer.BaseUrl, engineer.UserName!, "Test-pass-2026");
 
         using var counter = new CommandCounter();
         var seen = new ConcurrentDictionary<string, bool>();

@@ -18,13 +18,39 @@ public static partial class SignIn
     public static HttpClient NewClient(this WebAppFactory factory) =>
         factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
 
-    /// <summary>A new confirmed account in <paramref name="role"/>, signed in on a fresh client of the in-process app.</summary>
+    /// <summary>The header a session's script sends a page's antiforgery token in (the app's CookieAntiforgery).</summary>
+    public const string AntiforgeryHeader = "RequestVerificationToken";
+
+    /// <summary>
+    /// A new confirmed account in <paramref name="role"/>, signed in on a fresh client of the in-process app. The client
+    /// sends the session's antiforgery token with every request, as a page of the session would: the app refuses API
+    /// changes made with the cookie alone (remove <see cref="AntiforgeryHeader"/> to be a cross-site request).
+    /// </summary>
     public static async Task<(HttpClient Client, ApplicationUser User)> SignInNewUserAsync(this WebAppFactory factory, string role)
     {
         var user = await TestUsers.CreateAsync(factory.Services, role);
         var client = factory.NewClient();
         await ExpectSignedInAsync(await client.PostLoginAsync(user.Email!, TestUsers.Password), user.Email!);
+        await client.SendAntiforgeryTokenAsync();
         return (client, user);
+    }
+
+    /// <summary>A client of an app at <paramref name="baseUrl"/> (a child process) signed in as a person, antiforgery token included.</summary>
+    public static async Task<HttpClient> SessionClientAsync(string baseUrl, string email, string password)
+    {
+        var client = new HttpClient(new HttpClientHandler { CookieContainer = await CookiesAsync(baseUrl, email, password) })
+        {
+            BaseAddress = new Uri(baseUrl),
+        };
+        await client.SendAntiforgeryTokenAsync();
+        return client;
+    }
+
+    /// <summary>From now on sends the antiforgery token of the signed-in session's pages (issued for this user, after sign-in).</summary>
+    public static async Task SendAntiforgeryTokenAsync(this HttpClient client)
+    {
+        client.DefaultRequestHeaders.Remove(AntiforgeryHeader);
+        client.DefaultRequestHeaders.Add(AntiforgeryHeader, await AntiforgeryTokenAsync(client, "/Account/Manage"));
     }
 
     /// <summary>The auth cookie of a sign-in on an app at <paramref name="baseUrl"/> (a child process), for HTTP and hub clients.</summary>

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using DeployGuard.Data.Postgres;
 
 namespace DeployGuard.Web.Commands;
 
@@ -39,11 +38,7 @@ internal sealed class CommandHost(Func<Task<WebApplication>> buildApp, TextWrite
             }
             finally
             {
-                if (app.Services.GetService<PostgresCluster>() is { } cluster)
-                {
-                    await cluster.StopAsync();
-                }
-
+                await app.StopEmbeddedClusterAsync();
                 await app.DisposeAsync();
             }
         });

@@ -57,6 +57,20 @@ internal static class DatabaseSetup
     }
 
     /// <summary>
+    /// Stops the embedded cluster that <see cref="AddDatabaseAsync"/> started, when start-up fails after it (a bad setting
+    /// found while building, a migration error, the web port in use): nothing else would, since the host that stops it on
+    /// shutdown (<see cref="EmbeddedClusterLifetime"/>) never ran. A no-op without an embedded cluster or once stopped.
+    /// </summary>
+    public static Task StopEmbeddedClusterAsync(this WebApplicationBuilder builder) =>
+        builder.Services.FirstOrDefault(d => d.ServiceType == typeof(PostgresCluster))?.ImplementationInstance is PostgresCluster cluster
+            ? cluster.StopAsync()
+            : Task.CompletedTask;
+
+    /// <inheritdoc cref="StopEmbeddedClusterAsync(WebApplicationBuilder)"/>
+    public static Task StopEmbeddedClusterAsync(this WebApplication app) =>
+        app.Services.GetService<PostgresCluster>()?.StopAsync() ?? Task.CompletedTask;
+
+    /// <summary>
     /// Applies pending migrations (as the schema owner) unless <c>Database:MigrateOnStartup</c> is false, grants the
     /// run-time role its rows, and warns when the run-time role could rewrite the audit trail.
     /// </summary>

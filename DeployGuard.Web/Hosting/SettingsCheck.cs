@@ -10,23 +10,7 @@ internal static class SettingsCheck
     public const int ExitCode = 2;
 
     /// <summary>Validates every <c>AddValidatedOptions</c> section now (the server would at start; commands never start it).</summary>
-    public static async Task ValidateSettingsAsync(this WebApplication app)
-    {
-        try
-        {
-            app.Services.GetService<IStartupValidator>()?.Validate();
-        }
-        catch
-        {
-            // The embedded cluster was started to build the app: do not leave it running behind a refusal.
-            if (app.Services.GetService<PostgresCluster>() is { } cluster)
-            {
-                await cluster.StopAsync();
-            }
-
-            throw;
-        }
-    }
+    public static void ValidateSettings(this WebApplication app) => app.Services.GetService<IStartupValidator>()?.Validate();
 
     /// <summary>Runs the program; a start-up stopped by settings prints its failures (no stack trace) and exits with 2.</summary>
     public static async Task<int> GuardAsync(Func<Task<int>> program, TextWriter? error = null)
@@ -57,6 +41,13 @@ internal static class SettingsCheck
         {
             // A reason the user can fix (a data folder the postgres user cannot reach, a port in use): one line, no dump.
             await (error ?? Console.Error).WriteLineAsync($"error: {e.Message}");
+            return 1;
+        }
+        catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+        {
+            // Kestrel's "Failed to bind to address http://...: address already in use."
+            await (error ?? Console.Error).WriteLineAsync(
+                $"error: {e.Message} Choose another address with --urls or ASPNETCORE_URLS.");
             return 1;
         }
     }

@@ -67,6 +67,7 @@ public sealed class ExternalReportScopeTests(WebAppFactory app) : IClassFixture<
     {
         var client = app.NewClient();
         Assert.Equal(HttpStatusCode.Redirect, (await client.PostLoginAsync(caller.UserName!, TestUsers.Password)).StatusCode);
+        await client.SendAntiforgeryTokenAsync();
         return client;
     }
 

@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using DeployGuard.Data.Postgres;
 using DeployGuard.Tests.Infrastructure;
+using Npgsql;
 
 namespace DeployGuard.Tests.Web.Hosting;
 
@@ -101,6 +103,99 @@ public sealed class EmbeddedDatabaseStartTests : IDisposable
         AssertOneLine(output, "error: No database is configured and no PostgreSQL server binaries");
     }
 
+    [Fact]
+    public async Task Start_BadSettingFoundAfterTheClusterStarted_StopsTheCluster()
+    {
+        // Jobs:HeartbeatSeconds is checked when the app is built, after the embedded cluster started (it needs the database).
+        var (exit, output) = await RunAsync(new()
+        {
+            ["Database__Embedded__DataDirectory"] = Path.Combine(_root, "pg"), ["Jobs__HeartbeatSeconds"] = "0",
+        });
+
+        Assert.Equal(2, exit);
+        Assert.Contains("PostgreSQL started", output);
+        Assert.Contains("DeployGuard cannot start: The field Jobs:HeartbeatSeconds", output);
+        AssertClusterStopped(output);
+    }
+
+    [Fact]
+    public async Task Command_BadSettingFoundAfterTheClusterStarted_StopsTheCluster()
+    {
+        var (exit, output) = await RunAsync(new()
+        {
+            ["Database__Embedded__DataDirectory"] = Path.Combine(_root, "pg"), ["Jobs__HeartbeatSeconds"] = "0",
+        }, arguments: ["db", "upgrade"]);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("PostgreSQL started", output);
+        Assert.Contains("DeployGuard cannot start: The field Jobs:HeartbeatSeconds", output);
+        AssertClusterStopped(output);
+    }
+
+    [Fact]
+    public async Task Start_WebPortInUse_StopsTheClusterAndExitsWithOneLine()
+    {
+        // Found last: the cluster started and the database was migrated before Kestrel tries to listen.
+        using var squatter = new TcpListener(IPAddress.Loopback, 0);
+        squatter.Start();
+        var port = ((IPEndPoint)squatter.LocalEndpoint).Port;
+
+        var (exit, output) = await RunAsync(new() { ["Database__Embedded__DataDirectory"] = Path.Combine(_root, "pg") },
+            arguments: ["--urls", $"http://127.0.0.1:{port}"]);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("PostgreSQL started", output);
+        AssertOneLine(output, $"error: Failed to bind to address http://127.0.0.1:{port}");
+        AssertClusterStopped(output);
+    }
+
+    [Fact]
+    public async Task Start_MigrationFails_StopsTheCluster()
+    {
+        // A table in the way of the first migration, made behind the app's back.
+        var folder = Path.Combine(_root, "pg");
+        await using (var cluster = await PostgresCluster.StartAsync(folder))
+        {
+            await cluster.EnsureDatabaseAsync("deployguard");
+            await using var connection = new NpgsqlConnection(cluster.ConnectionString("deployguard") + ";Pooling=false");
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("CREATE TABLE audit_logs (in_the_way int)", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var (exit, output) = await RunAsync(new() { ["Database__Embedded__DataDirectory"] = folder });
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("\"audit_logs\" already exists", output);
+        AssertClusterStopped(output);
+    }
+
+    /// <summary>No postmaster.pid (the lock of a running server) and no process serving the folder.</summary>
+    private void AssertClusterStopped(string output)
+    {
+        var cluster = Path.Combine(_root, "pg", "data");
+        Assert.True(Directory.Exists(cluster), $"the cluster was created:\n{output}");
+        Assert.False(File.Exists(Path.Combine(cluster, "postmaster.pid")), $"postmaster.pid left in {cluster}:\n{output}");
+        var servers = Directory.EnumerateDirectories("/proc")
+            .Select(d => Path.GetFileName(d))
+            .Where(name => int.TryParse(name, out _))
+            .Where(pid => ReadCommandLine(pid).Contains(cluster, StringComparison.Ordinal))
+            .ToList();
+        Assert.True(servers.Count == 0, $"processes still serve {cluster}: {string.Join(", ", servers)}\n{output}");
+    }
+
+    private static string ReadCommandLine(string pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return ""; // gone meanwhile
+        }
+    }
+
     private static void AssertOneLine(string output, string expected)
     {
         var errors = output.Split('\n').Where(l => l.StartsWith("error:", StringComparison.Ordinal)).ToList();
@@ -109,7 +204,8 @@ public sealed class EmbeddedDatabaseStartTests : IDisposable
         Assert.DoesNotContain("   at ", output);
     }
 
-    private static async Task<(int Exit, string Output)> RunAsync(Dictionary<string, string> environment, string[]? prefix = null)
+    private static async Task<(int Exit, string Output)> RunAsync(Dictionary<string, string> environment, string[]? prefix = null,
+        string[]? arguments = null)
     {
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
         var info = new ProcessStartInfo(prefix is null ? dotnet : prefix[0])
@@ -126,8 +222,11 @@ public sealed class EmbeddedDatabaseStartTests : IDisposable
         }
 
         info.ArgumentList.Add(AppProcess.WebDll);
-        info.ArgumentList.Add("--urls");
-        info.ArgumentList.Add($"http://localhost:{AppProcess.FreePort()}");
+        foreach (var argument in arguments ?? ["--urls", $"http://localhost:{AppProcess.FreePort()}"])
+        {
+            info.ArgumentList.Add(argument);
+        }
+
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         foreach (var (key, value) in environment)
         {

@@ -90,9 +90,7 @@ public sealed class HubTests : IAsyncLifetime
     public async Task Api_BadInput_IsProblemDetailsAndUnknownIdsAre404()
     {
         var engineer = await _kit.UserAsync(Roles.Engineer);
-        var cookies = await SignIn.CookiesAsync(_app.BaseUrl, engineer.UserName!, "Test-pass-2026");
-        using var handler = new HttpClientHandler { CookieContainer = cookies };
-        using var http = new HttpClient(handler) { BaseAddress = new Uri(_app.BaseUrl) };
+        using var http = await SignIn.SessionClientAsync(_app.BaseUrl, engineer.UserName!, "Test-pass-2026");
 
         var unknownDeployment = await http.GetAsync($"/api/deployments/{Guid.NewGuid()}");
         var unknownLogs = await http.GetAsync($"/api/deployments/{Guid.NewGuid()}/logs");

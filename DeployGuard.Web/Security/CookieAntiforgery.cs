@@ -1,0 +1,78 @@
+using DeployGuard.Web.Auth;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.SignalR;
+
+namespace DeployGuard.Web.Security;
+
+/// <summary>
+/// A change (POST, PUT, PATCH, DELETE) that a browser's session cookie authenticates needs the antiforgery token of one
+/// of the session's pages, on every endpoint: SameSite=Lax alone lets a sibling site of the same domain post with the
+/// cookie, and the JSON bodies of the API are read whatever the content type says (a cross-site <c>text/plain</c> form
+/// needs no CORS preflight). Forms and Razor components carry their own antiforgery metadata and the framework checks
+/// them; this middleware checks everything else (the HTTP API, and any minimal endpoint added later). A bearer token is
+/// not ambient authority (a browser never attaches it by itself), so CI and the CLI are not asked for one.
+/// </summary>
+internal sealed class CookieAntiforgery(RequestDelegate next, IAntiforgery antiforgery, IProblemDetailsService problems)
+{
+    /// <summary>Where a script acting with a browser session sends the token of a page's form (<c>__RequestVerificationToken</c>).</summary>
+    public const string HeaderName = "RequestVerificationToken";
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        if (!NeedsToken(context))
+        {
+            await next(context);
+            return;
+        }
+
+        try
+        {
+            await antiforgery.ValidateRequestAsync(context);
+        }
+        catch (AntiforgeryValidationException)
+        {
+            // Refused before the body is read or anything is changed; the reason says what a legitimate caller does.
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await problems.WriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = context,
+                ProblemDetails =
+                {
+                    Status = StatusCodes.Status400BadRequest,
+                    Title = "A change made with a browser session needs its antiforgery token.",
+                    Detail = $"Send the token of one of the session's pages in the {HeaderName} header, or call the API with an API " +
+                             "token (Authorization: Bearer) as scripts and CI do.",
+                },
+            });
+            return;
+        }
+
+        await next(context);
+    }
+
+    /// <summary>A signed-in session's unsafe request to an endpoint whose antiforgery nobody else checks.</summary>
+    public static bool NeedsToken(HttpContext context) =>
+        !IsSafe(context.Request.Method)
+        && context.User.Identity?.IsAuthenticated == true
+        && ApiTokenAuthenticationHandler.BearerToken(context.Request) is null
+        && context.GetEndpoint() is { } endpoint
+        && Covers(endpoint);
+
+    /// <summary>
+    /// Endpoints this middleware checks: all but those with antiforgery metadata (forms and components: the framework
+    /// checks them, and an explicit <c>DisableAntiforgery()</c> stays a visible decision) and the SignalR hubs (the Blazor
+    /// circuit and /hubs/deployments: their POSTs are the negotiation and transport of a connection a page opened, they
+    /// change nothing by themselves, and the hub methods are reads; docs/security.md).
+    /// </summary>
+    public static bool Covers(Endpoint endpoint) =>
+        endpoint.Metadata.GetMetadata<IAntiforgeryMetadata>() is null
+        && endpoint.Metadata.GetMetadata<HubMetadata>() is null
+        && !IsBlazorFramework(endpoint);
+
+    // The circuit's own endpoints (/_blazor/disconnect/: a beacon that closes a circuit by its secret id).
+    private static bool IsBlazorFramework(Endpoint endpoint) =>
+        endpoint is RouteEndpoint route && route.RoutePattern.RawText?.StartsWith("/_blazor", StringComparison.Ordinal) == true;
+
+    private static bool IsSafe(string method) =>
+        HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method) || HttpMethods.IsTrace(method);
+}
