@@ -11,22 +11,16 @@ return await SettingsCheck.GuardAsync(async () =>
     }
 
     var app = await BuildAsync(args);
-    try
-    {
-        await app.MigrateDatabaseOnStartupAsync();
+    // The host stops the embedded cluster on shutdown; this stops it also when start-up fails after it started (a
+    // migration, the web port in use), which the host never would.
+    await using var cluster = app.EmbeddedClusterScope();
+    await app.MigrateDatabaseOnStartupAsync();
 
-        app.UseWebPipeline();
-        app.MapWebEndpoints();
+    app.UseWebPipeline();
+    app.MapWebEndpoints();
 
-        await app.RunAsync();
-        return 0;
-    }
-    finally
-    {
-        // After a normal shutdown the host has stopped the embedded cluster already; after a failed start-up (a migration,
-        // the web port in use) nothing else would.
-        await app.StopEmbeddedClusterAsync();
-    }
+    await app.RunAsync();
+    return 0;
 });
 
 static async Task<WebApplication> BuildAsync(string[] hostArgs, bool commandMode = false)

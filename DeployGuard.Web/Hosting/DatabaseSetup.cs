@@ -71,6 +71,24 @@ internal static class DatabaseSetup
         app.Services.GetService<PostgresCluster>()?.StopAsync() ?? Task.CompletedTask;
 
     /// <summary>
+    /// Stops the embedded cluster (if any) when disposed, however the server ended. Resolved now: once the host has run,
+    /// its services are disposed and can no longer be asked.
+    /// </summary>
+    public static IAsyncDisposable EmbeddedClusterScope(this WebApplication app) =>
+        new ClusterScope(app.Services.GetService<PostgresCluster>());
+
+    private sealed class ClusterScope(PostgresCluster? cluster) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            if (cluster is not null)
+            {
+                await cluster.StopAsync();
+            }
+        }
+    }
+
+    /// <summary>
     /// Applies pending migrations (as the schema owner) unless <c>Database:MigrateOnStartup</c> is false, grants the
     /// run-time role its rows, and warns when the run-time role could rewrite the audit trail.
     /// </summary>
