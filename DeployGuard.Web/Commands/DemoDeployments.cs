@@ -42,6 +42,44 @@ internal static class DemoDeployments
 
         """;
 
+    /// <summary>
+    /// The pipeline of the deployments people start on the demo: the history above runs in seconds, but a deployment one
+    /// watches takes a few seconds a stage and logs on the way, so the page visibly moves (issue 9).
+    /// </summary>
+    internal static string WatchablePipeline(bool failingSmokeTest)
+    {
+        var smoke = failingSmokeTest ? """if [ "$DG_RELEASE_VERSION" = "1.1.0" ]; then echo "GET /health returned 503" >&2; exit 1; fi""" : "true";
+        return $$"""
+            stages:
+              - name: build
+                kind: command
+                run: |
+                  echo "Building $DG_SERVICE $DG_RELEASE_VERSION ($DG_COMMIT_SHA)"
+                  sleep 2; echo "Compiled in release mode"
+                  sleep 2; echo "Image $DG_SERVICE:$DG_RELEASE_VERSION built"
+              - name: test
+                kind: command
+                run: for suite in unit integration contract; do sleep 1.5; echo "$suite tests passed"; done
+              - name: security_scan
+                kind: security_gate
+              - name: approval
+                kind: approval
+                protected_only: true
+              - name: deploy
+                kind: command
+                run: |
+                  echo "Deploying $DG_RELEASE_VERSION to $DG_ENVIRONMENT"
+                  for step in 1 2 3; do sleep 1.5; echo "rolled out $step of 3 instances"; done
+              - name: smoke_test
+                kind: command
+                run: |
+                  sleep 2
+                  {{smoke}}
+                  echo "GET /health returned 200"
+
+            """;
+    }
+
     private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(60);
 
     public static async Task SeedAsync(IServiceProvider services, IReadOnlyDictionary<string, string> userIds)
@@ -89,6 +127,13 @@ internal static class DemoDeployments
             // Left waiting, so the approvals inbox has something in it.
             await seeding.DeployAsync("payment-api", "1.0.0", "Production", backend, waitForApproval: true);
             Console.WriteLine($"  {seeding.Count} deployment(s), run by the pipeline runner; one waits for approval in Production");
+            foreach (var (name, id) in serviceIds)
+            {
+                Require(await services.GetRequiredService<PipelineService>().SaveAsync(id,
+                    new PipelineInput { Yaml = WatchablePipeline(failingSmokeTest: name == "notification-service") }, Caller.System));
+            }
+
+            Console.WriteLine("  pipelines from here on take a few seconds a stage, so a deployment one watches moves");
         }
     }
 

@@ -51,6 +51,7 @@ public static class DeploymentDetailUpdates
             Status = state.Status, StartedAt = state.StartedAt, CompletedAt = state.CompletedAt, DurationSeconds = state.DurationSeconds,
         },
         StatusReason = state.StatusReason,
+        WaitingFor = state.Status == DeploymentStatus.Queued ? detail.WaitingFor : null,
         DeployedUrl = state.DeployedUrl,
         ImageTag = state.ImageTag,
         ImageSizeMb = state.ImageSizeMb,

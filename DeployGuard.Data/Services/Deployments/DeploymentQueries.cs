@@ -29,7 +29,46 @@ public sealed record RollbackRow(Guid Id, Guid DeploymentId, Guid TargetReleaseI
 public sealed record DeploymentDetail(DeploymentRow Deployment, string? StatusReason, Guid? PreviousDeploymentId, string? PreviousVersion,
     string? CommitSha, string? Branch, string? DeployedUrl, string? ImageTag, double? ImageSizeMb, bool EnvironmentProtected, int PipelineRevision,
     string? TriggeredById, IReadOnlyList<StageRow> Stages, IReadOnlyList<ApprovalRow> Approvals, IReadOnlyList<HealthCheckRow> HealthChecks,
-    IReadOnlyList<GateRow> Gates, IReadOnlyList<MetricRow> Metrics, RollbackRow? RolledBackBy, RollbackRow? RollbackOf);
+    IReadOnlyList<GateRow> Gates, IReadOnlyList<MetricRow> Metrics, RollbackRow? RolledBackBy, RollbackRow? RollbackOf)
+{
+    /// <summary>While the deployment is queued: the deployment it waits for (null when it waits for nothing but a worker).</summary>
+    public QueueWait? WaitingFor { get; init; }
+}
+
+/// <summary>
+/// Why a queued deployment has not started: deployments of one service and environment run one at a time, oldest first
+/// (the engine's start step), so it waits for the one running there or queued before it.
+/// </summary>
+/// <param name="QueuedAhead">Queued deployments of the same service and environment older than this one.</param>
+public sealed record QueueWait(Guid DeploymentId, string ServiceName, string Version, string EnvironmentName, DeploymentStatus Status,
+    string? StageName, StageKind? StageKind, StageStatus? StageStatus, DateTimeOffset? Until, int QueuedAhead)
+{
+    /// <summary>"Waiting for payment-api 1.1.0 in Production, which waits for approval."</summary>
+    public string Reason
+    {
+        get
+        {
+            var what = (Status, StageKind, StageStatus) switch
+            {
+                (DeploymentStatus.Queued, _, _) => "which is next in line",
+                (_, Entities.StageKind.Approval, Entities.StageStatus.Running) => "which waits for approval",
+                (_, Entities.StageKind.External, Entities.StageStatus.Running) => $"which waits for an external report on its stage '{StageName}'",
+                (_, Entities.StageKind.Wait, Entities.StageStatus.Running) when Until is { } due => $"which waits until {due.UtcDateTime:HH:mm} UTC",
+                (_, _, Entities.StageStatus.Pending) when Until is { } notBefore => $"whose stage '{StageName}' waits until {notBefore.UtcDateTime:HH:mm} UTC",
+                (_, _, Entities.StageStatus.Running) => $"which is running its stage '{StageName}'",
+                _ => "which is running",
+            };
+            var others = QueuedAhead - (Status == DeploymentStatus.Queued ? 1 : 0);
+            var line = others switch
+            {
+                <= 0 => "",
+                1 => " 1 more deployment is queued before this one.",
+                _ => $" {others} more deployments are queued before this one.",
+            };
+            return $"Waiting for {ServiceName} {Version} in {EnvironmentName}, {what}.{line}";
+        }
+    }
+}
 
 public sealed record DeploymentQuery : ListQuery
 {
@@ -127,7 +166,40 @@ public sealed class DeploymentQueries(IDbContextFactory<ApplicationDbContext> co
         var rollbackOf = await db.Rollbacks.AsNoTracking().Where(r => r.RollbackDeploymentId == id).Select(RollbackProjection).FirstOrDefaultAsync(ct);
         return new DeploymentDetail(row, d.StatusReason, d.PreviousDeploymentId, previousVersion, d.Release.CommitSha, d.Release.Branch, d.DeployedUrl,
             d.ImageTag, d.ImageSizeMb, d.Environment.IsProtected, d.PipelineRevision, d.TriggeredById, await StagesAsync(db, id, ct), approvals, checks,
-            gates, metrics, rolledBackBy, rollbackOf);
+            gates, metrics, rolledBackBy, rollbackOf)
+        {
+            WaitingFor = d.Status == DeploymentStatus.Queued ? await QueueWaitAsync(db, d, ct) : null,
+        };
+    }
+
+    /// <summary>What a queued deployment waits for; null when it is not queued (or not found) or nothing is ahead of it.</summary>
+    public async Task<QueueWait?> QueueWaitAsync(Guid deploymentId, CancellationToken ct = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var d = await db.Deployments.AsNoTracking().FirstOrDefaultAsync(x => x.Id == deploymentId && !x.IsDeleted, ct);
+        return d is { Status: DeploymentStatus.Queued } ? await QueueWaitAsync(db, d, ct) : null;
+    }
+
+    // The same rule as the engine's start step: a running deployment of the service and environment, or an older queued one.
+    private static async Task<QueueWait?> QueueWaitAsync(ApplicationDbContext db, Deployment queued, CancellationToken ct)
+    {
+        var ahead = await db.Deployments.AsNoTracking()
+            .Where(x => x.ServiceId == queued.ServiceId && x.EnvironmentId == queued.EnvironmentId && !x.IsDeleted && x.Id != queued.Id &&
+                        (x.Status == DeploymentStatus.Running || (x.Status == DeploymentStatus.Queued && x.CreatedAt < queued.CreatedAt)))
+            .OrderBy(x => x.Status == DeploymentStatus.Running ? 0 : 1).ThenBy(x => x.CreatedAt)
+            .Select(x => new { x.Id, x.Status, Service = x.Service!.Name, x.Release!.Version, Environment = x.Environment!.Name })
+            .ToListAsync(ct);
+        if (ahead.Count == 0)
+        {
+            return null;
+        }
+
+        var first = ahead[0];
+        var stage = await db.DeploymentStages.AsNoTracking()
+            .Where(s => s.DeploymentId == first.Id && (s.Status == StageStatus.Running || s.Status == StageStatus.Pending))
+            .OrderBy(s => s.Position).Select(s => new { s.Name, s.Kind, s.Status, s.DueAt, s.NotBefore }).FirstOrDefaultAsync(ct);
+        return new QueueWait(first.Id, first.Service, first.Version, first.Environment, first.Status, stage?.Name, stage?.Kind, stage?.Status,
+            stage?.Status == StageStatus.Running ? stage.DueAt : stage?.NotBefore, ahead.Count(a => a.Status == DeploymentStatus.Queued));
     }
 
     public async Task<bool> ExistsAsync(Guid id, CancellationToken ct = default)

@@ -1,5 +1,6 @@
 using Bunit;
 using DeployGuard.Data.Services.Deployments;
+using DeployGuard.Data.Services.Events;
 using DeployGuard.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
@@ -99,6 +100,94 @@ public sealed class LiveRefreshTests : ComponentTestBase
     {
         Assert.Equal(accepted, LiveFilter.DeploymentLists.Accepts(new DeploymentEvent(kind, Guid.NewGuid())));
     }
+
+    [Fact]
+    public void Patch_EventsItApplies_AppliedInOrderWithoutARefresh()
+    {
+        var applied = new List<string>();
+        var deployment = Guid.NewGuid();
+        RenderLiveRefresh(new LiveFilter(deployment), e =>
+        {
+            applied.Add(((DeploymentEvent)e).StageName ?? "");
+            return true;
+        });
+
+        foreach (var stage in new[] { "build", "test", "deploy" })
+        {
+            _ = Bus.PublishAsync(new DeploymentEvent(DeploymentEventKind.StageChanged, deployment) { StageName = stage });
+        }
+
+        WaitFor(() => Assert.Equal(["build", "test", "deploy"], applied.ToArray()));
+        Assert.Empty(Clock.PendingDueTimes);
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(0, Volatile.Read(ref _refreshes));
+    }
+
+    [Fact]
+    public void Patch_EventsItCannotApply_OneRefreshAfterTheDebounce()
+    {
+        var asked = 0;
+        var deployment = Guid.NewGuid();
+        RenderLiveRefresh(new LiveFilter(deployment), _ =>
+        {
+            asked++;
+            return false;
+        });
+
+        _ = Bus.PublishAsync(new DeploymentEvent(DeploymentEventKind.DeploymentChanged, deployment));
+        _ = Bus.PublishAsync(new DeploymentEvent(DeploymentEventKind.DeploymentChanged, deployment));
+        WaitFor(() => Assert.Equal(2, asked));
+        Clock.Advance(TimeSpan.FromMilliseconds(300));
+
+        WaitFor(() => Assert.Equal(1, Volatile.Read(ref _refreshes)));
+    }
+
+    [Fact]
+    public void Patch_Resync_RefreshesWithoutAskingThePatch()
+    {
+        var asked = 0;
+        RenderLiveRefresh(new LiveFilter(), _ =>
+        {
+            asked++;
+            return true;
+        });
+
+        Bus.DispatchResync();
+        Clock.Advance(TimeSpan.FromMilliseconds(300));
+
+        WaitFor(() => Assert.Equal(1, Volatile.Read(ref _refreshes)));
+        Assert.Equal(0, asked);
+    }
+
+    [Fact]
+    public void Patch_EventOfAnotherDeploymentOrFilteredKind_NeverOffered()
+    {
+        var asked = 0;
+        var deployment = Guid.NewGuid();
+        RenderLiveRefresh(new LiveFilter(deployment, new HashSet<DeploymentEventKind> { DeploymentEventKind.StageChanged }), _ =>
+        {
+            asked++;
+            return true;
+        });
+
+        _ = Bus.PublishAsync(new DeploymentEvent(DeploymentEventKind.StageChanged, Guid.NewGuid()));
+        _ = Bus.PublishAsync(new DeploymentEvent(DeploymentEventKind.LogAppended, deployment));
+        _ = Bus.PublishAsync(new DeploymentEvent(DeploymentEventKind.StageChanged, deployment));
+
+        WaitFor(() => Assert.Equal(1, asked));
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, asked);
+        Assert.Equal(0, Volatile.Read(ref _refreshes));
+    }
+
+    private void RenderLiveRefresh(LiveFilter filter, Func<BusEvent, bool> patch) => Render<LiveRefresh>(p => p
+        .Add(l => l.Filter, filter)
+        .Add(l => l.Patch, patch)
+        .Add(l => l.Refresh, () =>
+        {
+            Interlocked.Increment(ref _refreshes);
+            return Task.CompletedTask;
+        }));
 
     private void RenderLiveRefresh() => Render<LiveRefresh>(p => p.Add(l => l.Refresh, () =>
     {

@@ -38,7 +38,9 @@ public sealed class AppPages(IPage page, string baseUrl)
     {
         await GoAsync("/admin/users");
         await page.Locator("#invite-email").FillAsync(email);
-        await page.Locator("#invite-role").SelectOptionAsync(role);
+        // A MudSelect: open it, pick the role from its list.
+        await page.GetByTestId("invite-role").ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = role, Exact = true }).ClickAsync();
         foreach (var team in teams)
         {
             await page.GetByRole(AriaRole.Checkbox, new() { Name = team }).CheckAsync();

@@ -46,4 +46,16 @@ public sealed class LiveEvents(EventBus bus)
             changed();
         }
     }, onResync: changed);
+
+    /// <summary>
+    /// Like <see cref="Subscribe(LiveFilter, Action)"/>, with the event itself (null after a reconnect: reload everything),
+    /// for a page that patches what it shows from the payload.
+    /// </summary>
+    public IDisposable Subscribe(LiveFilter filter, Action<BusEvent?> changed) => bus.Subscribe(filter.Topics, filter.DeploymentId, e =>
+    {
+        if (filter.Accepts(e))
+        {
+            changed(e);
+        }
+    }, onResync: () => changed(null));
 }
