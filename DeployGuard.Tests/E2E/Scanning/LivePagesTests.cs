@@ -45,7 +45,7 @@ public sealed class LivePagesTests(BrowserFixture browser, KestrelAppFactory app
             Assert.True(created.Succeeded, created.Message);
 
             await Expect(scans.Page.GetByRole(AriaRole.Link, new() { Name = repo.Path })).ToBeVisibleAsync(new() { Timeout = 30_000 });
-            await Expect(scans.Page.GetByRole(AriaRole.Gridcell, new() { Name = "1 secret", Exact = true })).ToBeVisibleAsync(new() { Timeout = 60_000 });
+            await Expect(scans.Page.GetByRole(AriaRole.Cell, new() { Name = "1 secret", Exact = true })).ToBeVisibleAsync(new() { Timeout = 60_000 });
             await Expect(findings.Page.GetByText("deploy/live.sh")).ToBeVisibleAsync(new() { Timeout = 60_000 });
         }, findings);
     }
