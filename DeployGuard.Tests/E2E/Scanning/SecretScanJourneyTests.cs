@@ -50,7 +50,8 @@ public sealed class SecretScanJourneyTests(BrowserFixture browser, KestrelAppFac
             await ui.Page.GetByRole(AriaRole.Button, new() { Name = "False positive…" }).ClickAsync();
             await ui.Page.GetByLabel("Reason").FillAsync("test fixture");
             await ui.Page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
-            await Expect(ui.Page.GetByText("test fixture").First).ToBeVisibleAsync();
+            // The row shows the decision once it is saved (the reason under its status).
+            await Expect(fixtureRow).ToContainTextAsync("test fixture");
 
             // The AWS key is real: select it for cleaning and produce the cleaned copy.
             var awsRow = ui.Page.GetByRole(AriaRole.Row).Filter(new() { HasText = "deploy.sh" });
