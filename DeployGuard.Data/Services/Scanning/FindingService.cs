@@ -51,8 +51,10 @@ public sealed class FindingService(IDbContextFactory<ApplicationDbContext> conte
         var grouped = grouping == FindingGrouping.Rule
             ? findings.GroupBy(f => f.RuleId)
             : findings.GroupBy(f => f.FilePath);
-        return await grouped.Select(g => new FindingGroup(g.Key, g.Count(), g.Count(f => f.Status == FindingStatus.Open)))
-            .OrderByDescending(g => g.Count).Take(200).ToListAsync(ct);
+        // Ordered before the projection: EF cannot translate an OrderBy on the projected record's Count.
+        return await grouped.OrderByDescending(g => g.Count()).ThenBy(g => g.Key).Take(200)
+            .Select(g => new FindingGroup(g.Key, g.Count(), g.Count(f => f.Status == FindingStatus.Open)))
+            .ToListAsync(ct);
     }
 
     /// <summary>Rule ids and secret types present, for filter drop-downs.</summary>

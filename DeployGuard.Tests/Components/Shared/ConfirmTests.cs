@@ -49,6 +49,33 @@ public sealed class ConfirmTests : ComponentTestBase
         Assert.Equal("smoke test failed", await answer);
     }
 
+    [Fact]
+    public async Task AskReasonAsync_Optional_ShowsTheExplanation_EmptyReasonAccepted()
+    {
+        var dialogs = Render<MudDialogProvider>();
+        var confirm = Services.GetRequiredService<Confirm>();
+
+        var answer = dialogs.InvokeAsync(() => confirm.AskReasonAsync("Why is the risk accepted?", "Reason", "Save", minLength: 0,
+            explanation: "Applies to 2 findings."));
+        dialogs.WaitForAssertion(() => Assert.Contains("Applies to 2 findings.", dialogs.Markup));
+        dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Save").Click();
+
+        Assert.Equal("", await answer);
+    }
+
+    [Fact]
+    public async Task AskReasonAsync_Cancelled_ReturnsNull()
+    {
+        var dialogs = Render<MudDialogProvider>();
+        var confirm = Services.GetRequiredService<Confirm>();
+
+        var answer = dialogs.InvokeAsync(() => confirm.AskReasonAsync("Roll back", "Reason", "Roll back"));
+        dialogs.WaitForAssertion(() => dialogs.Find("textarea"));
+        dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Cancel").Click();
+
+        Assert.Null(await answer);
+    }
+
     // Not awaited before answering: the dialog's result comes only when a button is pressed.
     private Task<bool> Ask(IRenderedComponent<MudDialogProvider> dialogs)
     {

@@ -30,12 +30,16 @@ public sealed class AccessibilityTests(BrowserFixture browser, KestrelAppFactory
         {
             await using var context = await browser.Browser.NewContextAsync(new() { BaseURL = app.BaseUrl, ViewportSize = new() { Width = 1280, Height = 900 } });
             context.SetDefaultTimeout(20_000);
-            var page = await context.NewPageAsync();
-            await SignIn.InBrowserAsync(page, app.BaseUrl, "admin@deployguard.local", DemoSeeder.Password);
+            var signedIn = await context.NewPageAsync();
+            await SignIn.InBrowserAsync(signedIn, app.BaseUrl, "admin@deployguard.local", DemoSeeder.Password);
             // After signing in, which sets the cookie from the stored preference.
             await context.AddCookiesAsync([new Cookie { Name = "dg-theme", Value = theme, Url = app.BaseUrl }]);
 
-            foreach (var path in pages)
+            await using var signedOut = await browser.Browser.NewContextAsync(new() { BaseURL = app.BaseUrl, ViewportSize = new() { Width = 1280, Height = 900 } });
+            await signedOut.AddCookiesAsync([new Cookie { Name = "dg-theme", Value = theme, Url = app.BaseUrl }]);
+            var anonymous = await signedOut.NewPageAsync();
+            signedOut.SetDefaultTimeout(20_000);
+            foreach (var (path, page) in pages.Select(p => (p, signedIn)).Concat(SignedOutPages.Select(p => (p, anonymous))))
             {
                 await OpenAsync(page, path);
                 // The theme really is the one asked for (MudBlazor writes the palette in the page).
@@ -60,12 +64,14 @@ public sealed class AccessibilityTests(BrowserFixture browser, KestrelAppFactory
         Assert.True(problems.Length == 0, "axe found serious or critical violations:\n" + problems);
     }
 
-    // Pages still drawn with Radzen (issue 9 phase 2: the scan pages and the findings grid). Radzen's checkboxes in
-    // grid rows have no accessible name and its placeholders and badges fail contrast; each page joins PagesAsync when it
-    // moves to the kit, and this list must end empty.
-    internal static readonly string[] StillOnRadzen = ["/scans", "/scans/new", "/scans/{id}", "/findings"];
+    // The account pages one sees signed out (static, no circuit): checked in a context without the sign-in.
+    private static readonly string[] SignedOutPages =
+    [
+        "/Account/Login", "/Account/Register", "/Account/ForgotPassword", "/Account/ResendEmailConfirmation", "/Account/ForgotPasswordConfirmation",
+        "/Account/Lockout",
+    ];
 
-    // Every route of the app with seed-demo's ids, the signed-in account pages included (static, no circuit), but StillOnRadzen.
+    // Every route of the app with seed-demo's ids, the signed-in account pages included (static, no circuit).
     private async Task<string[]> PagesAsync()
     {
         async Task<Guid> IdAsync(string sql) => await Sql.ScalarAsync<Guid>(app.ConnectionString, sql);
@@ -75,15 +81,17 @@ public sealed class AccessibilityTests(BrowserFixture browser, KestrelAppFactory
         var service = await IdAsync("SELECT id FROM services ORDER BY name LIMIT 1");
         var environment = await IdAsync("SELECT id FROM environments WHERE is_protected LIMIT 1");
         var team = await IdAsync("SELECT id FROM teams ORDER BY name LIMIT 1");
+        var scan = await IdAsync("SELECT id FROM scan_jobs ORDER BY created_at DESC LIMIT 1");
         return
         [
             "/", "/board", "/releases", "/releases/new", $"/releases/{release}", "/deployments", $"/deployments/{deployment}", "/approvals",
             "/services", "/services/new", $"/services/{service}", $"/services/{service}/edit", $"/services/{service}/pipeline",
             "/environments", "/environments/new", $"/environments/{environment}/edit", $"/environments/{environment}/protection",
             "/teams", "/teams/new", $"/teams/{team}", $"/teams/{team}/edit",
-            "/findings/patterns", "/audit", "/admin/users", "/admin/sessions", "/admin/outbox", "/account/preferences", "/account/sessions",
+            "/scans", "/scans/new", $"/scans/{scan}", "/findings", "/findings?group=rule", "/findings/patterns", "/audit", "/admin/users", "/admin/sessions", "/admin/outbox", "/account/preferences", "/account/sessions",
             "/account/tokens", "/not-found", "/Account/Manage", "/Account/Manage/Email", "/Account/Manage/ChangePassword",
-            "/Account/Manage/TwoFactorAuthentication", "/Account/Manage/PersonalData",
+            "/Account/Manage/TwoFactorAuthentication", "/Account/Manage/PersonalData", "/Account/Manage/EnableAuthenticator",
+            "/Account/Manage/DeletePersonalData",
         ];
     }
 

@@ -37,7 +37,7 @@ public sealed class LivePagesTests(BrowserFixture browser, KestrelAppFactory app
             await scans.SignInAsync(email, Password);
             await scans.GoAsync("/scans");
             await findings.GoAsync("/findings");
-            await Expect(findings.Page.GetByText("deploy/live.sh")).Not.ToBeVisibleAsync();
+            await Expect(findings.Page.GetByText("deploy/live.sh:1", new() { Exact = true })).Not.ToBeVisibleAsync();
 
             // Started elsewhere (as the API, the CLI's upload or another instance would), not through these pages.
             var created = await app.Services.GetRequiredService<ScanJobService>().CreateAsync(
@@ -45,8 +45,8 @@ public sealed class LivePagesTests(BrowserFixture browser, KestrelAppFactory app
             Assert.True(created.Succeeded, created.Message);
 
             await Expect(scans.Page.GetByRole(AriaRole.Link, new() { Name = repo.Path })).ToBeVisibleAsync(new() { Timeout = 30_000 });
-            await Expect(scans.Page.GetByRole(AriaRole.Gridcell, new() { Name = "1 secret", Exact = true })).ToBeVisibleAsync(new() { Timeout = 60_000 });
-            await Expect(findings.Page.GetByText("deploy/live.sh")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+            await Expect(scans.Page.GetByRole(AriaRole.Cell, new() { Name = "1 secret", Exact = true })).ToBeVisibleAsync(new() { Timeout = 60_000 });
+            await Expect(findings.Page.GetByText("deploy/live.sh:1", new() { Exact = true })).ToBeVisibleAsync(new() { Timeout = 60_000 });
         }, findings);
     }
 }

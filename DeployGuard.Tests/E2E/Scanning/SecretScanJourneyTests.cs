@@ -33,14 +33,14 @@ public sealed class SecretScanJourneyTests(BrowserFixture browser, KestrelAppFac
             await ui.SignInAsync("sec@example.com", Password);
 
             await ui.GoAsync("/scans/new");
-            await ui.Page.Locator("#scan-platform").ClickAsync();
+            await ui.Page.GetByRole(AriaRole.Combobox, new() { Name = "Source" }).ClickAsync();
             await ui.Page.GetByRole(AriaRole.Option, new() { Name = "Local" }).ClickAsync();
             await ui.Page.GetByLabel("Path on the server").FillAsync(repo.Path);
             await ui.Page.GetByRole(AriaRole.Button, new() { Name = "Start scan" }).ClickAsync();
 
             // Progress is shown while the worker runs, then the summary replaces it.
             await Expect(ui.Page.GetByText("Secrets found")).ToBeVisibleAsync(new() { Timeout = 60_000 });
-            await Expect(ui.Page.GetByRole(AriaRole.Gridcell, new() { Name = "github-pat" })).ToBeVisibleAsync();
+            await Expect(ui.Page.GetByRole(AriaRole.Cell, new() { Name = "github-pat" })).ToBeVisibleAsync();
 
             // The token in the test fixtures is not a secret: mark it, with a reason.
             var fixtureRow = ui.Page.GetByRole(AriaRole.Row).Filter(new() { HasText = "tests/fixtures.py" });
@@ -50,7 +50,8 @@ public sealed class SecretScanJourneyTests(BrowserFixture browser, KestrelAppFac
             await ui.Page.GetByRole(AriaRole.Button, new() { Name = "False positive…" }).ClickAsync();
             await ui.Page.GetByLabel("Reason").FillAsync("test fixture");
             await ui.Page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
-            await Expect(ui.Page.GetByText("test fixture").First).ToBeVisibleAsync();
+            // The row shows the decision once it is saved (the reason under its status).
+            await Expect(fixtureRow).ToContainTextAsync("test fixture");
 
             // The AWS key is real: select it for cleaning and produce the cleaned copy.
             var awsRow = ui.Page.GetByRole(AriaRole.Row).Filter(new() { HasText = "deploy.sh" });

@@ -19,14 +19,18 @@ public sealed class Confirm(IDialogService dialogs)
         return result is { Canceled: false, Data: true };
     }
 
-    /// <summary>Asks for a reason (kept in the audit trail); null when cancelled.</summary>
-    public async Task<string?> AskReasonAsync(string title, string prompt, string action, int minLength = 3)
+    /// <summary>
+    /// Asks for a reason (kept in the audit trail); null when cancelled. With <paramref name="minLength"/> 0 the reason is
+    /// optional and an empty one comes back as "".
+    /// </summary>
+    public async Task<string?> AskReasonAsync(string title, string prompt, string action, int minLength = 3, string? explanation = null)
     {
         var parameters = new DialogParameters<ReasonPrompt>
         {
             { d => d.Prompt, prompt },
             { d => d.Action, action },
             { d => d.MinLength, minLength },
+            { d => d.Explanation, explanation },
         };
         var dialog = await dialogs.ShowAsync<ReasonPrompt>(title, parameters);
         var result = await dialog.Result;
