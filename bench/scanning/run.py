@@ -191,7 +191,7 @@ def main():
     ap.add_argument("--reuse-corpus", action="store_true", help="keep an existing corpus of the same arguments")
     ap.add_argument("--staged-files", type=int, default=100000, help="files of the pre-commit repository (0: skip that part)")
     ap.add_argument("--results", default="results.json", help="file name of the JSON results in the work folder")
-    ap.add_argument("--peers-from", default=None, help="results JSON of an earlier run: its rows for tools not run now join the table, marked")
+    ap.add_argument("--peers-from", action="append", default=[], help="results JSON of an earlier run (repeatable): its rows for tools and corpora not run now join the table, marked")
     args = ap.parse_args()
     WORK = args.work
     os.makedirs(WORK, exist_ok=True)
@@ -386,12 +386,15 @@ def main():
         table.append(line(row))
 
     # Peers measured by an earlier run (they take minutes to an hour on a loaded machine): their rows, marked.
-    if args.peers_from:
-        earlier = json.load(open(args.peers_from))
+    for path in args.peers_from:
+        if not os.path.exists(path):
+            print(f"--peers-from {path}: no such file (that run has not finished); left out", file=sys.stderr)
+            continue
+        earlier = json.load(open(path))
         ran = {(r["tool"], r["corpus"]) for r in rows}
         for row in earlier["results"]:
             if (row["tool"], row["corpus"]) not in ran:
-                row = dict(row, earlier_run=earlier.get("finished", args.peers_from))
+                row = dict(row, earlier_run=earlier.get("finished", os.path.basename(path)))
                 rows.append(row)
                 table.append(line(row))
 
