@@ -112,9 +112,9 @@ internal sealed class KeywordIndex
 
     /// <summary>
     /// Keyword <paramref name="k"/> starts at <paramref name="i"/>, as <see cref="StringComparison.OrdinalIgnoreCase"/>
-    /// says. First on the narrowed bytes, eight at a time: each keyword's first eight characters, lower-cased, with
-    /// 0x20 OR-ed into letter positions of the text (which folds exactly the ASCII letters); only when that prefix
-    /// holds a non-ASCII character (a narrowed 0), or the keyword is longer, does the text itself decide.
+    /// says. An ASCII keyword is compared on the narrowed bytes, eight at a time: its first eight characters,
+    /// lower-cased, against the text's bytes with 0x20 OR-ed into the letter positions (which folds exactly the ASCII
+    /// letters); the text itself decides only the rest of a longer keyword, and non-ASCII keywords.
     /// </summary>
     private bool StartsAt(ReadOnlySpan<char> text, byte[] narrowed, int i, int k)
     {
@@ -130,9 +130,9 @@ internal sealed class KeywordIndex
             return prefix.Whole || text[i..].StartsWith(_keywords[k], StringComparison.OrdinalIgnoreCase);
         }
 
-        // A zero byte within the prefix: a non-ASCII character (or the end of the text), which only the text can judge.
-        var zeros = (x - 0x0101010101010101UL) & ~x & 0x8080808080808080UL & prefix.Mask;
-        return zeros != 0 && text[i..].StartsWith(_keywords[k], StringComparison.OrdinalIgnoreCase);
+        // A differing byte, or a zero (a non-ASCII character, a NUL or the end of the text): no non-ASCII character
+        // equals an ASCII one under OrdinalIgnoreCase (KeywordIndexTests checks all of them), so no match.
+        return false;
     }
 
     /// <summary>
@@ -314,8 +314,8 @@ internal sealed class KeywordIndex
 
     /// <summary>
     /// The narrowed bytes a text character can have where it equals <paramref name="c"/> ignoring case: both cases of an
-    /// ASCII letter and <see cref="NonAscii"/> ('ſ' and 'ı' equal 's' and 'i' ignoring case; every letter gets it, a
-    /// superset, since candidates are checked on the text); a character past ASCII, any byte.
+    /// ASCII letter, the character itself for other ASCII; for a character past ASCII, any byte (a superset: candidates
+    /// are checked on the text).
     /// </summary>
     private static IEnumerable<int> BytesFor(char c)
     {
@@ -330,12 +330,15 @@ internal sealed class KeywordIndex
             yield break;
         }
 
+        // No non-ASCII character equals an ASCII one under OrdinalIgnoreCase (not even 'ſ' or 'ı', whose upper case is
+        // ASCII: ordinal casing keeps them apart; KeywordIndexTests checks every character), so an ASCII keyword
+        // character is its two cases and nothing else. A run of non-ASCII text (CJK, emoji, box drawing) is then
+        // never a candidate; when letters took NonAscii too, such text made every position one.
         yield return c;
         if (char.IsAsciiLetter(c))
         {
             yield return char.ToUpperInvariant(c);
             yield return char.ToLowerInvariant(c);
-            yield return NonAscii;
         }
     }
 
@@ -349,7 +352,7 @@ internal sealed class KeywordIndex
             for (var j = 0; j < Math.Min(8, keyword.Length); j++)
             {
                 var c = keyword[j];
-                ascii &= c < 0x80;
+                ascii &= c is > '\0' and < (char)0x80; // a NUL would equal the narrowed non-ASCII byte
                 var b = c < 0x80 ? (ulong)char.ToLowerInvariant(c) : 0;
                 value |= b << (8 * j);
                 mask |= 0xFFUL << (8 * j);

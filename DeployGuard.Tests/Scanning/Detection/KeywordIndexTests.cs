@@ -40,9 +40,10 @@ public sealed class KeywordIndexTests
     {
         // Non-ASCII text characters all narrow to one byte, and a non-ASCII keyword takes any byte: whatever
         // OrdinalIgnoreCase says of 'ſ', 'ı', the Kelvin sign or 'Ö', the filter must say the same.
+        // Long runs of non-ASCII text are there too (they once made every position a candidate).
         string[] keywords = ["secret", "api", "key", "ſk", "passwört"];
         var index = new KeywordIndex(keywords);
-        var text = "x ſecret apı \u212Aey ſk sk SK PASSWÖRT passwort " + new string('-', 80) + " ſECRET API";
+        var text = "x ſecret apı \u212Aey ſk sk SK PASSWÖRT passwort " + new string('-', 80) + " ſECRET API " + new string('漢', 200) + "secret";
 
         var hits = Hits(index, text);
 
@@ -50,6 +51,25 @@ public sealed class KeywordIndexTests
         Assert.Contains((text.IndexOf("PASSWÖRT", StringComparison.Ordinal), 4), hits);
         Assert.Contains((text.IndexOf("ſk", StringComparison.Ordinal), 3), hits);
         Assert.Contains((text.LastIndexOf("API", StringComparison.Ordinal), 1), hits);
+    }
+
+    [Fact]
+    public void OrdinalIgnoreCase_NonAsciiCharacter_NeverEqualsAsciiCharacter()
+    {
+        // The premise of the byte filter: every non-ASCII character narrows to one byte that no ASCII keyword
+        // character accepts. If a runtime's ordinal casing ever mapped one to ASCII ('ſ' to 'S'), this fails.
+        for (var c = 0x80; c <= 0xFFFF; c++)
+        {
+            var wide = (char)c;
+            for (var a = 1; a < 0x80; a++)
+            {
+                var ascii = (char)a;
+                if (new ReadOnlySpan<char>(in wide).Equals(new ReadOnlySpan<char>(in ascii), StringComparison.OrdinalIgnoreCase))
+                {
+                    Assert.Fail($"U+{c:X4} equals U+{a:X4} ignoring case");
+                }
+            }
+        }
     }
 
     [Fact]
