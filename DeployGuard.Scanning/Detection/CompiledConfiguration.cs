@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.RegularExpressions;
 using DeployGuard.Scanning.Rules;
 
@@ -236,9 +235,6 @@ internal sealed class CompiledAllowlist(RuleAllowlist allowlist, string owner)
     }
 }
 
-/// <summary>Some keywords searched in one pass; their indices (into the keyword list) by upper-case first character.</summary>
-internal sealed record KeywordGroup(SearchValues<string> Search, Dictionary<char, int[]> ByFirstChar);
-
 /// <summary>The configuration turned into what the detector needs: compiled rules and a keyword index.</summary>
 internal sealed class CompiledConfiguration
 {
@@ -287,7 +283,7 @@ internal sealed class CompiledConfiguration
         AlwaysRules = always.ToArray();
         KeywordList = byKeyword.Keys.ToArray();
         KeywordRules = KeywordList.Select(k => byKeyword[k].ToArray()).ToArray();
-        KeywordGroups = BuildKeywordGroups(KeywordList);
+        Keywords = new KeywordIndex(KeywordList);
     }
 
     public CompiledRule[] Rules { get; }
@@ -300,28 +296,10 @@ internal sealed class CompiledConfiguration
 
     public int[][] KeywordRules { get; }
 
-    /// <summary>The keywords, searched ignoring case in the text in place (no lower-cased copy) by a few vectorised passes.</summary>
-    public KeywordGroup[] KeywordGroups { get; }
+    /// <summary>The keywords, all found in one pass over the text, ignoring case.</summary>
+    public KeywordIndex Keywords { get; }
 
     public static CompiledConfiguration Compile(ScannerConfiguration configuration) => new(configuration);
-
-    /// <summary>
-    /// SearchValues&lt;string&gt; picks Teddy (vectorised, a 3-character fingerprint) for a handful of values of three
-    /// characters or more, and falls back to scalar Aho-Corasick past about 80 values or to a weak 2-character
-    /// fingerprint when one value is shorter. Measured on the 78 MB benchmark corpus (CPU time, 122 built-in keywords):
-    /// one set 0.88 s, sets of 8 0.44 s, of 16 0.32 s, of 24 0.35 s, of 32 0.36 s. So: sets of 16 keywords of three
-    /// characters or more, in order (shared prefixes share buckets), and one set per shorter keyword.
-    /// </summary>
-    private static KeywordGroup[] BuildKeywordGroups(string[] keywords)
-    {
-        const int GroupSize = 16;
-        var indices = Enumerable.Range(0, keywords.Length).ToArray();
-        var longer = indices.Where(i => keywords[i].Length >= 3).OrderBy(i => keywords[i], StringComparer.Ordinal).Chunk(GroupSize);
-        var shorter = indices.Where(i => keywords[i].Length < 3).Select(i => new[] { i });
-        return longer.Concat(shorter).Select(group => new KeywordGroup(
-            SearchValues.Create(group.Select(i => keywords[i]).ToArray(), StringComparison.OrdinalIgnoreCase),
-            group.GroupBy(i => char.ToUpperInvariant(keywords[i][0])).ToDictionary(g => g.Key, g => g.ToArray()))).ToArray();
-    }
 
     internal static Regex BuildRegex(string pattern, string owner)
     {

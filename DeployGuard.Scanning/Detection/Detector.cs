@@ -212,8 +212,8 @@ internal sealed class Detector
     /// Per rule, the ranges of the text its regex must look at: null when none of its keywords occur, the whole
     /// text for rules without keywords or without a declared window, else the lines around each hit (merged).
     /// Running regexes on those lines only, rather than on whole files, is most of the engine's speed. The
-    /// keywords are found by a few vectorised passes (<see cref="CompiledConfiguration.KeywordGroups"/>, ignoring
-    /// case, on the text in place); a hit of a generic assignment rule counts only when an assignment follows it.
+    /// keywords are found in one pass (<see cref="KeywordIndex"/>, ignoring case); a hit of a generic assignment rule
+    /// counts only when an assignment follows it.
     /// </summary>
     private List<(int Start, int End)>?[]? KeywordWindows(ReadOnlySpan<char> text, ContentKind kind)
     {
@@ -232,104 +232,60 @@ internal sealed class Detector
         // The line of the latest hit: hits come in text order, so finding line bounds costs one pass in all (a
         // minified file is one long line with thousands of hits).
         int lineStart = 0, lineEnd = -1;
-        // One pass per keyword group, in lockstep: hits are handled in text order, so windows stay sorted.
-        var groups = _config.KeywordGroups;
-        Span<int> next = groups.Length <= 64 ? stackalloc int[groups.Length] : new int[groups.Length];
-        for (var g = 0; g < groups.Length; g++)
+        foreach (var (hit, k) in _config.Keywords.Hits(text))
         {
-            next[g] = NextHit(text, groups[g], 0);
-        }
-
-        while (true)
-        {
-            var group = 0;
-            for (var g = 1; g < groups.Length; g++)
+            foreach (var ruleIndex in _config.KeywordRules[k])
             {
-                if (next[g] < next[group])
-                {
-                    group = g;
-                }
-            }
-
-            var hit = groups.Length == 0 ? int.MaxValue : next[group];
-            if (hit == int.MaxValue)
-            {
-                break;
-            }
-
-            next[group] = NextHit(text, groups[group], hit + 1);
-            if (!groups[group].ByFirstChar.TryGetValue(char.ToUpperInvariant(text[hit]), out var keywords))
-            {
-                continue;
-            }
-
-            var rest = text[hit..];
-            foreach (var k in keywords)
-            {
-                if (!rest.StartsWith(_config.KeywordList[k], StringComparison.OrdinalIgnoreCase))
+                covered ??= new int[rules.Length];
+                if (hit < covered[ruleIndex])
                 {
                     continue;
                 }
 
-                foreach (var ruleIndex in _config.KeywordRules[k])
+                var rule = rules[ruleIndex].Rule;
+                if (rule.NeedsCodeContext && (kind == ContentKind.Minified || !AssignmentFollows(text, hit, rule.AssignmentWithin)))
                 {
-                    covered ??= new int[rules.Length];
-                    if (hit < covered[ruleIndex])
-                    {
-                        continue;
-                    }
-
-                    var rule = rules[ruleIndex].Rule;
-                    if (rule.NeedsCodeContext && (kind == ContentKind.Minified || !AssignmentFollows(text, hit, rule.AssignmentWithin)))
-                    {
-                        continue;
-                    }
-
-                    windows ??= new List<(int, int)>?[rules.Length];
-                    if (rule.Window == KeywordWindow.Whole)
-                    {
-                        windows[ruleIndex] = [(0, text.Length)];
-                        covered[ruleIndex] = text.Length;
-                        continue;
-                    }
-
-                    if (hit > lineEnd)
-                    {
-                        var from = lineEnd + 1;
-                        var previous = text[from..hit].LastIndexOf('\n');
-                        lineStart = previous < 0 ? from : from + previous + 1;
-                        var newline = rest.IndexOf('\n');
-                        lineEnd = newline < 0 ? text.Length : hit + newline;
-                    }
-
-                    var end = lineEnd;
-                    if (rule.Window == KeywordWindow.Following)
-                    {
-                        end = Math.Max(end, Math.Min(text.Length, hit + FollowingWindow));
-                    }
-
-                    var list = windows[ruleIndex] ??= [];
-                    if (list.Count > 0 && list[^1].End >= lineStart)
-                    {
-                        list[^1] = (list[^1].Start, Math.Max(list[^1].End, end));
-                    }
-                    else
-                    {
-                        list.Add((lineStart, end));
-                    }
-
-                    covered[ruleIndex] = end;
+                    continue;
                 }
+
+                windows ??= new List<(int, int)>?[rules.Length];
+                if (rule.Window == KeywordWindow.Whole)
+                {
+                    windows[ruleIndex] = [(0, text.Length)];
+                    covered[ruleIndex] = text.Length;
+                    continue;
+                }
+
+                if (hit > lineEnd)
+                {
+                    var from = lineEnd + 1;
+                    var previous = text[from..hit].LastIndexOf('\n');
+                    lineStart = previous < 0 ? from : from + previous + 1;
+                    var newline = text[hit..].IndexOf('\n');
+                    lineEnd = newline < 0 ? text.Length : hit + newline;
+                }
+
+                var end = lineEnd;
+                if (rule.Window == KeywordWindow.Following)
+                {
+                    end = Math.Max(end, Math.Min(text.Length, hit + FollowingWindow));
+                }
+
+                var list = windows[ruleIndex] ??= [];
+                if (list.Count > 0 && list[^1].End >= lineStart)
+                {
+                    list[^1] = (list[^1].Start, Math.Max(list[^1].End, end));
+                }
+                else
+                {
+                    list.Add((lineStart, end));
+                }
+
+                covered[ruleIndex] = end;
             }
         }
 
         return windows;
-    }
-
-    private static int NextHit(ReadOnlySpan<char> text, KeywordGroup group, int from)
-    {
-        var hit = from >= text.Length ? -1 : text[from..].IndexOfAny(group.Search);
-        return hit < 0 ? int.MaxValue : from + hit;
     }
 
     /// <summary>

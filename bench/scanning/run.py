@@ -4,6 +4,7 @@
 Run on purpose, never in CI:
   bench/scanning/run.sh [--size-mb 20] [--commits 10000] [--history-mb 20] [--runs 3] [--peer-runs 1]
                         [--real-copies 6] [--real-generated-mb 5] [--detect-secrets-src DIR] [--only deployguard]
+                        [--results NAME] [--peers-from EARLIER.json]
 
 Builds the CLI (Release publish; Native AOT when the project says so) and the corpus generator, generates
 corpus 1 (a source-like tree and a git history, with a manifest of planted secrets and decoys) and corpus 2
@@ -40,12 +41,20 @@ def timed(cmd, cwd, env=None, stdout=None, stderr=None):
     parts = [float(p) for p in wall.split(":")]
     seconds = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1)) / 1024
+    # CPU (user + sys, children included): on a shared machine the wall time says more about the load than the tool.
+    cpu = float(re.search(r"User time \(seconds\): ([\d.]+)", text).group(1)) + float(re.search(r"System time \(seconds\): ([\d.]+)", text).group(1))
+    TIMED_CPU.append(cpu)
     return seconds, rss, proc.returncode
+
+
+TIMED_CPU = []
 
 
 def best_of(runs, cmd, cwd, env=None, stdout=None, stderr=None):
     """Median wall time over runs (the machine is shared); memory of the largest run is kept (worst case)."""
+    TIMED_CPU.clear()
     results = [timed(cmd, cwd, env, stdout, stderr) for _ in range(runs)]
+    best_of.cpu = statistics.median(TIMED_CPU)
     walls = [r[0] for r in results]
     return statistics.median(walls), max(r[1] for r in results), results[-1][2], walls
 
@@ -157,8 +166,9 @@ def bench_staged(dg, files, runs):
     before = load()
     report = os.path.join(WORK, "out", "dg-staged.json")
     wall, rss, code, walls = best_of(runs, dg + ["scan", repo, "--staged", "--format", "json", "--output", report], repo)
+    cpu = best_of.cpu
     git_wall = best_of(runs, ["git", "-C", repo, "diff-index", "--cached", "--raw", "-M", "HEAD^{tree}"], repo)[0]
-    return {"files": files, "staged": 3, "median_s": wall, "walls": [round(w, 3) for w in walls], "rss_mib": rss, "exit": code,
+    return {"files": files, "staged": 3, "median_s": wall, "cpu_s": cpu, "walls": [round(w, 3) for w in walls], "rss_mib": rss, "exit": code,
             "findings": len(json.load(open(report))["findings"]), "git_s": git_wall, "load_before": before, "load_after": load()}
 
 
@@ -180,6 +190,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--reuse-corpus", action="store_true", help="keep an existing corpus of the same arguments")
     ap.add_argument("--staged-files", type=int, default=100000, help="files of the pre-commit repository (0: skip that part)")
+    ap.add_argument("--results", default="results.json", help="file name of the JSON results in the work folder")
+    ap.add_argument("--peers-from", action="append", default=[], help="results JSON of an earlier run (repeatable): its rows for tools and corpora not run now join the table, marked")
     args = ap.parse_args()
     WORK = args.work
     os.makedirs(WORK, exist_ok=True)
@@ -188,22 +200,23 @@ def main():
     only = set(args.only.split(",")) if args.only else None
     wanted = lambda tool: only is None or tool in only
 
-    # Build our CLI, the engine bench and the generator.
+    # Build our CLI and the engine bench (only when DeployGuard runs: a peers-only run leaves the work tree alone).
     cli = os.path.join(WORK, "cli")
-    # As a release is published: for the machine's runtime, so that the project's ReadyToRun setting applies.
-    sh(["dotnet", "publish", os.path.join(ROOT, "DeployGuard.Cli"), "-c", "Release", "-r", "linux-x64", "-o", cli, "--nologo", "-v", "q"])
     dg = [os.path.join(cli, "deployguard")]
     engine = os.path.join(ROOT, "bench", "scanning", "EngineBench")
-    sh(["dotnet", "build", engine, "-c", "Release", "--nologo", "-v", "q"])
     engine_dll = os.path.join(engine, "bin", "Release", "net10.0", "EngineBench.dll")
+    if wanted("deployguard"):
+        # As a release is published: for the machine's runtime, so that the project's ReadyToRun setting applies.
+        sh(["dotnet", "publish", os.path.join(ROOT, "DeployGuard.Cli"), "-c", "Release", "-r", "linux-x64", "-o", cli, "--nologo", "-v", "q"])
+        sh(["dotnet", "build", engine, "-c", "Release", "--nologo", "-v", "q"])
     gen = os.path.join(ROOT, "bench", "scanning", "CorpusGenerator")
-    sh(["dotnet", "build", gen, "-c", "Release", "--nologo", "-v", "q"])
     gen_dll = os.path.join(gen, "bin", "Release", "net10.0", "CorpusGenerator.dll")
 
     corpus = os.path.join(WORK, "corpus")
     stamp = os.path.join(WORK, "corpus-args.json")
     corpus_args = {k: getattr(args, k) for k in ("size_mb", "commits", "history_mb", "seed", "real_copies", "real_generated_mb", "npm")}
     if not (args.reuse_corpus and os.path.exists(stamp) and json.load(open(stamp)) == corpus_args):
+        sh(["dotnet", "build", gen, "-c", "Release", "--nologo", "-v", "q"])
         sh(["dotnet", gen_dll, corpus, "--size-mb", str(args.size_mb), "--commits", str(args.commits),
             "--history-mb", str(args.history_mb), "--seed", str(args.seed)])
         # Corpus 2: its own generated part (other seed, no history) and copies of a real source tree.
@@ -281,12 +294,13 @@ def main():
         out_file = os.path.join(out, output)
         kw = {"stdout": out_file} if capture == "stdout" else {"stderr": out_file} if capture == "stderr" else {}
         wall, rss, code, walls = best_of(n, cmd, cwd, env, **kw)
+        cpu = best_of.cpu
         start = None
         if startup_cmd is not None:
             start = best_of(n, startup_cmd, empty, env)[0]
         base = cwd
         detections = parse(out_file, base)
-        results.append({"tool": tool, "corpus": corpus_name, "wall": wall, "walls": walls, "rss": rss, "exit": code,
+        results.append({"tool": tool, "corpus": corpus_name, "wall": wall, "walls": walls, "cpu": cpu, "rss": rss, "exit": code,
                         "startup": start, "detections": detections, "load_before": before, "load_after": load()})
 
     # DeployGuard: --output writes the JSON report; its start-up is --version-free: a scan of an empty folder.
@@ -339,6 +353,16 @@ def main():
 
     rows, table = [], []
     pct = lambda x: "n/a" if x is None else f"{x:.3f}"
+
+    def line(row):
+        overall = row["overall"]
+        engine_note = "" if row["engine_measured_in_process"] or row["engine_mb_per_s"] is None else " (derived)"
+        tool = row["tool"] + (f" (earlier run, {row['earlier_run']})" if row.get("earlier_run") else "")
+        return (f"| {tool} | {row['corpus']} | {row['wall_s']} | {row.get('cpu_s', '-')} | {row['mb_per_s']} | {row.get('mb_per_cpu_s', '-')} | "
+                f"{row['engine_mb_per_s'] or '-'}{engine_note} | {row['startup_s'] if row['startup_s'] is not None else '-'} | {row['commits_per_s'] or '-'} | "
+                f"{row['peak_rss_mib']} | {pct(overall['recall'])} ({overall['recalled']}/{overall['secrets']}) | "
+                f"{pct(overall['precision'])} ({overall['true_detections']}/{overall['true_detections'] + overall['false_detections']}) | "
+                f"{overall['decoys_flagged']}/{overall['decoys']} | {overall['near_misses_flagged']}/{overall['near_misses']} | {row['load_before']}–{row['load_after']} |")
     for r in results:
         kind = r["corpus"]
         overall = score(r["detections"], planted[kind])
@@ -350,6 +374,7 @@ def main():
             engine_mb = mb / (r["wall"] - r["startup"])
         row = {
             "tool": r["tool"], "corpus": kind, "wall_s": round(r["wall"], 3), "walls": [round(w, 3) for w in r["walls"]],
+            "cpu_s": round(r["cpu"], 3), "mb_per_cpu_s": round(mb / r["cpu"], 1) if r["cpu"] else None,
             "startup_s": None if r["startup"] is None else round(r["startup"], 3),
             "mb_per_s": round(mb / r["wall"], 1), "engine_mb_per_s": None if engine_mb is None else round(engine_mb, 1),
             "engine_measured_in_process": r["tool"] == "deployguard" and kind in engine_rates,
@@ -358,30 +383,40 @@ def main():
             "load_after": round(r["load_after"], 2), "overall": overall,
         }
         rows.append(row)
-        table.append(f"| {r['tool']} | {kind} | {row['wall_s']} | {row['mb_per_s']} | {row['engine_mb_per_s'] or '-'}{'' if row['engine_measured_in_process'] or row['engine_mb_per_s'] is None else ' (derived)'} | "
-                     f"{row['startup_s'] if row['startup_s'] is not None else '-'} | {row['commits_per_s'] or '-'} | {row['peak_rss_mib']} | "
-                     f"{pct(overall['recall'])} ({overall['recalled']}/{overall['secrets']}) | {pct(overall['precision'])} ({overall['true_detections']}/{overall['true_detections'] + overall['false_detections']}) | "
-                     f"{overall['decoys_flagged']}/{overall['decoys']} | {overall['near_misses_flagged']}/{overall['near_misses']} | {row['load_before']}–{row['load_after']} |")
+        table.append(line(row))
+
+    # Peers measured by an earlier run (they take minutes to an hour on a loaded machine): their rows, marked.
+    for path in args.peers_from:
+        if not os.path.exists(path):
+            print(f"--peers-from {path}: no such file (that run has not finished); left out", file=sys.stderr)
+            continue
+        earlier = json.load(open(path))
+        ran = {(r["tool"], r["corpus"]) for r in rows}
+        for row in earlier["results"]:
+            if (row["tool"], row["corpus"]) not in ran:
+                row = dict(row, earlier_run=earlier.get("finished", os.path.basename(path)))
+                rows.append(row)
+                table.append(line(row))
 
     summary = {
         "machine": {"nproc": os.cpu_count(), "uname": os.uname().release},
         "versions": versions, "args": vars(args),
         "corpus": {"tree_bytes": sizes["tree"][0], "tree_files": sizes["tree"][1], "real_bytes": sizes["real"][0], "real_files": sizes["real"][1],
                    "history_commits": args.commits, "history_blob_bytes": manifest["history"]["blobBytes"]},
-        "engine": engine_rates, "results": rows, "staged": staged,
+        "engine": engine_rates, "results": rows, "staged": staged, "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
-    json.dump(summary, open(os.path.join(WORK, "results.json"), "w"), indent=2)
+    json.dump(summary, open(os.path.join(WORK, args.results), "w"), indent=2)
     print(f"\nCorpora: tree {sizes['tree'][0] / 1e6:.1f} MB in {sizes['tree'][1]} files; real {sizes['real'][0] / 1e6:.1f} MB in {sizes['real'][1]} files; "
           f"history {args.commits} commits, {manifest['history']['blobBytes'] / 1e6:.1f} MB of blob versions. Versions: {versions}")
-    print(f"| tool | corpus | wall s (median of {runs}; peers {args.peer_runs}) | MB/s end to end | engine MB/s | start-up s | commits/s | peak RSS MiB | recall | precision | decoys flagged | near misses flagged | load (1 min) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print(f"| tool | corpus | wall s (median of {runs}; peers {args.peer_runs}) | CPU s (user+sys) | MB/s end to end | MB per CPU-s | engine MB/s | start-up s | commits/s | peak RSS MiB | recall | precision | decoys flagged | near misses flagged | load (1 min) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     print("\n".join(table))
     for name, e in engine_rates.items():
         print(f"engine {name}: warm median {e['warm_median_s']:.3f} s (CPU {e['warm_median_cpu_s']:.3f} s), {e['mb_per_s']:.1f} MB/s"
               + (f", {e['commits_per_s']:.0f} commits/s" if e['commits_per_s'] else "") + f", passes {[round(p['seconds'], 3) for p in e['passes']]}")
     if staged:
         print(f"scan --staged on {staged['files']} files ({staged['staged']} staged): median {staged['median_s']:.3f} s "
-              f"(runs {staged['walls']}), peak RSS {staged['rss_mib']:.0f} MiB, findings {staged['findings']}; "
+              f"(runs {staged['walls']}), CPU {staged['cpu_s']:.3f} s, peak RSS {staged['rss_mib']:.0f} MiB, findings {staged['findings']}; "
               f"git diff-index --cached alone {staged['git_s']:.3f} s; load {staged['load_before']:.2f}-{staged['load_after']:.2f}")
     for row in rows:
         if row["overall"]["flagged_decoy_families"]:

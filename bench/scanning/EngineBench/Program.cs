@@ -23,6 +23,11 @@ internal static class Program
         }
 
         var path = args[0];
+        if (args.Contains("--in-memory"))
+        {
+            return InMemory(path, Option(args, "--iterations", 5));
+        }
+
         var history = args.Contains("--history");
         var iterations = Option(args, "--iterations", 5);
         var parallelism = Option(args, "--parallelism", Environment.ProcessorCount);
@@ -56,6 +61,86 @@ internal static class Program
         }
 
         Console.WriteLine(JsonSerializer.Serialize(new { path, history, parallelism, passes }));
+        return 0;
+    }
+
+    /// <summary>
+    /// The detector alone on one thread, on files read into memory once (no I/O, no scheduling): each pass decodes and
+    /// scans every file as the directory scan does (<c>ContentScanner.Scan</c>), then a decode-only pass. On a shared
+    /// machine the fastest pass is the one that had a core to itself, so the minimum is reported next to the median.
+    /// </summary>
+    private static int InMemory(string path, int iterations)
+    {
+        var files = Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
+            .Where(f => !f.Contains("/.git/", StringComparison.Ordinal))
+            .Select(File.ReadAllBytes)
+            .Where(b => b.Length > 0 && b.Length <= 5 * 1024 * 1024)
+            .ToList();
+        var bytes = files.Sum(f => (long)f.Length);
+        var scanner = new SecretScanner();
+        var compiled = DeployGuard.Scanning.Detection.CompiledConfiguration.Compile(scanner.Configuration);
+        var detector = new DeployGuard.Scanning.Detection.Detector(compiled, scanner.Options);
+        var scan = new List<double>();
+        var decode = new List<double>();
+        var candidates = 0;
+        var hits = 0;
+        var keywords = new List<double>();
+        var scanCpu = new List<double>();
+        var keywordsCpu = new List<double>();
+        var chars = new char[DeployGuard.Scanning.Detection.TextDecoder.MaxChars(files.Max(f => f.Length))];
+        for (var i = 0; i < iterations; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            candidates = 0;
+            foreach (var file in files)
+            {
+                candidates += DeployGuard.Scanning.Detection.ContentScanner.Scan(detector, file).Count;
+            }
+
+            scan.Add(clock.Elapsed.TotalSeconds);
+            scanCpu.Add((Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
+            clock.Restart();
+            foreach (var file in files)
+            {
+                DeployGuard.Scanning.Detection.TextDecoder.Decode(file, chars);
+            }
+
+            decode.Add(clock.Elapsed.TotalSeconds);
+            clock.Restart();
+            cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            hits = 0;
+            foreach (var file in files)
+            {
+                var n = DeployGuard.Scanning.Detection.TextDecoder.Decode(file, chars);
+                foreach (var _ in compiled.Keywords.Hits(chars.AsSpan(0, n)))
+                {
+                    hits++;
+                }
+            }
+
+            keywords.Add(clock.Elapsed.TotalSeconds);
+            keywordsCpu.Add((Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
+        }
+
+        var warm = scan.Skip(1).DefaultIfEmpty(scan[0]).Order().ToList();
+        Console.WriteLine(JsonSerializer.Serialize(new
+        {
+            path,
+            files = files.Count,
+            bytes,
+            candidates,
+            scanMinSeconds = warm[0],
+            scanMedianSeconds = warm[warm.Count / 2],
+            decodeMinSeconds = decode.Min(),
+            keywordHits = hits,
+            decodeAndKeywordsMinSeconds = keywords.Min(),
+            scanCpuMinSeconds = scanCpu.Skip(1).DefaultIfEmpty(scanCpu[0]).Min(),
+            keywordsCpuMinSeconds = keywordsCpu.Min(),
+            mbPerSecondOneThreadBest = bytes / 1e6 / warm[0],
+            passes = scan,
+            load = File.ReadAllText("/proc/loadavg").Split(' ')[0],
+        }));
         return 0;
     }
 
