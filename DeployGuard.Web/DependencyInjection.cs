@@ -52,8 +52,10 @@ internal static class DependencyInjection
         app.UseCookiePolicy();
         // Explicit, so the status code pages above also see the 401/403 that authorization answers.
         app.UseAuthentication();
-        app.UseAuthorization();
+        // Before authorization: the buckets are per token or user (known once authenticated), and requests without valid
+        // credentials (a 401 each, but a token lookup each) are metered per address instead of going unlimited.
         app.UseRateLimiter();
+        app.UseAuthorization();
         app.UseAntiforgery();
         // After authorization (a refused caller still gets its 401/403): a session's changes through the API need a token.
         app.UseMiddleware<CookieAntiforgery>();

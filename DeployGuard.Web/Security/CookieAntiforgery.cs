@@ -11,6 +11,8 @@ namespace DeployGuard.Web.Security;
 /// needs no CORS preflight). Forms and Razor components carry their own antiforgery metadata and the framework checks
 /// them; this middleware checks everything else (the HTTP API, and any minimal endpoint added later). A bearer token is
 /// not ambient authority (a browser never attaches it by itself), so CI and the CLI are not asked for one.
+/// WebSockets obey no same-origin rule either: a session's connection to the live-events hub from another site's page
+/// (its <c>Origin</c> is not this host) is refused, or that page could read every deployment's live events.
 /// </summary>
 internal sealed class CookieAntiforgery(RequestDelegate next, IAntiforgery antiforgery, IProblemDetailsService problems)
 {
@@ -19,6 +21,22 @@ internal sealed class CookieAntiforgery(RequestDelegate next, IAntiforgery antif
 
     public async Task InvokeAsync(HttpContext context)
     {
+        if (IsCrossOriginHubSession(context))
+        {
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            await problems.WriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = context,
+                ProblemDetails =
+                {
+                    Status = StatusCodes.Status403Forbidden,
+                    Title = "A browser session connects to live events only from DeployGuard's own pages.",
+                    Detail = "Clients elsewhere connect with an API token (Authorization: Bearer).",
+                },
+            });
+            return;
+        }
+
         if (!NeedsToken(context))
         {
             await next(context);
@@ -57,6 +75,20 @@ internal sealed class CookieAntiforgery(RequestDelegate next, IAntiforgery antif
         && ApiTokenAuthenticationHandler.BearerToken(context.Request) is null
         && context.GetEndpoint() is { } endpoint
         && Covers(endpoint);
+
+    /// <summary>
+    /// A session (cookie, no bearer token) opening or using a SignalR hub connection from a page of another origin. The Blazor
+    /// circuit is left to its own protection (a circuit starts only from descriptors in a page of this app, which another
+    /// origin cannot read) so that a proxy that rewrites Host can never take the UI down.
+    /// </summary>
+    public static bool IsCrossOriginHubSession(HttpContext context) =>
+        context.User.Identity?.IsAuthenticated == true
+        && ApiTokenAuthenticationHandler.BearerToken(context.Request) is null
+        && context.GetEndpoint() is { } endpoint
+        && endpoint.Metadata.GetMetadata<HubMetadata>() is not null
+        && !IsBlazorFramework(endpoint)
+        && context.Request.Headers.Origin.ToString() is { Length: > 0 } origin
+        && !(Uri.TryCreate(origin, UriKind.Absolute, out var from) && string.Equals(from.Authority, context.Request.Host.Value, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
     /// Endpoints this middleware checks: all but those with antiforgery metadata (forms and components: the framework

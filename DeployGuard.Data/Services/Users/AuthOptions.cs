@@ -17,7 +17,7 @@ public enum RegistrationPolicy
 }
 
 /// <summary>
-/// The <c>Auth</c> settings: registration policy and allowed email domains. Validated on start
+/// The <c>Auth</c> settings: registration policy, allowed email domains, how often open pages re-check their session. Validated on start
 /// (<c>AddValidatedOptions</c>): an unknown policy or a domain that is not one stops start-up naming the key.
 /// </summary>
 public sealed partial class AuthOptions : IValidatableObject
@@ -28,6 +28,10 @@ public sealed partial class AuthOptions : IValidatableObject
 
     /// <summary>For <see cref="RegistrationPolicy.Open"/>: comma-separated domains ("example.com, corp.example"); empty allows any.</summary>
     public string? AllowedDomains { get; set; }
+
+    /// <summary>How often an open page re-checks that its session is still valid (a revoked session signs it out within this).</summary>
+    [Range(1, 60)]
+    public int CircuitRevalidationSeconds { get; set; } = 30;
 
     public IReadOnlyList<string> Domains =>
         (AllowedDomains ?? "").Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

@@ -152,6 +152,8 @@ public sealed class ValidatedOptionsTests
     [InlineData("Auth:AllowedDomains", "example.com, not a domain", "Auth:AllowedDomains: 'not' is not a domain name")]
     [InlineData("Auth:RateLimits:FailedSignInsPerAddressPerMinute", "0", "Auth:RateLimits:FailedSignInsPerAddressPerMinute must be at least 1.")]
     [InlineData("Auth:RateLimits:ApiRequestsPerMinute", "-5", "Auth:RateLimits:ApiRequestsPerMinute must be at least 1.")]
+    [InlineData("Auth:CircuitRevalidationSeconds", "0", "Auth:CircuitRevalidationSeconds must be between 1 and 60")]
+    [InlineData("Auth:CircuitRevalidationSeconds", "600", "Auth:CircuitRevalidationSeconds must be between 1 and 60")]
     public void AddValidatedOptions_BadAccessSetting_StopsStartUpNamingTheKey(string key, string value, string expected)
     {
         using var services = Services(All, (key, value));

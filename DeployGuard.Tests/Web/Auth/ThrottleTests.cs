@@ -92,7 +92,29 @@ public sealed class ApiRateLimitTests(ApiRateLimitTests.Factory app) : IClassFix
         {
             base.ConfigureWebHost(builder);
             builder.UseSetting("Auth:RateLimits:ApiRequestsPerMinute", "5");
+            builder.UseSetting("Auth:RateLimits:AnonymousApiRequestsPerMinute", "3");
         }
+    }
+
+    [Fact]
+    public async Task Api_MoreThanTheAnonymousLimitWithoutValidCredentials_Is429InsteadOfAnother401()
+    {
+        // Guessing tokens: every request is refused (401), but each costs a token lookup, so they are metered per
+        // address like anonymous calls (the in-process test server has no client address: one bucket for this class).
+        var guesser = app.NewClient();
+        guesser.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "dg_" + new string('x', 43));
+
+        var codes = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            codes.Add((await guesser.GetAsync("/api/teams")).StatusCode);
+        }
+
+        Assert.Equal([HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests], codes);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await app.NewClient().GetAsync("/api/deployments")).StatusCode);
+        // Signed-in callers have buckets of their own.
+        var (viewer, _) = await app.SignInNewUserAsync(Roles.Viewer);
+        Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync("/api/teams")).StatusCode);
     }
 
     [Fact]

@@ -151,6 +151,25 @@ public sealed class CookieAntiforgeryTests(WebAppFactory app) : IClassFixture<We
         Assert.Null(response.Content.Headers.ContentDisposition);
     }
 
+    [Theory]
+    [InlineData("POST", "/hubs/deployments/negotiate?negotiateVersion=1")]
+    [InlineData("GET", "/hubs/deployments")]
+    public async Task LiveEventsHub_SessionFromAnotherOrigin_Is403(string method, string path)
+    {
+        // A WebSocket obeys no same-origin rule: another site's page could otherwise subscribe with the session and read
+        // every deployment's live events.
+        var (viewer, _) = await app.SignInNewUserAsync(Roles.Viewer);
+
+        var crossSite = await viewer.SendAsync(CrossSite(new HttpMethod(method), path));
+        using var own = new HttpRequestMessage(HttpMethod.Post, "/hubs/deployments/negotiate?negotiateVersion=1");
+        own.Headers.Add("Origin", viewer.BaseAddress!.GetLeftPart(UriPartial.Authority));
+        var sameOrigin = await viewer.SendAsync(own);
+
+        Assert.Equal(HttpStatusCode.Forbidden, crossSite.StatusCode);
+        Assert.Equal("application/problem+json", crossSite.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.OK, sameOrigin.StatusCode);
+    }
+
     [Fact]
     public void EveryUnsafeEndpoint_IsCheckedByTheFrameworkOrByCookieAntiforgery_ExceptTheHubs()
     {

@@ -18,12 +18,11 @@ internal sealed class IdentityRevalidatingAuthenticationStateProvider(
         IServiceScopeFactory scopeFactory,
         SessionService sessions,
         IOptions<IdentityOptions> options,
-        IConfiguration configuration)
+        IOptions<Data.Services.Users.AuthOptions> auth)
     : RevalidatingServerAuthenticationStateProvider(loggerFactory)
 {
-    // Auth:CircuitRevalidationSeconds (default 30) — end-to-end tests shorten it.
-    protected override TimeSpan RevalidationInterval { get; } =
-        TimeSpan.FromSeconds(Math.Clamp(configuration.GetValue("Auth:CircuitRevalidationSeconds", 30), 1, 60));
+    // Auth:CircuitRevalidationSeconds (default 30, validated 1–60 at start-up) — end-to-end tests shorten it.
+    protected override TimeSpan RevalidationInterval { get; } = TimeSpan.FromSeconds(auth.Value.CircuitRevalidationSeconds);
 
     private readonly ILogger _logger = loggerFactory.CreateLogger<IdentityRevalidatingAuthenticationStateProvider>();
 

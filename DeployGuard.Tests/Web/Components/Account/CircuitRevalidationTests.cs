@@ -5,7 +5,6 @@ using DeployGuard.Web.Auth;
 using DeployGuard.Web.Components.Account;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -23,7 +22,7 @@ public sealed class CircuitRevalidationTests
 
     private static IdentityRevalidatingAuthenticationStateProvider Provider(ServiceProvider services) => new(
         NullLoggerFactory.Instance, services.GetRequiredService<IServiceScopeFactory>(), services.GetRequiredService<SessionService>(),
-        services.GetRequiredService<IOptions<IdentityOptions>>(), new ConfigurationBuilder().Build());
+        services.GetRequiredService<IOptions<IdentityOptions>>(), Options.Create(new DeployGuard.Data.Services.Users.AuthOptions()));
 
     [Fact]
     public async Task RevalidateAsync_DatabaseUnreachable_KeepsTheCircuitSignedIn()
