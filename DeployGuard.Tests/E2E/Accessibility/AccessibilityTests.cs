@@ -64,10 +64,6 @@ public sealed class AccessibilityTests(BrowserFixture browser, KestrelAppFactory
         Assert.True(problems.Length == 0, "axe found serious or critical violations:\n" + problems);
     }
 
-    // Pages still drawn with Radzen (issue 9 phase 2: admin users). Radzen's checkboxes in grid rows have no accessible name
-    // and its placeholders and badges fail contrast; each page joins PagesAsync when it moves to the kit, and this list must end empty.
-    internal static readonly string[] StillOnRadzen = ["/admin/users"];
-
     // The account pages one sees signed out (static, no circuit): checked in a context without the sign-in.
     private static readonly string[] SignedOutPages =
     [
@@ -75,7 +71,7 @@ public sealed class AccessibilityTests(BrowserFixture browser, KestrelAppFactory
         "/Account/Lockout",
     ];
 
-    // Every route of the app with seed-demo's ids, the signed-in account pages included (static, no circuit), but StillOnRadzen.
+    // Every route of the app with seed-demo's ids, the signed-in account pages included (static, no circuit).
     private async Task<string[]> PagesAsync()
     {
         async Task<Guid> IdAsync(string sql) => await Sql.ScalarAsync<Guid>(app.ConnectionString, sql);
@@ -92,7 +88,7 @@ public sealed class AccessibilityTests(BrowserFixture browser, KestrelAppFactory
             "/services", "/services/new", $"/services/{service}", $"/services/{service}/edit", $"/services/{service}/pipeline",
             "/environments", "/environments/new", $"/environments/{environment}/edit", $"/environments/{environment}/protection",
             "/teams", "/teams/new", $"/teams/{team}", $"/teams/{team}/edit",
-            "/scans", "/scans/new", $"/scans/{scan}", "/findings", "/findings?group=rule", "/findings/patterns", "/audit", "/admin/sessions", "/admin/outbox", "/account/preferences", "/account/sessions",
+            "/scans", "/scans/new", $"/scans/{scan}", "/findings", "/findings?group=rule", "/findings/patterns", "/audit", "/admin/users", "/admin/sessions", "/admin/outbox", "/account/preferences", "/account/sessions",
             "/account/tokens", "/not-found", "/Account/Manage", "/Account/Manage/Email", "/Account/Manage/ChangePassword",
             "/Account/Manage/TwoFactorAuthentication", "/Account/Manage/PersonalData", "/Account/Manage/EnableAuthenticator",
             "/Account/Manage/DeletePersonalData",
