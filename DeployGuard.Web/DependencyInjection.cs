@@ -9,7 +9,6 @@ using DeployGuard.Web.Telemetry;
 using DeployGuard.Web.Workers.Jobs;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
-using Radzen;
 
 namespace DeployGuard.Web;
 
@@ -91,8 +90,6 @@ internal static class DependencyInjection
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddWebSecurity();
         services.AddUiKit();
-        // Until the last page is on the kit (issue 9): unconverted pages still use Radzen's services.
-        services.AddRadzenComponents();
         services.AddHttpContextAccessor();
         services.AddApiProblems();
 

@@ -20,7 +20,7 @@ public class WebAppFactory : WebApplicationFactory<Program>, IAsyncLifetime
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
-        // Outside Development the host does not map static web assets (Radzen's _content, blazor.web.js)
+        // Outside Development the host does not map static web assets (MudBlazor's _content, blazor.web.js)
         // from their build-time locations; a browser needs them.
         builder.UseStaticWebAssets();
         // Real Identity, cheaper hashing: the suite creates and signs in hundreds of accounts.

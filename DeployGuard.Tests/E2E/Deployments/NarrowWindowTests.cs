@@ -28,8 +28,8 @@ public sealed class NarrowWindowTests : AppInBrowserTest
         {
             await page.GotoAsync(path);
             await page.Locator("body[data-interactive=true]").WaitForAsync();
-            // Radzen grids on pages not yet on the kit, MudBlazor grids (the kit's PagedGrid) on the others.
-            var headers = page.Locator(".rz-data-grid thead th, .mud-table thead th");
+            // The kit's PagedGrid (a MudDataGrid) and the keyset lists (MudSimpleTable with class dg-grid).
+            var headers = page.Locator(".mud-table thead th, .dg-grid thead th");
             await headers.First.WaitForAsync();
             var widths = await headers.EvaluateAllAsync<string[]>(
                 "ths => ths.filter(th => th.innerText.trim()).map(th => th.innerText.trim() + '=' + Math.round(th.getBoundingClientRect().width))");

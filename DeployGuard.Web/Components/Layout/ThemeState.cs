@@ -32,7 +32,7 @@ public sealed class ThemeState(IJSRuntime js)
     public async Task SetAsync(string mode)
     {
         Mode = Normalize(mode);
-        // Cookie for the next request, and the Radzen stylesheets of pages not yet on the kit.
+        // The cookie, so the next request (and the static account pages) paint in this mode from the start.
         await js.InvokeVoidAsync("dgTheme.set", Mode);
         if (Changed is { } changed)
         {

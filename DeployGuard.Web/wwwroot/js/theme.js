@@ -1,11 +1,7 @@
 // Applies the theme before first paint and switches it later without a reload.
 // The choice is kept in the dg-theme cookie so statically rendered pages (sign-in) follow it too.
 (function () {
-    const media = {
-        light: { light: "all", dark: "not all" },
-        dark: { light: "not all", dark: "all" },
-        system: { light: "(prefers-color-scheme: light), (prefers-color-scheme: no-preference)", dark: "(prefers-color-scheme: dark)" }
-    };
+    const modes = ["light", "dark", "system"];
     const prefersDark = window.matchMedia("(prefers-color-scheme: dark)");
 
     function effective(mode) {
@@ -13,13 +9,9 @@
     }
 
     function apply(mode) {
-        if (!media[mode]) mode = "system";
-        const light = document.getElementById("dg-theme-light");
-        const dark = document.getElementById("dg-theme-dark");
-        if (light) light.media = media[mode].light;
-        if (dark) dark.media = media[mode].dark;
+        if (!modes.includes(mode)) mode = "system";
         document.documentElement.dataset.dgTheme = mode;
-        document.documentElement.dataset.bsTheme = effective(mode);
+        document.documentElement.dataset.dgScheme = effective(mode);
     }
 
     window.dgTheme = {
@@ -41,11 +33,9 @@
     }
 
     rememberSystem();
-    document.documentElement.dataset.bsTheme = effective(document.documentElement.dataset.dgTheme || "system");
+    document.documentElement.dataset.dgScheme = effective(document.documentElement.dataset.dgTheme || "system");
     prefersDark.addEventListener("change", () => {
         rememberSystem();
         apply(document.documentElement.dataset.dgTheme || "system");
     });
-    // Enhanced navigation replaces <head> children; keep the links in line with the chosen mode.
-    document.addEventListener("DOMContentLoaded", () => apply(document.documentElement.dataset.dgTheme || "system"));
 })();
