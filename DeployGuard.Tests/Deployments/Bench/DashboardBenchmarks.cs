@@ -21,6 +21,20 @@ public sealed class DashboardBenchmarks(ITestOutputHelper output)
     public async Task MillionDeployments_DashboardListAndBoard_QueryTimes()
     {
         await using var kit = await DeploymentTestKit.CreateAsync();
+        var services = await LoadMillionAsync(kit, Report);
+
+        var activity = kit.Get<DeliveryActivityQueries>();
+        var queries = kit.Get<DeploymentQueries>();
+        await TimeAsync("dashboard delivery figures (14 days)", () => activity.ActivityAsync(14));
+        await TimeAsync("deployments list, first page of 25 (newest first)", () => queries.ListAsync(new DeploymentQuery { Take = 25 }));
+        await TimeAsync("deployments list, one service, page 100", () => queries.ListAsync(
+            new DeploymentQuery { ServiceId = services[3], Skip = 99 * 25, Take = 25 }));
+        await TimeAsync("board (20 services × 3 environments)", () => queries.BoardAsync());
+    }
+
+    /// <summary>1,000,000 deployments over 90 days (20 services × 3 environments); returns the services' ids.</summary>
+    internal static async Task<IReadOnlyList<Guid>> LoadMillionAsync(DeploymentTestKit kit, Action<string> report)
+    {
         var environments = new[] { await kit.EnvironmentAsync("dev", 10), await kit.EnvironmentAsync("staging", 20), await kit.EnvironmentAsync("prod", 30) };
         var releases = new List<(Guid Service, Guid Release)>();
         for (var i = 0; i < 20; i++)
@@ -48,15 +62,9 @@ public sealed class DashboardBenchmarks(ITestOutputHelper output)
             """,
             ("services", releases.Select(r => r.Service).ToArray()), ("releases", releases.Select(r => r.Release).ToArray()),
             ("environments", environments.Select(e => e.Id).ToArray()));
-        Report($"loaded {Deployments:N0} deployments in {load.Elapsed.TotalSeconds:0.0} s");
+        report($"loaded {Deployments:N0} deployments in {load.Elapsed.TotalSeconds:0.0} s");
 
-        var activity = kit.Get<DeliveryActivityQueries>();
-        var queries = kit.Get<DeploymentQueries>();
-        await TimeAsync("dashboard delivery figures (14 days)", () => activity.ActivityAsync(14));
-        await TimeAsync("deployments list, first page of 25 (newest first)", () => queries.ListAsync(new DeploymentQuery { Take = 25 }));
-        await TimeAsync("deployments list, one service, page 100", () => queries.ListAsync(
-            new DeploymentQuery { ServiceId = releases[3].Service, Skip = 99 * 25, Take = 25 }));
-        await TimeAsync("board (20 services × 3 environments)", () => queries.BoardAsync());
+        return releases.Select(r => r.Service).ToList();
     }
 
     private async Task TimeAsync<T>(string name, Func<Task<T>> query)

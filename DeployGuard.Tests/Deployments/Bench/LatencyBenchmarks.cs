@@ -43,6 +43,9 @@ public sealed class LatencyBenchmarks(ITestOutputHelper output)
     public Task Browser_OnePage_OneInstance() => BrowserAsync(pages: 1, crossInstance: false);
 
     [BenchFact]
+    public Task Browser_TwentyPages_OneInstance() => BrowserAsync(pages: 20, crossInstance: false);
+
+    [BenchFact]
     public Task Browser_FiftyPages_OneInstance() => BrowserAsync(pages: 50, crossInstance: false);
 
     [BenchFact]
