@@ -10,6 +10,7 @@ using DeployGuard.Data.Services.Sessions;
 using DeployGuard.Data.Services.Users;
 using DeployGuard.Data.Services.Tokens;
 using DeployGuard.Data.Services.Scanning;
+using DeployGuard.Data.Services.Vulnerabilities;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -52,7 +53,15 @@ public static class DependencyInjection
         // Before the deployment services, whose default (no stored findings) only applies when nothing else is registered.
         services.AddSingleton<ISecurityFindingsSource, StoredSecretFindings>();
         services.AddDeploymentServices(connectionString);
+        services.AddVulnerabilityServices();
         return services;
+    }
+
+    /// <summary>Scans, report import, findings, EPSS, policies and agents (issue 11).</summary>
+    private static void AddVulnerabilityServices(this IServiceCollection services)
+    {
+        services.AddSingleton<ReportImportService>();
+        services.AddSingleton<ScanService>();
     }
 
     /// <summary>Releases, pipelines, deployments, approvals and the event bus (issue 3).</summary>

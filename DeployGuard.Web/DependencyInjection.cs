@@ -104,6 +104,7 @@ internal static class DependencyInjection
                 _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions { PermitLimit = 60, Window = TimeSpan.FromMinutes(1) }));
         });
         builder.AddDeployments();
+        builder.AddVulnerabilities();
 
         services.Configure<ForwardedHeadersOptions>(o =>
         {
@@ -143,6 +144,7 @@ internal static class DependencyInjection
         app.MapCatalogApi();
         app.MapScanningApi();
         app.MapDeployments();
+        app.MapVulnerabilities();
     }
 
     /// <summary>API and hub callers get a status code, browsers a redirect to the login or access-denied page.</summary>

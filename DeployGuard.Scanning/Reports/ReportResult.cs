@@ -107,9 +107,20 @@ public sealed record ReportResult
     {
         ResultKind.Vulnerability => $"vulnerability\n{RuleId}\n{PackageName}\n{PackageVersion}\n{Path ?? Target}",
         ResultKind.Misconfiguration => $"misconfiguration\n{RuleId}\n{Path ?? Target}\n{Message}",
-        ResultKind.Secret => $"secret\n{Secret?.SecretHash}\n{Secret?.FilePath ?? Path}",
+        ResultKind.Secret => FindingIdentity.SecretKey(Secret?.SecretHash ?? "", Secret?.FilePath ?? Path ?? ""),
         _ => $"code\n{RuleId}\n{Path ?? Target}\n{ToolFingerprint ?? Line?.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
     });
 
-    private static string IdentityOf(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..32];
+    private static string IdentityOf(string key) => FindingIdentity.Of(key);
+}
+
+/// <summary>How findings are told apart across scans; the secret identity is shared by the built-in scanner and imports.</summary>
+public static class FindingIdentity
+{
+    /// <summary>The same secret value in the same file, whichever rule or tool found it (32 hex characters).</summary>
+    public static string Secret(string secretHash, string filePath) => Of(SecretKey(secretHash, filePath));
+
+    internal static string SecretKey(string secretHash, string filePath) => $"secret\n{secretHash}\n{filePath}";
+
+    internal static string Of(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..32];
 }

@@ -35,6 +35,7 @@ public sealed class ScanJobQueue(IDbContextFactory<ApplicationDbContext> context
             return null;
         }
 
+        await ScanLinks.StartLinkedScanAsync(db, claimed[0], ct);
         return await db.ScanJobs.AsNoTracking().Where(j => j.Id == claimed[0])
             .Select(j => new ClaimedScan(j.Id, j.SourcePlatform, j.SourceUrl, j.Branch, j.EncryptedAccessToken))
             .FirstAsync(ct);
@@ -51,7 +52,10 @@ public sealed class ScanJobQueue(IDbContextFactory<ApplicationDbContext> context
             .SetProperty(j => j.TotalSecretsFound, found).SetProperty(j => j.HeartbeatAt, now), ct);
     }
 
-    /// <summary>Stores a batch of findings; <c>first_seen_at</c> carries over from earlier scans of the same repository.</summary>
+    /// <summary>
+    /// Stores a batch of findings as sightings of the repository's findings (one row per secret and file, however
+    /// many scans see it); <c>first_seen_at</c> stays with the first scan that found it.
+    /// </summary>
     public async Task AddFindingsAsync(Guid jobId, IReadOnlyList<SecretFinding> findings, CancellationToken ct = default)
     {
         if (findings.Count == 0)
@@ -60,39 +64,37 @@ public sealed class ScanJobQueue(IDbContextFactory<ApplicationDbContext> context
         }
 
         await using var db = await contextFactory.CreateDbContextAsync(ct);
-        var sourceUrl = await db.ScanJobs.Where(j => j.Id == jobId).Select(j => j.SourceUrl).FirstAsync(ct);
-        var hashes = findings.Select(f => f.SecretValueHash).Distinct().ToList();
-        var earlier = await db.SecretFindings.Where(f => hashes.Contains(f.SecretValueHash) && f.Job!.SourceUrl == sourceUrl && f.JobId != jobId)
-            .GroupBy(f => f.SecretValueHash).Select(g => new { Hash = g.Key, First = g.Min(f => f.FirstSeenAt) })
-            .ToDictionaryAsync(x => x.Hash, x => x.First, ct);
-        var now = clock.GetUtcNow();
-        foreach (var finding in findings)
-        {
-            finding.JobId = jobId;
-            finding.CreatedAt = now;
-            finding.FirstSeenAt = earlier.TryGetValue(finding.SecretValueHash, out var first) ? first : now;
-        }
-
-        db.SecretFindings.AddRange(findings);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var scope = SecretFindingStore.RepositoryScope(await db.ScanJobs.Where(j => j.Id == jobId).Select(j => j.SourceUrl).FirstAsync(ct));
+        await SecretFindingStore.LockScopeAsync(db, scope, ct);
+        await SecretFindingStore.RecordAsync(db, jobId, scope, findings, clock.GetUtcNow(), ct);
         await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
     }
 
     public async Task CompleteScanAsync(Guid jobId, int commits, int files, CancellationToken ct = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
         var job = await db.ScanJobs.FirstAsync(j => j.Id == jobId, ct);
         var now = clock.GetUtcNow();
+        var scope = SecretFindingStore.RepositoryScope(job.SourceUrl);
+        await SecretFindingStore.LockScopeAsync(db, scope, ct);
         job.Status = ScanStatus.Completed;
         job.CommitsDone = job.CommitsTotal = commits;
         job.FilesDone = job.FilesTotal = Math.Max(files, job.FilesTotal);
-        job.TotalSecretsFound = await db.SecretFindings.CountAsync(f => f.JobId == jobId && !f.Suppressed, ct);
-        job.SuppressedCount = await db.SecretFindings.CountAsync(f => f.JobId == jobId && f.Suppressed, ct);
+        job.TotalSecretsFound = await db.SecretFindingSightings.CountAsync(f => f.JobId == jobId && !f.Suppressed, ct);
+        job.SuppressedCount = await db.SecretFindingSightings.CountAsync(f => f.JobId == jobId && f.Suppressed, ct);
         job.CompletedAt = now;
         job.HeartbeatAt = now;
         job.DurationMs = (long)(now - (job.StartedAt ?? now)).TotalMilliseconds;
+        // Only a scan of every branch saw all of history: secrets it no longer finds were cleaned out of it.
+        var fixedCount = job.Branch is null ? await SecretFindingStore.FixMissingAsync(db, jobId, scope, now, ct) : 0;
         audit.Add(db, AuditActor.System, "scan.completed", ResourceTypes.Scan, jobId.ToString(),
-            new { job.SourceUrl, secrets = job.TotalSecretsFound, suppressed = job.SuppressedCount, commits, job.DurationMs });
+            new { job.SourceUrl, secrets = job.TotalSecretsFound, suppressed = job.SuppressedCount, commits, job.DurationMs, fixedFindings = fixedCount });
+        await ScanLinks.CompleteLinkedScanAsync(db, job, now, ct);
         await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
     }
 
     public async Task FailScanAsync(Guid jobId, string error, CancellationToken ct = default)
@@ -105,7 +107,10 @@ public sealed class ScanJobQueue(IDbContextFactory<ApplicationDbContext> context
         job.CompletedAt = now;
         job.DurationMs = (long)(now - (job.StartedAt ?? now)).TotalMilliseconds;
         audit.Add(db, AuditActor.System, "scan.failed", ResourceTypes.Scan, jobId.ToString(), new { job.SourceUrl, error = job.ErrorMessage });
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await ScanLinks.FailLinkedScanAsync(db, job, now, ct);
         await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
     }
 
     public async Task<ClaimedClean?> ClaimCleanAsync(string workerId, CancellationToken ct = default)
@@ -125,7 +130,8 @@ public sealed class ScanJobQueue(IDbContextFactory<ApplicationDbContext> context
         var clean = await db.CleanJobs.AsNoTracking().Where(c => c.Id == claimed[0])
             .Select(c => new { c.Id, c.ScanJobId, c.ScanJob!.SourcePlatform, c.ScanJob.SourceUrl, c.ScanJob.Branch, c.ScanJob.EncryptedAccessToken })
             .FirstAsync(ct);
-        var selected = await db.SecretFindings.AsNoTracking().Where(f => f.JobId == clean.ScanJobId && f.SelectedForCleaning)
+        var selected = await db.SecretFindings.AsNoTracking()
+            .Where(f => f.SelectedForCleaning && db.SecretFindingSightings.Any(s => s.JobId == clean.ScanJobId && s.FindingId == f.Id))
             .Select(f => new { f.Id, f.SecretValueHash }).ToListAsync(ct);
         return new ClaimedClean(clean.Id, clean.ScanJobId, clean.SourcePlatform, clean.SourceUrl, clean.Branch, clean.EncryptedAccessToken,
             selected.Select(s => (s.Id, s.SecretValueHash)).ToList());

@@ -117,18 +117,20 @@ public sealed class ScanJobService(IDbContextFactory<ApplicationDbContext> conte
             CompletedAt = upload.CompletedAt,
             DurationMs = (long)(upload.CompletedAt - upload.StartedAt).TotalMilliseconds,
         };
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
         db.ScanJobs.Add(job);
-        foreach (var finding in findings)
-        {
-            finding.JobId = job.Id;
-            finding.CreatedAt = now;
-            finding.FirstSeenAt = now;
-        }
-
-        db.SecretFindings.AddRange(findings);
-        audit.Add(db, caller.Actor, "scan.uploaded", ResourceTypes.Scan, job.Id.ToString(),
-            new { job.SourceUrl, job.Branch, job.CommitSha, service = upload.ServiceName, findings = findings.Count, suppressed = job.SuppressedCount });
         await db.SaveChangesAsync(ct);
+        var scope = SecretFindingStore.RepositoryScope(job.SourceUrl);
+        await SecretFindingStore.LockScopeAsync(db, scope, ct);
+        var merge = await SecretFindingStore.RecordAsync(db, job.Id, scope, findings, now, ct);
+        audit.Add(db, caller.Actor, "scan.uploaded", ResourceTypes.Scan, job.Id.ToString(),
+            new
+            {
+                job.SourceUrl, job.Branch, job.CommitSha, service = upload.ServiceName, findings = findings.Count, suppressed = job.SuppressedCount,
+                merge.New, merge.Unchanged, merge.Reopened,
+            });
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
         return Result<ScanJobRow>.Ok((await GetAsync(job.Id, ct))!);
     }
 

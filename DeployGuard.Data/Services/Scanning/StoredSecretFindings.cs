@@ -29,7 +29,7 @@ public sealed class StoredSecretFindings(IDbContextFactory<ApplicationDbContext>
         }
 
         var counts = await db.SecretFindings.AsNoTracking()
-            .Where(f => f.JobId == scan.Id && !f.Suppressed
+            .Where(f => db.SecretFindingSightings.Any(s => s.JobId == scan.Id && s.FindingId == f.Id) && !f.Suppressed
                         && f.Status != FindingStatus.FalsePositive && f.Status != FindingStatus.AcceptedRisk && f.Status != FindingStatus.Fixed)
             .GroupBy(f => f.Severity)
             .Select(g => new { Severity = g.Key, Count = g.Count() })
