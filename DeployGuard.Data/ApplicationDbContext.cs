@@ -42,6 +42,7 @@ public class ApplicationDbContext(DbContextOptions<ApplicationDbContext> options
 
     // Vulnerability management (issue 11): seed 02's scans, vulnerabilities and analyses, seed 03's security scans and agent runs.
     public DbSet<Scan> Scans => Set<Scan>();
+    public DbSet<FindingScope> FindingScopes => Set<FindingScope>();
     public DbSet<VulnerabilityFinding> VulnerabilityFindings => Set<VulnerabilityFinding>();
     public DbSet<Vulnerability> Vulnerabilities => Set<Vulnerability>();
     public DbSet<VulnerabilityDetail> VulnerabilityDetails => Set<VulnerabilityDetail>();

@@ -1201,6 +1201,58 @@ namespace DeployGuard.Data.Migrations
                     b.ToTable("feedback_submissions", (string)null);
                 });
 
+            modelBuilder.Entity("DeployGuard.Data.Entities.FindingScope", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                    b.Property<Guid?>("LastScanId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("last_scan_id");
+
+                    b.Property<DateTimeOffset?>("LastSeenAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_seen_at");
+
+                    b.Property<string>("Scanner")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("scanner");
+
+                    b.Property<string>("ScopeKey")
+                        .IsRequired()
+                        .HasMaxLength(600)
+                        .HasColumnType("character varying(600)")
+                        .HasColumnName("scope_key");
+
+                    b.Property<Guid?>("ServiceId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("service_id");
+
+                    b.Property<string>("Target")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("target");
+
+                    b.HasKey("Id")
+                        .HasName("pk_finding_scopes");
+
+                    b.HasIndex("ServiceId")
+                        .HasDatabaseName("ix_finding_scopes_service_id");
+
+                    b.HasIndex("ScopeKey", "Scanner")
+                        .IsUnique()
+                        .HasDatabaseName("ix_finding_scopes_scope_key_scanner");
+
+                    b.ToTable("finding_scopes", (string)null);
+                });
+
             modelBuilder.Entity("DeployGuard.Data.Entities.FreezeWindow", b =>
                 {
                     b.Property<Guid>("Id")
@@ -2946,12 +2998,9 @@ namespace DeployGuard.Data.Migrations
                         .HasColumnType("character varying(500)")
                         .HasColumnName("fixed_versions");
 
-                    b.Property<string>("Identity")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("character(32)")
-                        .HasColumnName("identity")
-                        .IsFixedLength();
+                    b.Property<Guid>("Identity")
+                        .HasColumnType("uuid")
+                        .HasColumnName("identity");
 
                     b.Property<string>("Kind")
                         .IsRequired()
@@ -3005,17 +3054,13 @@ namespace DeployGuard.Data.Migrations
                         .HasColumnType("character varying(500)")
                         .HasColumnName("purl");
 
-                    b.Property<string>("Scanner")
-                        .IsRequired()
-                        .HasMaxLength(100)
-                        .HasColumnType("character varying(100)")
-                        .HasColumnName("scanner");
+                    b.Property<bool>("Reported")
+                        .HasColumnType("boolean")
+                        .HasColumnName("reported");
 
-                    b.Property<string>("ScopeKey")
-                        .IsRequired()
-                        .HasMaxLength(600)
-                        .HasColumnType("character varying(600)")
-                        .HasColumnName("scope_key");
+                    b.Property<long>("ScopeId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("scope_id");
 
                     b.Property<Guid?>("ServiceId")
                         .HasColumnType("uuid")
@@ -3083,35 +3128,22 @@ namespace DeployGuard.Data.Migrations
                     b.HasIndex("CveId")
                         .HasDatabaseName("ix_vulnerability_findings_cve_id");
 
-                    b.HasIndex("CvssScore")
-                        .HasDatabaseName("ix_vulnerability_findings_cvss_score");
-
-                    b.HasIndex("EpssScore")
-                        .HasDatabaseName("ix_vulnerability_findings_epss_score");
-
-                    b.HasIndex("LastScanId")
-                        .HasDatabaseName("ix_vulnerability_findings_last_scan_id");
-
-                    b.HasIndex("PackageName")
-                        .HasDatabaseName("ix_vulnerability_findings_package_name");
-
                     b.HasIndex("VulnerabilityId")
                         .HasDatabaseName("ix_vulnerability_findings_vulnerability_id");
 
-                    b.HasIndex("ScopeKey", "Scanner", "Identity")
+                    b.HasIndex("ScopeId", "Identity")
                         .IsUnique()
-                        .HasDatabaseName("ix_vulnerability_findings_scope_key_scanner_identity");
+                        .HasDatabaseName("ix_vulnerability_findings_scope_id_identity");
+
+                    b.HasIndex("Status", "SeverityRank")
+                        .HasDatabaseName("ix_vulnerability_findings_status_severity_rank");
 
                     b.HasIndex("ServiceId", "Status", "SeverityRank")
                         .HasDatabaseName("ix_vulnerability_findings_service_id_status_severity_rank");
 
-                    b.HasIndex("Status", "SeverityRank", "LastSeenAt")
-                        .HasDatabaseName("ix_vulnerability_findings_status_severity_rank_last_seen_at");
-
-                    b.HasIndex("ScopeKey", "Scanner", "Status", "LastScanId")
-                        .HasDatabaseName("ix_vulnerability_findings_scope_key_scanner_status_last_scan_id");
-
                     b.ToTable("vulnerability_findings", (string)null);
+
+                    b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 80);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>
@@ -3473,6 +3505,15 @@ namespace DeployGuard.Data.Migrations
                     b.Navigation("Submission");
                 });
 
+            modelBuilder.Entity("DeployGuard.Data.Entities.FindingScope", b =>
+                {
+                    b.HasOne("DeployGuard.Data.Entities.Service", null)
+                        .WithMany()
+                        .HasForeignKey("ServiceId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_finding_scopes_services_service_id");
+                });
+
             modelBuilder.Entity("DeployGuard.Data.Entities.FreezeWindow", b =>
                 {
                     b.HasOne("DeployGuard.Data.Entities.DeploymentEnvironment", null)
@@ -3757,30 +3798,30 @@ namespace DeployGuard.Data.Migrations
 
             modelBuilder.Entity("DeployGuard.Data.Entities.Vulnerability", b =>
                 {
-                    b.HasOne("DeployGuard.Data.Entities.VulnerabilityFinding", "Finding")
-                        .WithMany()
-                        .HasForeignKey("FindingId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_vulnerabilities_vulnerability_findings_finding_id");
-
                     b.HasOne("DeployGuard.Data.Entities.Scan", null)
                         .WithMany()
                         .HasForeignKey("ScanId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_vulnerabilities_scans_scan_id");
-
-                    b.Navigation("Finding");
                 });
 
             modelBuilder.Entity("DeployGuard.Data.Entities.VulnerabilityFinding", b =>
                 {
+                    b.HasOne("DeployGuard.Data.Entities.FindingScope", "Scope")
+                        .WithMany()
+                        .HasForeignKey("ScopeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_vulnerability_findings_finding_scopes_scope_id");
+
                     b.HasOne("DeployGuard.Data.Entities.Service", "Service")
                         .WithMany()
                         .HasForeignKey("ServiceId")
-                        .OnDelete(DeleteBehavior.Cascade)
+                        .OnDelete(DeleteBehavior.SetNull)
                         .HasConstraintName("fk_vulnerability_findings_services_service_id");
+
+                    b.Navigation("Scope");
 
                     b.Navigation("Service");
                 });

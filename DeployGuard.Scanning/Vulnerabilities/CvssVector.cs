@@ -30,7 +30,12 @@ public sealed record CvssMetric(string Key, string Name, string Value, string Me
 /// </summary>
 public sealed class CvssVector
 {
+    // Reports repeat a few hundred vectors across thousands of results: parse (and score) each once.
+    private const int CacheLimit = 8192;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, CvssVector> Cache = new(StringComparer.Ordinal);
+
     private readonly Dictionary<string, string> _metrics;
+    private double? _score;
 
     private CvssVector(string version, Dictionary<string, string> metrics, IReadOnlyList<string> order)
     {
@@ -49,7 +54,7 @@ public sealed class CvssVector
     public IReadOnlyDictionary<string, string> Metrics => _metrics;
 
     /// <summary>The score of the vector: base score for v2/v3 (temporal and environmental metrics are shown, not scored); for v4 the score of all metrics given (CVSS-B, -BT, -BE or -BTE).</summary>
-    public double BaseScore => Version switch
+    public double BaseScore => _score ??= Version switch
     {
         "2.0" => Cvss2.BaseScore(_metrics),
         "3.0" or "3.1" => Cvss3.BaseScore(_metrics, Version == "3.1"),
@@ -71,6 +76,27 @@ public sealed class CvssVector
         TryParse(text, out var vector, out var error) ? vector! : throw new FormatException(error);
 
     public static bool TryParse(string? text, out CvssVector? vector, out string? error)
+    {
+        error = null;
+        if (text is not null && Cache.TryGetValue(text, out vector))
+        {
+            return true;
+        }
+
+        if (!TryParseUncached(text, out vector, out error))
+        {
+            return false;
+        }
+
+        if (Cache.Count < CacheLimit)
+        {
+            Cache.TryAdd(text!, vector!);
+        }
+
+        return true;
+    }
+
+    private static bool TryParseUncached(string? text, out CvssVector? vector, out string? error)
     {
         vector = null;
         error = null;

@@ -16,32 +16,41 @@ public sealed partial class ReportImportService
     private sealed record MergeCounts(int Findings, int New, int Unchanged, int Reopened, int Fixed, int Suppressed, IReadOnlyDictionary<string, int> BySeverity);
 
     private const string StageColumns =
-        "ord, identity, kind, vulnerability_id, cve_id, package_name, package_version, package_type, purl, path, line, target, severity, " +
-        "severity_rank, cvss_score, cvss_vector, cvss_computed, epss, epss_percentile, epss_estimate, known_exploited, fixed_versions, " +
-        "fix_available, direct, title, message, suppressed, suppression_reason, description, url, cwes, aliases, published, details";
+        "ord, identity, new_id, occurrence_id, first_of_id, kind, vulnerability_id, cve_id, package_name, package_version, package_type, purl, " +
+        "path, line, target, severity, severity_rank, cvss_score, cvss_vector, cvss_computed, epss, epss_percentile, epss_estimate, " +
+        "known_exploited, fixed_versions, fix_available, direct, title, message, suppressed, suppression_reason, description, url, cwes, " +
+        "aliases, published, details";
 
     private static async Task CreateStageAsync(NpgsqlConnection connection, CancellationToken ct)
     {
+        // Wide rows sort and hash in memory rather than on disk.
         await using var command = new NpgsqlCommand("""
+            SET LOCAL work_mem = '64MB';
             CREATE TEMP TABLE import_stage (
-                ord int, identity text, kind text, vulnerability_id text, cve_id text, package_name text, package_version text,
-                package_type text, purl text, path text, line int, target text, severity text, severity_rank smallint,
-                cvss_score double precision, cvss_vector text, cvss_computed boolean, epss double precision, epss_percentile double precision,
-                epss_estimate double precision, known_exploited boolean, fixed_versions text, fix_available boolean, direct boolean,
-                title text, message text, suppressed boolean, suppression_reason text, description text, url text, cwes text, aliases text,
-                published timestamptz, details text
+                ord int, identity uuid, new_id uuid, occurrence_id uuid, first_of_id boolean, kind text, vulnerability_id text, cve_id text,
+                package_name text, package_version text, package_type text, purl text, path text, line int, target text, severity text,
+                severity_rank smallint, cvss_score double precision, cvss_vector text, cvss_computed boolean, epss double precision,
+                epss_percentile double precision, epss_estimate double precision, known_exploited boolean, fixed_versions text,
+                fix_available boolean, direct boolean, title text, message text, suppressed boolean, suppression_reason text, description text,
+                url text, cwes text, aliases text, published timestamptz, details text
             ) ON COMMIT DROP
             """, connection);
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>Parses the report straight into the staging table; returns the secrets, which take the secret path.</summary>
+    /// <summary>
+    /// Parses the report straight into the staging table, one row per identity (the report's first occurrence wins),
+    /// with time-ordered ids so the inserts append to the primary keys. Returns the secrets, which take the secret path.
+    /// </summary>
     private static async Task<List<Finding>> StageAsync(NpgsqlConnection connection, ParsedReport report, CancellationToken ct)
     {
         var secrets = new List<Finding>();
         var details = new ArrayBufferWriter<byte>(1024);
+        var identities = new HashSet<string>(StringComparer.Ordinal);
+        var vulnerabilityIds = new HashSet<string>(StringComparer.Ordinal);
         await using var importer = await connection.BeginBinaryImportAsync($"COPY import_stage ({StageColumns}) FROM STDIN (FORMAT BINARY)", ct);
         var ord = 0;
+        // Synchronous writes: they only buffer, and an await per value would cost more than the values.
         foreach (var r in report.Results)
         {
             if (r.Kind == ResultKind.Secret)
@@ -54,43 +63,53 @@ public sealed partial class ReportImportService
                 continue;
             }
 
+            if (!identities.Add(r.Identity))
+            {
+                continue; // a second occurrence of the same finding in this report
+            }
+
+            var ruleId = Clip(r.RuleId, 200)!;
+            var firstOfId = vulnerabilityIds.Add(ruleId);
             var cve = CveOf(r);
-            await importer.StartRowAsync(ct);
-            await importer.WriteAsync(ord++, NpgsqlDbType.Integer, ct);
-            await importer.WriteAsync(r.Identity, NpgsqlDbType.Text, ct);
-            await importer.WriteAsync(KindName(r.Kind), NpgsqlDbType.Text, ct);
-            await Text(importer, Clip(r.RuleId, 200), ct);
-            await Text(importer, cve, ct);
-            await Text(importer, Clip(r.PackageName, 300), ct);
-            await Text(importer, Clip(r.PackageVersion, 200), ct);
-            await Text(importer, Clip(r.PackageType, 50), ct);
-            await Text(importer, Clip(r.Purl, 500), ct);
-            await Text(importer, Clip(r.Path, 500), ct);
-            await Nullable(importer, r.Line, NpgsqlDbType.Integer, ct);
-            await Text(importer, Clip(r.Target, 500), ct);
-            await importer.WriteAsync(Severities.Name(r.Severity), NpgsqlDbType.Text, ct);
-            await importer.WriteAsync((short)r.Severity, NpgsqlDbType.Smallint, ct);
-            await Nullable(importer, r.Cvss?.BaseScore, NpgsqlDbType.Double, ct);
-            await Text(importer, Clip(r.Cvss?.Vector, 200), ct);
-            await importer.WriteAsync(r.Cvss?.Computed ?? false, NpgsqlDbType.Boolean, ct);
-            await Nullable(importer, r.Epss, NpgsqlDbType.Double, ct);
-            await Nullable(importer, r.EpssPercentile, NpgsqlDbType.Double, ct);
-            await Nullable(importer, cve is null ? null : EpssEstimator.Estimate(r.Cvss?.Vector, r.Cvss?.BaseScore, r.Cwes, r.KnownExploited),
-                NpgsqlDbType.Double, ct);
-            await importer.WriteAsync(r.KnownExploited, NpgsqlDbType.Boolean, ct);
-            await Text(importer, r.FixedVersions.Count == 0 ? null : Clip(string.Join(", ", r.FixedVersions), 500), ct);
-            await importer.WriteAsync(r.FixAvailable, NpgsqlDbType.Boolean, ct);
-            await Nullable(importer, r.Direct, NpgsqlDbType.Boolean, ct);
-            await Text(importer, Clip(r.Title, 500), ct);
-            await Text(importer, Clip(r.Message, 2000), ct);
-            await importer.WriteAsync(r.Suppressed, NpgsqlDbType.Boolean, ct);
-            await Text(importer, Clip(r.SuppressionReason, 500), ct);
-            await Text(importer, Clip(r.Description, 4000), ct);
-            await Text(importer, Clip(r.Url, 500), ct);
-            await Text(importer, r.Cwes.Count == 0 ? null : Clip(string.Join(",", r.Cwes), 200), ct);
-            await Text(importer, r.Aliases.Count == 0 ? null : Clip(string.Join(",", r.Aliases), 500), ct);
-            await Nullable(importer, r.Published?.ToUniversalTime(), NpgsqlDbType.TimestampTz, ct);
-            await importer.WriteAsync(Details(r, details), NpgsqlDbType.Text, ct);
+            importer.StartRow();
+            importer.Write(ord++, NpgsqlDbType.Integer);
+            importer.Write(Guid.ParseExact(r.Identity, "N"), NpgsqlDbType.Uuid);
+            importer.Write(Guid.CreateVersion7(), NpgsqlDbType.Uuid);
+            importer.Write(Guid.CreateVersion7(), NpgsqlDbType.Uuid);
+            importer.Write(firstOfId, NpgsqlDbType.Boolean);
+            importer.Write(KindName(r.Kind), NpgsqlDbType.Text);
+            importer.Write(ruleId, NpgsqlDbType.Text);
+            Text(importer, cve);
+            Text(importer, Clip(r.PackageName, 300));
+            Text(importer, Clip(r.PackageVersion, 200));
+            Text(importer, Clip(r.PackageType, 50));
+            Text(importer, Clip(r.Purl, 500));
+            Text(importer, Clip(r.Path, 500));
+            Nullable(importer, r.Line, NpgsqlDbType.Integer);
+            Text(importer, Clip(r.Target, 500));
+            importer.Write(Severities.Name(r.Severity), NpgsqlDbType.Text);
+            importer.Write((short)r.Severity, NpgsqlDbType.Smallint);
+            Nullable(importer, r.Cvss?.BaseScore, NpgsqlDbType.Double);
+            Text(importer, Clip(r.Cvss?.Vector, 200));
+            importer.Write(r.Cvss?.Computed ?? false, NpgsqlDbType.Boolean);
+            Nullable(importer, r.Epss, NpgsqlDbType.Double);
+            Nullable(importer, r.EpssPercentile, NpgsqlDbType.Double);
+            Nullable(importer, cve is null ? null : EpssEstimator.Estimate(r.Cvss?.Vector, r.Cvss?.BaseScore, r.Cwes, r.KnownExploited), NpgsqlDbType.Double);
+            importer.Write(r.KnownExploited, NpgsqlDbType.Boolean);
+            Text(importer, r.FixedVersions.Count == 0 ? null : Clip(string.Join(", ", r.FixedVersions), 500));
+            importer.Write(r.FixAvailable, NpgsqlDbType.Boolean);
+            Nullable(importer, r.Direct, NpgsqlDbType.Boolean);
+            Text(importer, Clip(r.Title, 500));
+            Text(importer, Clip(r.Message, 2000));
+            importer.Write(r.Suppressed, NpgsqlDbType.Boolean);
+            Text(importer, Clip(r.SuppressionReason, 500));
+            // The text about the id travels once per id: only its first row feeds vulnerability_details.
+            Text(importer, firstOfId ? Clip(r.Description, 4000) : null);
+            Text(importer, firstOfId ? Clip(r.Url, 500) : null);
+            Text(importer, r.Cwes.Count == 0 ? null : Clip(string.Join(",", r.Cwes), 200));
+            Text(importer, firstOfId && r.Aliases.Count > 0 ? Clip(string.Join(",", r.Aliases), 500) : null);
+            Nullable(importer, r.Published?.ToUniversalTime(), NpgsqlDbType.TimestampTz);
+            importer.Write(Details(r, details), NpgsqlDbType.Text);
         }
 
         await importer.CompleteAsync(ct);
@@ -99,89 +118,115 @@ public sealed partial class ReportImportService
 
     private static async Task<MergeCounts> MergeAsync(NpgsqlConnection connection, Scan scan, Guid? serviceId, DateTimeOffset now, CancellationToken ct)
     {
+        // The scope (service or target, and scanner) and its previous scan: what "still reported" and "fixed" are relative to.
+        await using var scope = new NpgsqlCommand("""
+            INSERT INTO finding_scopes (scope_key, scanner, service_id, target) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (scope_key, scanner) DO UPDATE SET service_id = EXCLUDED.service_id
+            RETURNING id, last_scan_id, last_seen_at
+            """, connection);
+        scope.Parameters.Add(new NpgsqlParameter { Value = scan.ScopeKey, NpgsqlDbType = NpgsqlDbType.Text });
+        scope.Parameters.Add(new NpgsqlParameter { Value = scan.Scanner!, NpgsqlDbType = NpgsqlDbType.Text });
+        scope.Parameters.Add(new NpgsqlParameter { Value = (object?)serviceId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+        scope.Parameters.Add(new NpgsqlParameter { Value = scan.Target, NpgsqlDbType = NpgsqlDbType.Text });
+        long scopeId;
+        object previousScan, previousSeen;
+        await using (var row = await scope.ExecuteReaderAsync(ct))
+        {
+            await row.ReadAsync(ct);
+            scopeId = row.GetInt64(0);
+            previousScan = row.IsDBNull(1) ? DBNull.Value : row.GetGuid(1);
+            previousSeen = row.IsDBNull(2) ? DBNull.Value : row.GetFieldValue<DateTimeOffset>(2);
+        }
+
+        // Parameters of every statement below: $1 scope, $2 its previous scan, $3 this scan, $4 now, $5 service, $6 target,
+        // $7 when the scope was last seen before.
+        const string Epss = "COALESCE(s.epss, k.first_epss, s.epss_estimate)";
+        const string Predicted = "(s.epss IS NULL AND k.first_epss IS NULL AND s.epss_estimate IS NOT NULL)";
         await using var batch = new NpgsqlBatch(connection);
         void Add(string sql) => batch.BatchCommands.Add(new NpgsqlBatchCommand(sql));
-        // One row per identity: a report may list a finding twice (Grype matching one package by two matchers).
+        // Per staged finding: the scope's existing finding with that identity, and FIRST's EPSS for its CVE.
         Add("""
-            CREATE TEMP TABLE import_distinct ON COMMIT DROP AS
-            SELECT DISTINCT ON (s.identity) s.*, e.epss AS first_epss, e.percentile AS first_percentile
-            FROM import_stage s LEFT JOIN epss_scores e ON e.cve = s.cve_id
-            ORDER BY s.identity, s.ord
+            CREATE TEMP TABLE import_keys ON COMMIT DROP AS
+            SELECT s.identity, f.id AS existing_id, f.status AS existing_status, f.reported AS existing_reported,
+                   e.epss AS first_epss, e.percentile AS first_percentile
+            FROM import_stage s
+            LEFT JOIN vulnerability_findings f ON f.scope_id = $1 AND f.identity = s.identity
+            LEFT JOIN epss_scores e ON e.cve = s.cve_id
             """);
-        Add("ANALYZE import_distinct");
-        Add("""
-            CREATE TEMP TABLE import_matched ON COMMIT DROP AS
-            SELECT d.identity, f.id, f.status
-            FROM import_distinct d
-            JOIN vulnerability_findings f ON f.scope_key = $1 AND f.scanner = $2 AND f.identity = d.identity
-            """);
-        Add("""
+        // Known findings are rewritten only when something about them changed: an unchanged re-import writes none.
+        Add($"""
             UPDATE vulnerability_findings f SET
-                last_seen_at = $4, last_scan_id = $3, service_id = $5, target = COALESCE(NULLIF(d.target, ''), $6),
-                severity = d.severity, severity_rank = d.severity_rank, cvss_score = d.cvss_score, cvss_vector = d.cvss_vector,
-                cvss_computed = d.cvss_computed,
-                epss_score = COALESCE(d.epss, d.first_epss, d.epss_estimate), epss_percentile = COALESCE(d.epss_percentile, d.first_percentile),
-                epss_source = CASE WHEN d.epss IS NOT NULL THEN 'report' WHEN d.first_epss IS NOT NULL THEN 'first'
-                                   WHEN d.epss_estimate IS NOT NULL THEN 'estimate' END,
-                epss_predicted = d.epss IS NULL AND d.first_epss IS NULL AND d.epss_estimate IS NOT NULL,
-                known_exploited = d.known_exploited, fixed_versions = d.fixed_versions, fix_available = d.fix_available, direct = d.direct,
-                title = d.title, message = d.message, suppressed = d.suppressed, suppression_reason = d.suppression_reason,
-                line = d.line, path = d.path, purl = d.purl, package_type = d.package_type,
+                reported = true, last_seen_at = $4, last_scan_id = $3, service_id = $5, target = COALESCE(NULLIF(s.target, ''), $6),
+                severity = s.severity, severity_rank = s.severity_rank, cvss_score = s.cvss_score, cvss_vector = s.cvss_vector,
+                cvss_computed = s.cvss_computed, epss_score = {Epss}, epss_percentile = COALESCE(s.epss_percentile, k.first_percentile),
+                epss_source = CASE WHEN s.epss IS NOT NULL THEN 'report' WHEN k.first_epss IS NOT NULL THEN 'first'
+                                   WHEN s.epss_estimate IS NOT NULL THEN 'estimate' END,
+                epss_predicted = {Predicted}, known_exploited = s.known_exploited, fixed_versions = s.fixed_versions,
+                fix_available = s.fix_available, direct = s.direct, title = s.title, message = s.message, suppressed = s.suppressed,
+                suppression_reason = s.suppression_reason, line = s.line, path = s.path, purl = s.purl, package_type = s.package_type,
                 status = CASE WHEN f.status = 'fixed' THEN 'open' ELSE f.status END,
                 fixed_at = CASE WHEN f.status = 'fixed' THEN NULL ELSE f.fixed_at END,
                 status_reason = CASE WHEN f.status = 'fixed' THEN 'Reported again by scan ' || $3::text ELSE f.status_reason END,
                 status_changed_by = CASE WHEN f.status = 'fixed' THEN 'system' ELSE f.status_changed_by END,
                 status_changed_at = CASE WHEN f.status = 'fixed' THEN $4 ELSE f.status_changed_at END
-            FROM import_distinct d
-            WHERE f.scope_key = $1 AND f.scanner = $2 AND f.identity = d.identity
+            FROM import_stage s JOIN import_keys k ON k.identity = s.identity
+            WHERE f.id = k.existing_id
+              AND (NOT f.reported OR f.status = 'fixed' OR f.service_id IS DISTINCT FROM $5
+                   OR f.target IS DISTINCT FROM COALESCE(NULLIF(s.target, ''), $6) OR f.severity IS DISTINCT FROM s.severity
+                   OR f.cvss_score IS DISTINCT FROM s.cvss_score OR f.cvss_vector IS DISTINCT FROM s.cvss_vector
+                   OR f.epss_score IS DISTINCT FROM {Epss} OR f.epss_predicted IS DISTINCT FROM {Predicted}
+                   OR f.known_exploited IS DISTINCT FROM s.known_exploited OR f.fixed_versions IS DISTINCT FROM s.fixed_versions
+                   OR f.direct IS DISTINCT FROM s.direct OR f.title IS DISTINCT FROM s.title OR f.message IS DISTINCT FROM s.message
+                   OR f.suppressed IS DISTINCT FROM s.suppressed OR f.line IS DISTINCT FROM s.line OR f.path IS DISTINCT FROM s.path)
             """);
+        // What the scope reported last time and not now (swept before this scan's new findings go in): fixed (false positives keep their verdict), last seen at the previous
+        // scan; a fixed accepted risk's acceptance ends with it.
         Add("""
-            INSERT INTO vulnerability_findings (id, scope_key, scanner, identity, service_id, target, kind, vulnerability_id, cve_id, package_name,
-                package_version, package_type, purl, path, line, severity, severity_rank, cvss_score, cvss_vector, cvss_computed, epss_score,
-                epss_percentile, epss_predicted, epss_source, known_exploited, fixed_versions, fix_available, direct, title, message, status,
-                suppressed, suppression_reason, first_seen_at, last_seen_at, first_scan_id, last_scan_id)
-            SELECT gen_random_uuid(), $1, $2, d.identity, $5, COALESCE(NULLIF(d.target, ''), $6), d.kind, d.vulnerability_id, d.cve_id,
-                d.package_name, d.package_version, d.package_type, d.purl, d.path, d.line, d.severity, d.severity_rank, d.cvss_score,
-                d.cvss_vector, d.cvss_computed, COALESCE(d.epss, d.first_epss, d.epss_estimate), COALESCE(d.epss_percentile, d.first_percentile),
-                d.epss IS NULL AND d.first_epss IS NULL AND d.epss_estimate IS NOT NULL,
-                CASE WHEN d.epss IS NOT NULL THEN 'report' WHEN d.first_epss IS NOT NULL THEN 'first' WHEN d.epss_estimate IS NOT NULL THEN 'estimate' END,
-                d.known_exploited, d.fixed_versions, d.fix_available, d.direct, d.title, d.message, 'open', d.suppressed, d.suppression_reason,
-                $4, $4, $3, $3
-            FROM import_distinct d
-            WHERE NOT EXISTS (SELECT 1 FROM import_matched m WHERE m.identity = d.identity)
-            """);
-        // What this scanner no longer reports in this scope is fixed; a fixed accepted risk's acceptance ends with it.
-        Add("""
-            CREATE TEMP TABLE import_fixed ON COMMIT DROP AS
-            WITH fixed AS (
+            CREATE TEMP TABLE import_gone ON COMMIT DROP AS
+            WITH gone AS (
                 UPDATE vulnerability_findings f
-                SET status = 'fixed', fixed_at = $4, status_reason = 'Not reported by scan ' || $3::text, status_changed_by = 'system',
-                    status_changed_at = $4
-                WHERE f.scope_key = $1 AND f.scanner = $2 AND f.status IN ('open', 'accepted_risk') AND f.last_scan_id <> $3
-                RETURNING f.id)
-            SELECT id FROM fixed
+                SET reported = false, last_seen_at = COALESCE($7, f.last_seen_at), last_scan_id = COALESCE($2, f.last_scan_id),
+                    status = CASE WHEN f.status IN ('open', 'accepted_risk') THEN 'fixed' ELSE f.status END,
+                    fixed_at = CASE WHEN f.status IN ('open', 'accepted_risk') THEN $4 ELSE f.fixed_at END,
+                    status_reason = CASE WHEN f.status IN ('open', 'accepted_risk') THEN 'Not reported by scan ' || $3::text ELSE f.status_reason END,
+                    status_changed_by = CASE WHEN f.status IN ('open', 'accepted_risk') THEN 'system' ELSE f.status_changed_by END,
+                    status_changed_at = CASE WHEN f.status IN ('open', 'accepted_risk') THEN $4 ELSE f.status_changed_at END
+                WHERE f.scope_id = $1 AND f.reported AND NOT EXISTS (SELECT 1 FROM import_keys k WHERE k.existing_id = f.id)
+                RETURNING f.id, f.status)
+            SELECT id, status FROM gone
             """);
         Add("""
             UPDATE risk_acceptances r SET ended_at = $4, end_reason = 'fixed'
-            FROM import_fixed x WHERE r.vulnerability_finding_id = x.id AND r.ended_at IS NULL
+            FROM import_gone g WHERE g.status = 'fixed' AND r.vulnerability_finding_id = g.id AND r.ended_at IS NULL
             """);
-        Add("""
+        Add($"""
+            INSERT INTO vulnerability_findings (id, scope_id, identity, reported, service_id, target, kind, vulnerability_id, cve_id, package_name,
+                package_version, package_type, purl, path, line, severity, severity_rank, cvss_score, cvss_vector, cvss_computed, epss_score,
+                epss_percentile, epss_predicted, epss_source, known_exploited, fixed_versions, fix_available, direct, title, message, status,
+                suppressed, suppression_reason, first_seen_at, last_seen_at, first_scan_id, last_scan_id)
+            SELECT s.new_id, $1, s.identity, true, $5, COALESCE(NULLIF(s.target, ''), $6), s.kind, s.vulnerability_id, s.cve_id,
+                s.package_name, s.package_version, s.package_type, s.purl, s.path, s.line, s.severity, s.severity_rank, s.cvss_score,
+                s.cvss_vector, s.cvss_computed, {Epss}, COALESCE(s.epss_percentile, k.first_percentile), {Predicted},
+                CASE WHEN s.epss IS NOT NULL THEN 'report' WHEN k.first_epss IS NOT NULL THEN 'first' WHEN s.epss_estimate IS NOT NULL THEN 'estimate' END,
+                s.known_exploited, s.fixed_versions, s.fix_available, s.direct, s.title, s.message, 'open', s.suppressed, s.suppression_reason,
+                $4, $4, $3, $3
+            FROM import_stage s JOIN import_keys k ON k.identity = s.identity
+            WHERE k.existing_id IS NULL
+            """);
+        Add($"""
             INSERT INTO vulnerabilities (id, scan_id, finding_id, cve_id, package_name, package_version, severity, cvss_score, epss_score,
                 epss_predicted, cve_details, change, created_at)
-            SELECT gen_random_uuid(), $3, f.id, d.vulnerability_id, d.package_name, d.package_version, upper(d.severity), d.cvss_score,
-                f.epss_score, f.epss_predicted, d.details::json,
-                CASE WHEN m.id IS NULL THEN 'new' WHEN m.status = 'fixed' THEN 'reopened' ELSE 'unchanged' END, $4
-            FROM import_distinct d
-            JOIN vulnerability_findings f ON f.scope_key = $1 AND f.scanner = $2 AND f.identity = d.identity
-            LEFT JOIN import_matched m ON m.identity = d.identity
+            SELECT s.occurrence_id, $3, COALESCE(k.existing_id, s.new_id), s.vulnerability_id, s.package_name, s.package_version, upper(s.severity),
+                s.cvss_score, {Epss}, {Predicted}, s.details::json,
+                CASE WHEN k.existing_id IS NULL THEN 'new' WHEN k.existing_status = 'fixed' THEN 'reopened' ELSE 'unchanged' END, $4
+            FROM import_stage s JOIN import_keys k ON k.identity = s.identity
             """);
         // Text about a vulnerability or rule, once per id; later reports only fill gaps.
         Add("""
             INSERT INTO vulnerability_details (id, title, description, url, cwes, aliases, cvss_vector, cvss_score, published_at, updated_at)
-            SELECT DISTINCT ON (d.vulnerability_id) d.vulnerability_id, d.title, d.description, d.url, d.cwes, d.aliases, d.cvss_vector,
-                d.cvss_score, d.published, $4
-            FROM import_distinct d
-            ORDER BY d.vulnerability_id, d.ord
+            SELECT s.vulnerability_id, s.title, s.description, s.url, s.cwes, s.aliases, s.cvss_vector, s.cvss_score, s.published, $4
+            FROM import_stage s
+            WHERE s.first_of_id
             ON CONFLICT (id) DO UPDATE SET
                 title = COALESCE(vulnerability_details.title, EXCLUDED.title),
                 description = COALESCE(vulnerability_details.description, EXCLUDED.description),
@@ -196,26 +241,29 @@ public sealed partial class ReportImportService
                OR (vulnerability_details.title IS NULL AND EXCLUDED.title IS NOT NULL)
                OR (vulnerability_details.cvss_vector IS NULL AND EXCLUDED.cvss_vector IS NOT NULL)
             """);
+        Add("UPDATE finding_scopes SET last_scan_id = $3, last_seen_at = $4, target = $6 WHERE id = $1");
         Add("""
-            SELECT (SELECT count(*) FROM import_distinct)::int, (SELECT count(*) FROM import_matched)::int,
-                   (SELECT count(*) FROM import_matched WHERE status = 'fixed')::int, (SELECT count(*) FROM import_fixed)::int,
-                   (SELECT count(*) FROM import_distinct WHERE suppressed)::int
+            SELECT (SELECT count(*) FROM import_keys)::int, (SELECT count(*) FROM import_keys WHERE existing_id IS NOT NULL)::int,
+                   (SELECT count(*) FROM import_keys WHERE existing_status = 'fixed')::int,
+                   (SELECT count(*) FROM import_gone WHERE status = 'fixed')::int,
+                   (SELECT count(*) FROM import_stage WHERE suppressed)::int
             """);
-        Add("SELECT severity, count(*)::int FROM import_distinct WHERE NOT suppressed GROUP BY severity");
+        Add("SELECT severity, count(*)::int FROM import_stage WHERE NOT suppressed GROUP BY severity");
         foreach (NpgsqlBatchCommand command in batch.BatchCommands)
         {
-            command.Parameters.Add(new NpgsqlParameter { Value = scan.ScopeKey, NpgsqlDbType = NpgsqlDbType.Text });
-            command.Parameters.Add(new NpgsqlParameter { Value = scan.Scanner!, NpgsqlDbType = NpgsqlDbType.Text });
+            command.Parameters.Add(new NpgsqlParameter { Value = scopeId, NpgsqlDbType = NpgsqlDbType.Bigint });
+            command.Parameters.Add(new NpgsqlParameter { Value = previousScan, NpgsqlDbType = NpgsqlDbType.Uuid });
             command.Parameters.Add(new NpgsqlParameter { Value = scan.Id, NpgsqlDbType = NpgsqlDbType.Uuid });
             command.Parameters.Add(new NpgsqlParameter { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz });
             command.Parameters.Add(new NpgsqlParameter { Value = (object?)serviceId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
             command.Parameters.Add(new NpgsqlParameter { Value = scan.Target, NpgsqlDbType = NpgsqlDbType.Text });
+            command.Parameters.Add(new NpgsqlParameter { Value = previousSeen, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            TrimParameters(command);
         }
 
-        // Each statement gets only the parameters it refers to.
-        foreach (NpgsqlBatchCommand command in batch.BatchCommands)
+        if (Environment.GetEnvironmentVariable("DG_IMPORT_TRACE") == "1")
         {
-            TrimParameters(command);
+            await TraceAsync(connection, batch, ct);
         }
 
         await using var reader = await batch.ExecuteReaderAsync(ct);
@@ -231,11 +279,47 @@ public sealed partial class ReportImportService
         return new MergeCounts(findings, findings - matched, matched - reopened, reopened, fixedCount, suppressed, bySeverity);
     }
 
-    /// <summary>Keeps only the positional parameters a statement refers to ($1..$6), in order.</summary>
+    /// <summary>DG_IMPORT_TRACE=1 (benchmarks only): runs the merge's statements one by one and prints their times.</summary>
+    private static async Task TraceAsync(NpgsqlConnection connection, NpgsqlBatch batch, CancellationToken ct)
+    {
+        var all = batch.BatchCommands.Cast<NpgsqlBatchCommand>().ToList();
+        await using var pidCommand = new NpgsqlCommand("SELECT pg_backend_pid()", connection);
+        var pid = (int)(await pidCommand.ExecuteScalarAsync(ct))!;
+        // utime + stime of the server process, in clock ticks (10 ms): the work a statement did, whatever else the machine runs.
+        double ServerCpuMs()
+        {
+            var fields = File.ReadAllText($"/proc/{pid}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return (long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture)) * 10.0;
+        }
+
+        foreach (var statement in all.SkipLast(2))
+        {
+            var cpu = File.Exists($"/proc/{pid}/stat") ? ServerCpuMs() : double.NaN;
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            await using var single = new NpgsqlCommand(statement.CommandText, connection);
+            foreach (NpgsqlParameter p in statement.Parameters)
+            {
+                single.Parameters.Add(new NpgsqlParameter { Value = p.Value, NpgsqlDbType = p.NpgsqlDbType });
+            }
+
+            await single.ExecuteNonQueryAsync(ct);
+            var first = statement.CommandText.Trim().Split('\n')[0];
+            var used = File.Exists($"/proc/{pid}/stat") ? ServerCpuMs() - cpu : double.NaN;
+            Console.Error.WriteLine($"import trace: {watch.ElapsedMilliseconds,6} ms (server CPU {used,5:0} ms)  {first[..Math.Min(90, first.Length)]}");
+        }
+
+        batch.BatchCommands.Clear();
+        foreach (var statement in all.TakeLast(2))
+        {
+            batch.BatchCommands.Add(statement);
+        }
+    }
+
+    /// <summary>Keeps only the positional parameters a statement refers to ($1..$7), in order.</summary>
     private static void TrimParameters(NpgsqlBatchCommand command)
     {
         var highest = 0;
-        for (var i = 1; i <= 6; i++)
+        for (var i = 1; i <= 7; i++)
         {
             if (command.CommandText.Contains("$" + i, StringComparison.Ordinal))
             {
@@ -314,9 +398,27 @@ public sealed partial class ReportImportService
 
     private static string? Clip(string? value, int max) => value is null || value.Length <= max ? value : value[..max];
 
-    private static Task Text(NpgsqlBinaryImporter importer, string? value, CancellationToken ct) =>
-        value is null ? importer.WriteNullAsync(ct) : importer.WriteAsync(value, NpgsqlDbType.Text, ct);
+    private static void Text(NpgsqlBinaryImporter importer, string? value)
+    {
+        if (value is null)
+        {
+            importer.WriteNull();
+        }
+        else
+        {
+            importer.Write(value, NpgsqlDbType.Text);
+        }
+    }
 
-    private static Task Nullable<T>(NpgsqlBinaryImporter importer, T? value, NpgsqlDbType type, CancellationToken ct) where T : struct =>
-        value is { } v ? importer.WriteAsync(v, type, ct) : importer.WriteNullAsync(ct);
+    private static void Nullable<T>(NpgsqlBinaryImporter importer, T? value, NpgsqlDbType type) where T : struct
+    {
+        if (value is { } v)
+        {
+            importer.Write(v, type);
+        }
+        else
+        {
+            importer.WriteNull();
+        }
+    }
 }

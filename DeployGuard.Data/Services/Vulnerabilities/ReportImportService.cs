@@ -103,6 +103,7 @@ public sealed partial class ReportImportService(
             report = ReportReader.Open(request.Report, request.Format, MaxReportBytes);
             await CreateStageAsync(connection, ct);
             secrets = await StageAsync(connection, report, ct);
+            Trace(started, "parse and COPY into the staging table");
         }
         catch (ReportFormatException e)
         {
@@ -124,6 +125,7 @@ public sealed partial class ReportImportService(
         // Imports of one scope and scanner run one at a time: "fixed" means "not in the latest scan".
         await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({"findings:" + scan.ScopeKey + "\n" + scan.Scanner}, 0))", ct);
         var merge = await MergeAsync(connection, scan, service?.Id, now, ct);
+        Trace(started, "merge");
 
         var secretResult = new SecretMerge(0, 0, 0);
         if (secrets.Count > 0)
@@ -180,6 +182,15 @@ public sealed partial class ReportImportService(
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return Result<ImportResult>.Ok(result);
+    }
+
+    private static void Trace(long started, string step)
+    {
+        if (Environment.GetEnvironmentVariable("DG_IMPORT_TRACE") == "1")
+        {
+            Console.Error.WriteLine($"import trace: {Stopwatch.GetElapsedTime(started).TotalMilliseconds,6:0} ms  after {step} " +
+                                    $"(process CPU {Environment.CpuUsage.TotalTime.TotalMilliseconds:0} ms)");
+        }
     }
 
     private const int FieldLengthsTarget = 500;

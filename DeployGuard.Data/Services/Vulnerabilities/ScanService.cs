@@ -162,12 +162,13 @@ public sealed class ScanService(IDbContextFactory<ApplicationDbContext> contextF
         }
 
         return await db.Vulnerabilities.AsNoTracking().Where(v => v.ScanId == scanId)
-            .OrderByDescending(v => v.Finding!.SeverityRank).ThenByDescending(v => v.CvssScore).ThenBy(v => v.CveId).ThenBy(v => v.Id)
+            .Join(db.VulnerabilityFindings, v => v.FindingId, f => f.Id, (v, f) => new { v, f })
+            .OrderByDescending(x => x.f.SeverityRank).ThenByDescending(x => x.v.CvssScore).ThenBy(x => x.v.CveId).ThenBy(x => x.v.Id)
             .Skip(Math.Max(0, skip)).Take(Math.Clamp(take, 1, 10_000))
-            .Select(v => new ScanVulnerabilityRow(v.Id, v.FindingId, v.Finding!.Kind == FindingKind.Vulnerability ? "vulnerability"
-                    : v.Finding.Kind == FindingKind.Misconfiguration ? "misconfiguration" : "code_issue",
-                v.CveId, v.PackageName, v.PackageVersion, v.Severity, v.CvssScore, v.EpssScore, v.EpssPredicted, v.CveDetails, v.Change,
-                v.Finding.Status, v.Finding.FixedVersions, v.Finding.Path, v.CreatedAt))
+            .Select(x => new ScanVulnerabilityRow(x.v.Id, x.v.FindingId, x.f.Kind == FindingKind.Vulnerability ? "vulnerability"
+                    : x.f.Kind == FindingKind.Misconfiguration ? "misconfiguration" : "code_issue",
+                x.v.CveId, x.v.PackageName, x.v.PackageVersion, x.v.Severity, x.v.CvssScore, x.v.EpssScore, x.v.EpssPredicted, x.v.CveDetails, x.v.Change,
+                x.f.Status, x.f.FixedVersions, x.f.Path, x.v.CreatedAt))
             .ToListAsync(ct);
     }
 
@@ -223,6 +224,14 @@ public sealed class ScanService(IDbContextFactory<ApplicationDbContext> contextF
                     (SELECT v.scan_id FROM vulnerabilities v WHERE v.finding_id = f.id AND v.scan_id <> {scanId} ORDER BY v.created_at DESC, v.id DESC LIMIT 1)
                     ELSE f.last_scan_id END
             WHERE f.first_scan_id = {scanId} OR f.last_scan_id = {scanId}
+            """, ct);
+        // If it was its scope's latest scan, the one before takes its place (findings keep what that scan said until the next one).
+        await db.Database.ExecuteSqlAsync($"""
+            UPDATE finding_scopes sc SET (last_scan_id, last_seen_at) = (
+                SELECT s.id, s.completed_at FROM scans s
+                WHERE s.scope_key = sc.scope_key AND s.scanner = sc.scanner AND s.status = 'completed' AND s.id <> {scanId}
+                ORDER BY s.completed_at DESC LIMIT 1)
+            WHERE sc.last_scan_id = {scanId}
             """, ct);
         db.Scans.Remove(scan);
         audit.Add(db, caller.Actor, AuditActions.For(ResourceTypes.Scan, AuditActions.Deleted), ResourceTypes.Scan, scan.Id.ToString(),

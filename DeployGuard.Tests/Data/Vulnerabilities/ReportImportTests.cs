@@ -50,7 +50,7 @@ public sealed class ReportImportTests(DatabaseFixture db) : IClassFixture<Databa
         Assert.Equal(findings, result.Findings);
         Assert.Equal(secrets, result.Secrets);
         Assert.Equal((findings, 0, 0), (result.New, result.Unchanged, result.Fixed));
-        var stored = await Sql.ScalarAsync<int>(db.ConnectionString, "SELECT count(*) FROM vulnerability_findings WHERE scope_key = @s", ("s", "target:" + target));
+        var stored = await Sql.ScalarAsync<int>(db.ConnectionString, "SELECT count(*) FROM vulnerability_findings f JOIN finding_scopes sc ON sc.id = f.scope_id WHERE sc.scope_key = @s", ("s", "target:" + target));
         var copies = await Sql.ScalarAsync<int>(db.ConnectionString, "SELECT count(*) FROM vulnerabilities WHERE scan_id = @id", ("id", result.ScanId));
         Assert.Equal(findings - secrets, stored);
         Assert.Equal(findings - secrets, copies);
@@ -68,10 +68,11 @@ public sealed class ReportImportTests(DatabaseFixture db) : IClassFixture<Databa
         Assert.Equal((35, 0), (first.New, first.Fixed));
         Assert.Equal((0, 35, 0, 0), (second.New, second.Unchanged, second.Reopened, second.Fixed));
         Assert.Equal(35, await Sql.ScalarAsync<int>(db.ConnectionString,
-            "SELECT count(*) FROM vulnerability_findings WHERE scope_key = @s AND status = 'open' AND last_scan_id = @id", ("s", "target:" + target),
-            ("id", second.ScanId)));
+            "SELECT count(*) FROM vulnerability_findings f JOIN finding_scopes sc ON sc.id = f.scope_id WHERE sc.scope_key = @s AND f.status = 'open' AND f.reported AND sc.last_scan_id = @id",
+            ("s", "target:" + target), ("id", second.ScanId)));
         Assert.Equal(1, await Sql.ScalarAsync<int>(db.ConnectionString,
-            "SELECT count(DISTINCT first_scan_id) FROM vulnerability_findings WHERE scope_key = @s", ("s", "target:" + target)));
+            "SELECT count(DISTINCT f.first_scan_id) FROM vulnerability_findings f JOIN finding_scopes sc ON sc.id = f.scope_id WHERE sc.scope_key = @s",
+            ("s", "target:" + target)));
     }
 
     [Fact]
@@ -92,7 +93,7 @@ public sealed class ReportImportTests(DatabaseFixture db) : IClassFixture<Databa
         Assert.Equal((0, 2, 1, 0), (third.New, third.Unchanged, third.Reopened, third.Fixed));
         Assert.Equal("open", await CurlStatusAsync(target));
         Assert.Equal(["new", "reopened"], await Sql.ListAsync<string>(db.ConnectionString,
-            "SELECT v.change FROM vulnerabilities v JOIN vulnerability_findings f ON f.id = v.finding_id WHERE f.scope_key = @s AND f.package_name = 'curl' ORDER BY v.created_at",
+            "SELECT v.change FROM vulnerabilities v JOIN vulnerability_findings f ON f.id = v.finding_id JOIN finding_scopes sc ON sc.id = f.scope_id WHERE sc.scope_key = @s AND f.package_name = 'curl' ORDER BY v.created_at",
             ("s", "target:" + target)));
     }
 
@@ -106,7 +107,8 @@ public sealed class ReportImportTests(DatabaseFixture db) : IClassFixture<Databa
 
         Assert.Equal(0, sarif.Fixed);
         Assert.Equal("open", await Sql.ScalarAsync<string>(db.ConnectionString,
-            "SELECT status FROM vulnerability_findings WHERE scope_key = @s AND scanner = 'trivy'", ("s", "target:" + target)));
+            "SELECT f.status FROM vulnerability_findings f JOIN finding_scopes sc ON sc.id = f.scope_id WHERE sc.scope_key = @s AND sc.scanner = 'trivy'",
+            ("s", "target:" + target)));
     }
 
     [Theory]
@@ -127,7 +129,7 @@ public sealed class ReportImportTests(DatabaseFixture db) : IClassFixture<Databa
         Assert.StartsWith(format, result.Errors["file"][0]);
         Assert.Contains(where, result.Errors["file"][0]);
         Assert.Equal(scansBefore, await Sql.ScalarAsync<long>(db.ConnectionString, "SELECT count(*) FROM scans"));
-        Assert.Equal(0, await Sql.ScalarAsync<long>(db.ConnectionString, "SELECT count(*) FROM vulnerability_findings WHERE scope_key = @s",
+        Assert.Equal(0, await Sql.ScalarAsync<long>(db.ConnectionString, "SELECT count(*) FROM vulnerability_findings f JOIN finding_scopes sc ON sc.id = f.scope_id WHERE sc.scope_key = @s",
             ("s", "target:" + target)));
     }
 
@@ -213,7 +215,8 @@ public sealed class ReportImportTests(DatabaseFixture db) : IClassFixture<Databa
     }
 
     private Task<string> CurlStatusAsync(string target) =>
-        Sql.ScalarAsync<string>(db.ConnectionString, "SELECT status FROM vulnerability_findings WHERE scope_key = @s AND package_name = 'curl'",
+        Sql.ScalarAsync<string>(db.ConnectionString,
+            "SELECT f.status FROM vulnerability_findings f JOIN finding_scopes sc ON sc.id = f.scope_id WHERE sc.scope_key = @s AND f.package_name = 'curl'",
             ("s", "target:" + target));
 
     /// <summary>A minimal Trivy image report with the given vulnerabilities.</summary>
