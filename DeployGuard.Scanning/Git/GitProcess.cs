@@ -4,10 +4,17 @@ using System.Text;
 namespace DeployGuard.Scanning.Git;
 
 /// <summary>A git command failed; the message carries git's own error output.</summary>
-public sealed class GitException(string message) : Exception(message);
+public sealed class GitException(string message, string? errorOutput = null) : Exception(message)
+{
+    /// <summary>What git wrote to stderr (bounded), for callers that word their own message.</summary>
+    public string ErrorOutput { get; } = errorOutput ?? "";
+}
 
-/// <summary>Runs the git CLI. Arguments go through ArgumentList, never a shell.</summary>
-internal sealed class GitProcess : IAsyncDisposable
+/// <summary>
+/// Runs the git CLI. Arguments go through ArgumentList, never a shell. Public for the web app (clones, the demo
+/// repository) and the CLI; the scanner's own use is the rest of this assembly.
+/// </summary>
+public sealed class GitProcess : IAsyncDisposable
 {
     private const int MaxErrorChars = 16 * 1024;
 
@@ -26,7 +33,9 @@ internal sealed class GitProcess : IAsyncDisposable
 
     public Stream StandardInput => _process.StandardInput.BaseStream;
 
-    public static GitProcess Start(string repository, IEnumerable<string> arguments, bool redirectInput = false)
+    /// <param name="environment">Extra variables for git only (e.g. GIT_CONFIG_* with a credential), never on its command line.</param>
+    public static GitProcess Start(string repository, IEnumerable<string> arguments, bool redirectInput = false,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo("git")
         {
@@ -49,6 +58,11 @@ internal sealed class GitProcess : IAsyncDisposable
 
         info.Environment["GIT_TERMINAL_PROMPT"] = "0";
         info.Environment["LC_ALL"] = "C";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
         var description = "git " + string.Join(' ', info.ArgumentList.Skip(4));
         try
         {
@@ -61,9 +75,14 @@ internal sealed class GitProcess : IAsyncDisposable
     }
 
     /// <summary>Runs a command to completion and returns its standard output; throws on a non-zero exit.</summary>
-    public static async Task<string> RunAsync(string repository, IEnumerable<string> arguments, CancellationToken cancellationToken = default)
+    public static Task<string> RunAsync(string repository, IEnumerable<string> arguments, CancellationToken cancellationToken = default) =>
+        RunAsync(repository, arguments, null, cancellationToken);
+
+    /// <inheritdoc cref="RunAsync(string, IEnumerable{string}, CancellationToken)"/>
+    public static async Task<string> RunAsync(string repository, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment,
+        CancellationToken cancellationToken = default)
     {
-        await using var git = Start(repository, arguments);
+        await using var git = Start(repository, arguments, environment: environment);
         var output = await git._process.StandardOutput.ReadToEndAsync(cancellationToken);
         await git.WaitForSuccessAsync(cancellationToken);
         return output;
@@ -78,7 +97,7 @@ internal sealed class GitProcess : IAsyncDisposable
         var error = await _stderr;
         if (_process.ExitCode != 0)
         {
-            throw new GitException($"{_description} failed (exit {_process.ExitCode}): {error.Trim()}");
+            throw new GitException($"{_description} failed (exit {_process.ExitCode}): {error.Trim()}", error.Trim());
         }
     }
 

@@ -71,7 +71,7 @@ public sealed class EnvironmentService(IDbContextFactory<ApplicationDbContext> c
         var environment = new DeploymentEnvironment { Id = Guid.CreateVersion7() };
         Apply(environment, input);
         db.Environments.Add(environment);
-        audit.Add(db, caller.Actor, AuditActions.For(ResourceTypes.Environment, AuditActions.Created), ResourceTypes.Environment,
+        audit.Add(db, caller.Actor, AuditActions.EnvironmentCreated, ResourceTypes.Environment,
             environment.Id.ToString(),
             new
             {
@@ -107,7 +107,7 @@ public sealed class EnvironmentService(IDbContextFactory<ApplicationDbContext> c
             return Result<EnvironmentRow>.Ok((await GetAsync(id, ct))!);
         }
 
-        audit.Add(db, caller.Actor, AuditActions.For(ResourceTypes.Environment, AuditActions.Updated), ResourceTypes.Environment, id.ToString(),
+        audit.Add(db, caller.Actor, AuditActions.EnvironmentUpdated, ResourceTypes.Environment, id.ToString(),
             new { changes });
         return await SaveAsync(db, id, ct);
     }
@@ -127,7 +127,7 @@ public sealed class EnvironmentService(IDbContextFactory<ApplicationDbContext> c
         }
 
         db.Environments.Remove(environment);
-        audit.Add(db, caller.Actor, AuditActions.For(ResourceTypes.Environment, AuditActions.Deleted), ResourceTypes.Environment, id.ToString(),
+        audit.Add(db, caller.Actor, AuditActions.EnvironmentDeleted, ResourceTypes.Environment, id.ToString(),
             new { environment.Name });
         try
         {

@@ -89,7 +89,7 @@ public sealed class ServiceCatalogService(IDbContextFactory<ApplicationDbContext
         var service = new Service { Id = Guid.CreateVersion7() };
         Apply(service, input);
         db.Services.Add(service);
-        audit.Add(db, caller.Actor, AuditActions.For(ResourceTypes.Service, AuditActions.Created), ResourceTypes.Service, service.Id.ToString(),
+        audit.Add(db, caller.Actor, AuditActions.ServiceCreated, ResourceTypes.Service, service.Id.ToString(),
             new
             {
                 service.Name, service.RepositoryUrl, service.DefaultBranch, runtime = service.Runtime.ToString(), service.TeamId, service.OwnerId,
@@ -126,7 +126,7 @@ public sealed class ServiceCatalogService(IDbContextFactory<ApplicationDbContext
             return Result<ServiceDetail>.Ok((await GetAsync(id, ct))!);
         }
 
-        audit.Add(db, caller.Actor, AuditActions.For(ResourceTypes.Service, AuditActions.Updated), ResourceTypes.Service, id.ToString(),
+        audit.Add(db, caller.Actor, AuditActions.ServiceUpdated, ResourceTypes.Service, id.ToString(),
             new { changes });
         return await SaveAsync(db, id, ct);
     }
@@ -146,7 +146,7 @@ public sealed class ServiceCatalogService(IDbContextFactory<ApplicationDbContext
         }
 
         db.Services.Remove(service);
-        audit.Add(db, caller.Actor, AuditActions.For(ResourceTypes.Service, AuditActions.Deleted), ResourceTypes.Service, id.ToString(),
+        audit.Add(db, caller.Actor, AuditActions.ServiceDeleted, ResourceTypes.Service, id.ToString(),
             new { service.Name });
         try
         {

@@ -98,7 +98,7 @@ public sealed class TeamService(IDbContextFactory<ApplicationDbContext> contextF
             db.TeamMembers.Add(new TeamMember { TeamId = team.Id, UserId = userId, AddedAt = now });
         }
 
-        audit.Add(db, caller.Actor, AuditActions.For(ResourceTypes.Team, AuditActions.Created), ResourceTypes.Team, team.Id.ToString(),
+        audit.Add(db, caller.Actor, AuditActions.TeamCreated, ResourceTypes.Team, team.Id.ToString(),
             new { team.Name, team.Description, team.SlackChannel, members = input.MemberIds.Distinct().ToArray() });
         return await SaveAsync(db, team.Id, ct);
     }
@@ -145,7 +145,7 @@ public sealed class TeamService(IDbContextFactory<ApplicationDbContext> contextF
             return Result<TeamDetail>.Ok((await GetAsync(id, ct))!);
         }
 
-        audit.Add(db, caller.Actor, AuditActions.For(ResourceTypes.Team, AuditActions.Updated), ResourceTypes.Team, id.ToString(),
+        audit.Add(db, caller.Actor, AuditActions.TeamUpdated, ResourceTypes.Team, id.ToString(),
             new { changes, membersAdded = added, membersRemoved = removed });
         return await SaveAsync(db, id, ct);
     }
@@ -171,7 +171,7 @@ public sealed class TeamService(IDbContextFactory<ApplicationDbContext> contextF
         }
 
         db.Teams.Remove(team);
-        audit.Add(db, caller.Actor, AuditActions.For(ResourceTypes.Team, AuditActions.Deleted), ResourceTypes.Team, id.ToString(), new { team.Name });
+        audit.Add(db, caller.Actor, AuditActions.TeamDeleted, ResourceTypes.Team, id.ToString(), new { team.Name });
         try
         {
             await db.SaveChangesAsync(ct);

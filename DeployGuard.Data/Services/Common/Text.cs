@@ -2,7 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 
 namespace DeployGuard.Data.Services.Common;
 
-internal static class Text
+public static class Text
 {
     /// <summary>Cuts a value to a column's length (user agents, git error output, paths from uploads).</summary>
     [return: NotNullIfNotNull(nameof(value))]

@@ -69,7 +69,7 @@ public sealed class ApprovalService(
         var approvals = await db.Approvals.CountAsync(a => a.StageId == stage.Id && a.Decision == ApprovalDecision.Approved, ct) +
                         (input.Approve ? 1 : 0);
         var release = await db.Releases.AsNoTracking().FirstAsync(r => r.Id == deployment.ReleaseId, ct);
-        audit.Add(db, caller.Actor, AuditActions.For(ResourceTypes.Deployment, input.Approve ? AuditActions.Approved : AuditActions.Rejected),
+        audit.Add(db, caller.Actor, input.Approve ? AuditActions.DeploymentApproved : AuditActions.DeploymentRejected,
             ResourceTypes.Deployment, deploymentId.ToString(),
             new { release = release.Version, environment = environment.Name, stage = stage.Name, notes, approvals, required });
         changes.Log(deploymentId, stage.Id, input.Approve ? DeploymentLogLevel.Info : DeploymentLogLevel.Warning, "approval_decided",

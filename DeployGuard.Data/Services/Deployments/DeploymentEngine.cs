@@ -365,7 +365,7 @@ public sealed class DeploymentEngine(
 
         if (recovery)
         {
-            audit.Add(db, AuditActor.System, AuditActions.For(ResourceTypes.Deployment, AuditActions.StageRecovered), ResourceTypes.Deployment,
+            audit.Add(db, AuditActor.System, AuditActions.DeploymentStageRecovered, ResourceTypes.Deployment,
                 deployment.Id.ToString(), new { stage = stage.Name, claimedBy = stage.ClaimedBy, heartbeatAt = stage.HeartbeatAt, reason = outcome.Error });
         }
 
@@ -473,7 +473,7 @@ public sealed class DeploymentEngine(
         });
         changes.Log(deployment.Id, null, status == DeploymentStatus.Succeeded ? DeploymentLogLevel.Info : DeploymentLogLevel.Error,
             "deployment_finished", $"Deployment {Verb(status)}" + (reason is null ? "." : $": {reason}"));
-        audit.Add(changes.Db, AuditActor.System, AuditActions.For(ResourceTypes.Deployment, AuditActions.Finished), ResourceTypes.Deployment,
+        audit.Add(changes.Db, AuditActor.System, AuditActions.DeploymentFinished, ResourceTypes.Deployment,
             deployment.Id.ToString(), new { release = release.Version, status = status.ToString(), reason, deployment.DurationSeconds });
         changes.Raise(new DeploymentEvent(DeploymentEventKind.DeploymentFinished, deployment.Id) { Status = status.ToString(), Message = reason });
     }

@@ -65,7 +65,7 @@ public sealed class DeploymentService(
         {
             if (caller.IsAdmin && !string.IsNullOrWhiteSpace(input.OverrideReason))
             {
-                overrides.Add((AuditActions.For(ResourceTypes.Deployment, kind), new { rule = message, reason = input.OverrideReason.Trim() }));
+                overrides.Add((kind, new { rule = message, reason = input.OverrideReason.Trim() }));
             }
             else
             {
@@ -90,7 +90,7 @@ public sealed class DeploymentService(
 
         var changes = new ChangeSet(db, now);
         var deployment = await QueueAsync(changes, release!, environment!, stages, revision, input.Strategy, input.Trigger, caller, null, ct);
-        audit.Add(db, caller.Actor, AuditActions.For(ResourceTypes.Deployment, AuditActions.Queued), ResourceTypes.Deployment, deployment.Id.ToString(),
+        audit.Add(db, caller.Actor, AuditActions.DeploymentQueued, ResourceTypes.Deployment, deployment.Id.ToString(),
             new
             {
                 service = release!.Service!.Name, release = release.Version, environment = environment!.Name,
@@ -186,7 +186,7 @@ public sealed class DeploymentService(
         var release = await db.Releases.FirstAsync(r => r.Id == deployment.ReleaseId, ct);
         deployment.StartedAt ??= changes.Now;
         await engine.FinishAsync(changes, deployment, stages, release, DeploymentStatus.Cancelled, reason, ct);
-        audit.Add(db, caller.Actor, AuditActions.For(ResourceTypes.Deployment, AuditActions.Cancelled), ResourceTypes.Deployment, id.ToString(),
+        audit.Add(db, caller.Actor, AuditActions.DeploymentCancelled, ResourceTypes.Deployment, id.ToString(),
             new { release = release.Version, reason = input.Reason });
         changes.Raise(new DeploymentEvent(DeploymentEventKind.CancelRequested, id) { Message = reason });
         await db.SaveChangesAsync(ct);
@@ -282,7 +282,7 @@ public sealed class DeploymentService(
                 Id = Guid.CreateVersion7(), EnvironmentId = environment.Id, ReleaseId = release.Id, RollbackId = rollback.Id,
                 Reason = $"Rolled back: {reason}", BlockedByName = caller.UserName, BlockedAt = changes.Now,
             });
-            audit.Add(db, caller.Actor, AuditActions.For(ResourceTypes.Release, AuditActions.Blocked), ResourceTypes.Release, release.Id.ToString(),
+            audit.Add(db, caller.Actor, AuditActions.ReleaseBlocked, ResourceTypes.Release, release.Id.ToString(),
                 new { release = release.Version, environment = environment.Name, reason });
         }
 
@@ -297,7 +297,7 @@ public sealed class DeploymentService(
             $"{caller.UserName} rolled back to {target.Version}: {reason}. Release {release.Version} is now blocked in {environment.Name}.");
         changes.Log(next.Id, null, DeploymentLogLevel.Info, "rollback", $"Rollback from {release.Version} (deployment {deployment.Id}): {reason}");
         changes.Raise(new DeploymentEvent(DeploymentEventKind.DeploymentChanged, deployment.Id) { Status = deployment.Status.ToString() });
-        audit.Add(db, caller.Actor, AuditActions.For(ResourceTypes.Deployment, AuditActions.RolledBack), ResourceTypes.Deployment, id.ToString(),
+        audit.Add(db, caller.Actor, AuditActions.DeploymentRolledBack, ResourceTypes.Deployment, id.ToString(),
             new { from = release.Version, to = target.Version, environment = environment.Name, reason, rollbackId = rollback.Id, newDeploymentId = next.Id });
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
@@ -349,7 +349,7 @@ public sealed class DeploymentService(
             $"{caller.UserName} reported {(input.Succeeded == true ? "success" : "failure")}" + (message is null ? "." : $": {message}"));
         await engine.EndStageAsync(changes, deployment, stage,
             input.Succeeded == true ? StageOutcome.Succeeded() : StageOutcome.Failed(message ?? "The external system reported a failure."), ct);
-        audit.Add(db, caller.Actor, AuditActions.For(ResourceTypes.Deployment, AuditActions.ExternalReported), ResourceTypes.Deployment, id.ToString(),
+        audit.Add(db, caller.Actor, AuditActions.DeploymentExternalReported, ResourceTypes.Deployment, id.ToString(),
             new { stage = stageName, succeeded = input.Succeeded, message });
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
@@ -386,7 +386,7 @@ public sealed class DeploymentService(
             Id = Guid.CreateVersion7(), DeploymentId = id, Name = input.Name, Value = input.Value!.Value, Unit = input.Unit,
             RecordedAt = clock.GetUtcNow(),
         });
-        audit.Add(db, caller.Actor, AuditActions.For(ResourceTypes.Deployment, "metric_recorded"), ResourceTypes.Deployment, id.ToString(),
+        audit.Add(db, caller.Actor, AuditActions.DeploymentMetricRecorded, ResourceTypes.Deployment, id.ToString(),
             new { input.Name, input.Value, input.Unit });
         await db.SaveChangesAsync(ct);
         return Result<Unit>.Ok(Unit.Value);
@@ -414,7 +414,7 @@ public sealed class DeploymentService(
 
         deployment.IsDeleted = true;
         deployment.DeletedAt = clock.GetUtcNow();
-        audit.Add(db, caller.Actor, AuditActions.For(ResourceTypes.Deployment, AuditActions.Deleted), ResourceTypes.Deployment, id.ToString(),
+        audit.Add(db, caller.Actor, AuditActions.DeploymentDeleted, ResourceTypes.Deployment, id.ToString(),
             new { status = deployment.Status.ToString() });
         await db.SaveChangesAsync(ct);
         return Result<Unit>.Ok(Unit.Value);

@@ -130,7 +130,7 @@ public sealed class EnvironmentProtectionService(IDbContextFactory<ApplicationDb
             return Result<Unit>.Ok(Unit.Value);
         }
 
-        audit.Add(db, caller.Actor, AuditActions.For(ResourceTypes.Environment, AuditActions.ProtectionUpdated), ResourceTypes.Environment,
+        audit.Add(db, caller.Actor, AuditActions.EnvironmentProtectionUpdated, ResourceTypes.Environment,
             environmentId.ToString(), new { changes });
         await db.SaveChangesAsync(ct);
         return Result<Unit>.Ok(Unit.Value);
@@ -167,7 +167,7 @@ public sealed class EnvironmentProtectionService(IDbContextFactory<ApplicationDb
             EndsAt = input.EndsAt!.Value.ToUniversalTime(), Reason = input.Reason.Trim(), CreatedByName = caller.UserName, CreatedAt = clock.GetUtcNow(),
         };
         db.FreezeWindows.Add(window);
-        audit.Add(db, caller.Actor, AuditActions.For(ResourceTypes.Environment, AuditActions.FreezeWindowAdded), ResourceTypes.Environment,
+        audit.Add(db, caller.Actor, AuditActions.FreezeWindowAdded, ResourceTypes.Environment,
             environmentId.ToString(), new { environment = environment.Name, window.StartsAt, window.EndsAt, window.Reason });
         await db.SaveChangesAsync(ct);
         return Result<FreezeWindowRow>.Ok(new FreezeWindowRow(window.Id, window.StartsAt, window.EndsAt, window.Reason, window.CreatedByName));
@@ -188,7 +188,7 @@ public sealed class EnvironmentProtectionService(IDbContextFactory<ApplicationDb
         }
 
         db.FreezeWindows.Remove(window);
-        audit.Add(db, caller.Actor, AuditActions.For(ResourceTypes.Environment, AuditActions.FreezeWindowRemoved), ResourceTypes.Environment,
+        audit.Add(db, caller.Actor, AuditActions.FreezeWindowRemoved, ResourceTypes.Environment,
             environmentId.ToString(), new { window.StartsAt, window.EndsAt, window.Reason });
         await db.SaveChangesAsync(ct);
         return Result<Unit>.Ok(Unit.Value);
@@ -217,7 +217,7 @@ public sealed class EnvironmentProtectionService(IDbContextFactory<ApplicationDb
         block.UnblockedAt = clock.GetUtcNow();
         block.UnblockedByName = caller.UserName;
         block.UnblockReason = input.Reason.Trim();
-        audit.Add(db, caller.Actor, AuditActions.For(ResourceTypes.Release, AuditActions.Unblocked), ResourceTypes.Release, block.ReleaseId.ToString(),
+        audit.Add(db, caller.Actor, AuditActions.ReleaseUnblocked, ResourceTypes.Release, block.ReleaseId.ToString(),
             new { release = block.Release!.Version, environmentId = block.EnvironmentId, reason = block.UnblockReason });
         await db.SaveChangesAsync(ct);
         return Result<Unit>.Ok(Unit.Value);

@@ -43,7 +43,7 @@ internal static class ProtectionRules
             .OrderByDescending(f => f.EndsAt).FirstOrDefaultAsync(ct);
         if (freeze is not null)
         {
-            overridable.Add((AuditActions.FreezeOverridden, environmentField,
+            overridable.Add((AuditActions.DeploymentFreezeOverridden, environmentField,
                 $"{environment.Name} is frozen until {freeze.EndsAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC ({freeze.Reason})."));
         }
 
@@ -53,7 +53,7 @@ internal static class ProtectionRules
         if (previous is not null &&
             !await db.Deployments.AnyAsync(d => d.ReleaseId == release.Id && d.EnvironmentId == previous.Id && d.Status == DeploymentStatus.Succeeded, ct))
         {
-            overridable.Add((AuditActions.PromotionOverridden, environmentField,
+            overridable.Add((AuditActions.DeploymentPromotionOverridden, environmentField,
                 $"Release {release.Version} has not succeeded in {previous.Name} yet; promote it there first."));
         }
 

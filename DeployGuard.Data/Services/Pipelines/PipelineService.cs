@@ -77,7 +77,7 @@ public sealed class PipelineService(IDbContextFactory<ApplicationDbContext> cont
         definition.Revision++;
         definition.UpdatedById = caller.UserId;
         definition.UpdatedByName = caller.UserName;
-        audit.Add(db, caller.Actor, AuditActions.For(ResourceTypes.Pipeline, AuditActions.Updated), ResourceTypes.Pipeline, serviceId.ToString(),
+        audit.Add(db, caller.Actor, AuditActions.PipelineUpdated, ResourceTypes.Pipeline, serviceId.ToString(),
             new
             {
                 service = service.Name,

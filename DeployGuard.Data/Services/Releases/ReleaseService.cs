@@ -143,7 +143,7 @@ public sealed class ReleaseService(IDbContextFactory<ApplicationDbContext> conte
             CreatedByName = caller.UserName,
         };
         db.Releases.Add(release);
-        audit.Add(db, caller.Actor, AuditActions.For(ResourceTypes.Release, AuditActions.Created), ResourceTypes.Release, release.Id.ToString(),
+        audit.Add(db, caller.Actor, AuditActions.ReleaseCreated, ResourceTypes.Release, release.Id.ToString(),
             new { service = service.Name, release.Version, release.CommitSha, release.Branch, status = release.Status.ToString() });
         try
         {
@@ -178,7 +178,7 @@ public sealed class ReleaseService(IDbContextFactory<ApplicationDbContext> conte
         }
 
         release.Status = ReleaseStatus.Ready;
-        audit.Add(db, caller.Actor, AuditActions.For(ResourceTypes.Release, AuditActions.Updated), ResourceTypes.Release, id.ToString(),
+        audit.Add(db, caller.Actor, AuditActions.ReleaseUpdated, ResourceTypes.Release, id.ToString(),
             new { changes = new { status = new { from = "Draft", to = "Ready" } } });
         await db.SaveChangesAsync(ct);
         return Result<ReleaseDetail>.Ok((await GetAsync(id, ct))!);

@@ -52,7 +52,7 @@ public sealed class CleanJobService(IDbContextFactory<ApplicationDbContext> cont
             CreatedAt = clock.GetUtcNow(),
         };
         db.CleanJobs.Add(job);
-        audit.Add(db, caller.Actor, "clean.requested", ResourceTypes.Scan, scanJobId.ToString(), new { cleanJobId = job.Id, findings = selected });
+        audit.Add(db, caller.Actor, AuditActions.CleanRequested, ResourceTypes.Scan, scanJobId.ToString(), new { cleanJobId = job.Id, findings = selected });
         await db.SaveChangesAsync(ct);
         return Result<CleanJobRow>.Ok((await GetAsync(job.Id, ct))!);
     }

@@ -119,7 +119,7 @@ public sealed class FindingService(IDbContextFactory<ApplicationDbContext> conte
                 finding.SelectedForCleaning = false;
             }
 
-            audit.Add(db, caller.Actor, "finding.triaged", ResourceTypes.Finding, finding.Id.ToString(),
+            audit.Add(db, caller.Actor, AuditActions.FindingTriaged, ResourceTypes.Finding, finding.Id.ToString(),
                 new { from = from.ToString(), to = status.ToString(), reason, finding.RuleId, finding.FilePath, finding.ValuePattern });
         }
 
@@ -172,7 +172,7 @@ public sealed class FindingService(IDbContextFactory<ApplicationDbContext> conte
         await using var db = await contextFactory.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var submission = AddSubmission(db, "cli", input.ClientId.Trim(), input.TotalDetected, input.Items!);
-        audit.Add(db, actor, "feedback.received", "feedback", submission.Id.ToString(),
+        audit.Add(db, actor, AuditActions.FeedbackReceived, ResourceTypes.Feedback, submission.Id.ToString(),
             new { submission.ClientId, submission.TotalDetected, submission.ConfirmedSecrets, submission.FalsePositives });
         await db.SaveChangesAsync(ct);
         await learning.RecomputeAsync(db, input.Items!.Select(i => i.ValuePattern), ct);
@@ -210,7 +210,7 @@ public sealed class FindingService(IDbContextFactory<ApplicationDbContext> conte
         foreach (var finding in findings.Where(f => f.SelectedForCleaning != selected))
         {
             finding.SelectedForCleaning = selected;
-            audit.Add(db, caller.Actor, selected ? "finding.selected_for_cleaning" : "finding.unselected_for_cleaning", ResourceTypes.Finding,
+            audit.Add(db, caller.Actor, selected ? AuditActions.FindingSelectedForCleaning : AuditActions.FindingUnselectedForCleaning, ResourceTypes.Finding,
                 finding.Id.ToString(), new { finding.RuleId, finding.FilePath });
         }
 

@@ -90,7 +90,7 @@ public sealed class ScanJobQueue(IDbContextFactory<ApplicationDbContext> context
         job.DurationMs = (long)(now - (job.StartedAt ?? now)).TotalMilliseconds;
         // Only a scan of every branch saw all of history: secrets it no longer finds were cleaned out of it.
         var fixedCount = job.Branch is null ? await SecretFindingStore.FixMissingAsync(db, jobId, scope, now, ct) : 0;
-        audit.Add(db, AuditActor.System, "scan.completed", ResourceTypes.Scan, jobId.ToString(),
+        audit.Add(db, AuditActor.System, AuditActions.ScanCompleted, ResourceTypes.Scan, jobId.ToString(),
             new { job.SourceUrl, secrets = job.TotalSecretsFound, suppressed = job.SuppressedCount, commits, job.DurationMs, fixedFindings = fixedCount });
         await ScanLinks.CompleteLinkedScanAsync(db, job, now, ct);
         await db.SaveChangesAsync(ct);
@@ -106,7 +106,7 @@ public sealed class ScanJobQueue(IDbContextFactory<ApplicationDbContext> context
         job.ErrorMessage = error.Truncate(2000);
         job.CompletedAt = now;
         job.DurationMs = (long)(now - (job.StartedAt ?? now)).TotalMilliseconds;
-        audit.Add(db, AuditActor.System, "scan.failed", ResourceTypes.Scan, jobId.ToString(), new { job.SourceUrl, error = job.ErrorMessage });
+        audit.Add(db, AuditActor.System, AuditActions.ScanFailed, ResourceTypes.Scan, jobId.ToString(), new { job.SourceUrl, error = job.ErrorMessage });
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         await ScanLinks.FailLinkedScanAsync(db, job, now, ct);
         await db.SaveChangesAsync(ct);
@@ -180,10 +180,10 @@ public sealed class ScanJobQueue(IDbContextFactory<ApplicationDbContext> context
         var actor = new AuditActor(clean.RequestedById, clean.RequestedByName);
         foreach (var findingId in cleanedFindingIds)
         {
-            audit.Add(db, actor, "secret_cleaned", ResourceTypes.Finding, findingId.ToString(), new { cleanJobId = cleanId, clean.ScanJobId });
+            audit.Add(db, actor, AuditActions.SecretCleaned, ResourceTypes.Finding, findingId.ToString(), new { cleanJobId = cleanId, clean.ScanJobId });
         }
 
-        audit.Add(db, actor, "clean.completed", ResourceTypes.Scan, clean.ScanJobId.ToString(),
+        audit.Add(db, actor, AuditActions.CleanCompleted, ResourceTypes.Scan, clean.ScanJobId.ToString(),
             new { cleanJobId = cleanId, replacements, remaining, findings = cleanedFindingIds.Count, bundleSize });
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
@@ -196,7 +196,7 @@ public sealed class ScanJobQueue(IDbContextFactory<ApplicationDbContext> context
         clean.Status = ScanStatus.Failed;
         clean.ErrorMessage = error.Truncate(2000);
         clean.CompletedAt = clock.GetUtcNow();
-        audit.Add(db, new AuditActor(clean.RequestedById, clean.RequestedByName), "clean.failed", ResourceTypes.Scan, clean.ScanJobId.ToString(),
+        audit.Add(db, new AuditActor(clean.RequestedById, clean.RequestedByName), AuditActions.CleanFailed, ResourceTypes.Scan, clean.ScanJobId.ToString(),
             new { cleanJobId = cleanId, error = clean.ErrorMessage });
         await db.SaveChangesAsync(ct);
     }

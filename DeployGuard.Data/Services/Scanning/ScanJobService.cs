@@ -61,7 +61,7 @@ public sealed class ScanJobService(IDbContextFactory<ApplicationDbContext> conte
             CreatedAt = clock.GetUtcNow(),
         };
         db.ScanJobs.Add(job);
-        audit.Add(db, caller.Actor, "scan.started", ResourceTypes.Scan, job.Id.ToString(),
+        audit.Add(db, caller.Actor, AuditActions.ScanStarted, ResourceTypes.Scan, job.Id.ToString(),
             new
             {
                 platform = job.SourcePlatform.ToString(), job.SourceUrl, job.Branch, job.ServiceId, job.CommitSha,
@@ -123,7 +123,7 @@ public sealed class ScanJobService(IDbContextFactory<ApplicationDbContext> conte
         var scope = SecretFindingStore.RepositoryScope(job.SourceUrl);
         await SecretFindingStore.LockScopeAsync(db, scope, ct);
         var merge = await SecretFindingStore.RecordAsync(db, job.Id, scope, findings, now, ct);
-        audit.Add(db, caller.Actor, "scan.uploaded", ResourceTypes.Scan, job.Id.ToString(),
+        audit.Add(db, caller.Actor, AuditActions.ScanUploaded, ResourceTypes.Scan, job.Id.ToString(),
             new
             {
                 job.SourceUrl, job.Branch, job.CommitSha, service = upload.ServiceName, findings = findings.Count, suppressed = job.SuppressedCount,

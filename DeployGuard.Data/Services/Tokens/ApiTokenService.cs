@@ -63,7 +63,7 @@ public sealed class ApiTokenService(IDbContextFactory<ApplicationDbContext> cont
         };
         await using var db = await contextFactory.CreateDbContextAsync(ct);
         db.ApiTokens.Add(token);
-        audit.Add(db, caller.Actor, "token.created", "api_token", token.Id.ToString(), new { token.Name, token.Prefix, token.ExpiresAt });
+        audit.Add(db, caller.Actor, AuditActions.TokenCreated, ResourceTypes.ApiToken, token.Id.ToString(), new { token.Name, token.Prefix, token.ExpiresAt });
         await db.SaveChangesAsync(ct);
         return Result<CreatedApiToken>.Ok(new CreatedApiToken(
             new ApiTokenRow(token.Id, token.Name, token.Prefix, token.CreatedAt, token.ExpiresAt, null, true), value));
@@ -86,7 +86,7 @@ public sealed class ApiTokenService(IDbContextFactory<ApplicationDbContext> cont
         if (token.RevokedAt is null)
         {
             token.RevokedAt = clock.GetUtcNow();
-            audit.Add(db, caller.Actor, "token.revoked", "api_token", id.ToString(), new { token.Name, token.Prefix, owner = token.UserId });
+            audit.Add(db, caller.Actor, AuditActions.TokenRevoked, ResourceTypes.ApiToken, id.ToString(), new { token.Name, token.Prefix, owner = token.UserId });
             await db.SaveChangesAsync(ct);
         }
 

@@ -174,7 +174,7 @@ public sealed partial class ReportImportService(
             by_severity = bySeverity,
             secret_scan_job = scan.ScanJobId,
         });
-        audit.Add(db, caller.Actor, "scan.imported", ResourceTypes.Scan, scan.Id.ToString(), new
+        audit.Add(db, caller.Actor, AuditActions.ScanImported, ResourceTypes.Scan, scan.Id.ToString(), new
         {
             scan.Format, scan.Scanner, scan.Target, service = service?.Name, commit, results = header.ResultsInReport, findings = scan.FindingsCount,
             @new = scan.NewCount, scan.UnchangedCount, scan.ReopenedCount, @fixed = scan.FixedCount, secrets = distinctSecrets,

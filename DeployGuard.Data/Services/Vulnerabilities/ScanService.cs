@@ -94,7 +94,7 @@ public sealed class ScanService(IDbContextFactory<ApplicationDbContext> contextF
             CreatedByName = caller.UserName,
         };
         db.Scans.Add(scan);
-        audit.Add(db, caller.Actor, "scan.triggered", ResourceTypes.Scan, scan.Id.ToString(), new { scan_type = "git_repo", target, secretScanJob = job.Value.Id });
+        audit.Add(db, caller.Actor, AuditActions.ScanTriggered, ResourceTypes.Scan, scan.Id.ToString(), new { scan_type = "git_repo", target, secretScanJob = job.Value.Id });
         await db.SaveChangesAsync(ct);
         return Result<TriggerResult>.Ok(new TriggerResult(scan.Id, ScanState.Pending, $"Scan initiated for {target}"));
     }
@@ -234,7 +234,7 @@ public sealed class ScanService(IDbContextFactory<ApplicationDbContext> contextF
             WHERE sc.last_scan_id = {scanId}
             """, ct);
         db.Scans.Remove(scan);
-        audit.Add(db, caller.Actor, AuditActions.For(ResourceTypes.Scan, AuditActions.Deleted), ResourceTypes.Scan, scan.Id.ToString(),
+        audit.Add(db, caller.Actor, AuditActions.ScanDeleted, ResourceTypes.Scan, scan.Id.ToString(),
             new { scan_type = ScanKinds.Name(scan.ScanType), scan.Target, scan.Scanner, scan.FindingsCount, findingsRemoved = orphaned });
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);

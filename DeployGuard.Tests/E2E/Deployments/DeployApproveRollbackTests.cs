@@ -1,6 +1,7 @@
 using DeployGuard.Data.Entities;
 using DeployGuard.Data.Services.Users;
-using DeployGuard.Tests.Deployments;
+using DeployGuard.Tests.E2E.Infrastructure;
+using DeployGuard.Tests.Infrastructure;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
@@ -12,7 +13,7 @@ namespace DeployGuard.Tests.E2E.Deployments;
 /// an engineer deploys to staging and watches the stages turn green, an approver approves production in a second
 /// browser context, and a failing smoke test leads to a rollback from the UI.
 /// </summary>
-[Collection(DeployGuard.Tests.Deployments.AppProcessCollection.Name)]
+[Collection(AppProcessCollection.Name)]
 public sealed class DeployApproveRollbackTests(ITestOutputHelper output) : AppInBrowserTest
 {
     private const string Password = "Test-pass-2026";

@@ -1,5 +1,6 @@
 using DeployGuard.Data.Services.Users;
-using DeployGuard.Tests.Deployments;
+using DeployGuard.Tests.E2E.Infrastructure;
+using DeployGuard.Tests.Infrastructure;
 
 namespace DeployGuard.Tests.E2E.Deployments;
 
@@ -7,7 +8,7 @@ namespace DeployGuard.Tests.E2E.Deployments;
 /// On a laptop-sized window the lists scroll sideways instead of squeezing their main column to nothing
 /// (the service column of the deployments list used to be 0 px wide at 1024 px).
 /// </summary>
-[Collection(DeployGuard.Tests.Deployments.AppProcessCollection.Name)]
+[Collection(AppProcessCollection.Name)]
 public sealed class NarrowWindowTests : AppInBrowserTest
 {
     [Fact]

@@ -1,5 +1,6 @@
 using DeployGuard.Data.Services.Users;
-using DeployGuard.Tests.Deployments;
+using DeployGuard.Tests.E2E.Infrastructure;
+using DeployGuard.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -7,7 +8,7 @@ using static Microsoft.Playwright.Assertions;
 namespace DeployGuard.Tests.E2E.Deployments;
 
 /// <summary>The pipeline editor under the service page: errors appear at their line, and only a valid pipeline saves.</summary>
-[Collection(DeployGuard.Tests.Deployments.AppProcessCollection.Name)]
+[Collection(AppProcessCollection.Name)]
 public sealed class PipelineEditorTests : AppInBrowserTest
 {
     [Fact]

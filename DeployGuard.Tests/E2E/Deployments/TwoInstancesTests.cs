@@ -1,6 +1,7 @@
 using DeployGuard.Data.Entities;
 using DeployGuard.Data.Services.Users;
-using DeployGuard.Tests.Deployments;
+using DeployGuard.Tests.E2E.Infrastructure;
+using DeployGuard.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -11,7 +12,7 @@ namespace DeployGuard.Tests.E2E.Deployments;
 /// Two app instances on one database: A runs the pipeline, B has its runner switched off and only serves pages.
 /// A browser on B sees A's stages change live (events cross through LISTEN/NOTIFY).
 /// </summary>
-[Collection(DeployGuard.Tests.Deployments.AppProcessCollection.Name)]
+[Collection(AppProcessCollection.Name)]
 public sealed class TwoInstancesTests : IAsyncLifetime
 {
     private DeploymentTestKit _kit = default!;

@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Diagnostics.Tracing;
+using DeployGuard.Data.Services.Users;
+using DeployGuard.Tests.E2E.Infrastructure;
+using DeployGuard.Tests.Infrastructure;
+using Microsoft.Diagnostics.NETCore.Client;
+using Microsoft.Diagnostics.Tracing;
+using Microsoft.Diagnostics.Tracing.Parsers;
+using Microsoft.Diagnostics.Tracing.Parsers.Clr;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+
+namespace DeployGuard.Tests.Bench;
+
+/// <summary>
+/// What the UI library costs the server and the reader (issue 9, run before and after the move to MudBlazor):
+/// server memory per idle open deployment page, and the first render of the deployments list over 1,000,000
+/// deployments in a real browser. Stage change → DOM latency for 1 and 20 pages is in <see cref="LatencyBenchmarks"/>.
+/// </summary>
+[Trait("Category", "DeploymentBench")]
+[Collection(AppProcessCollection.Name)]
+public sealed class UiBenchmarks(ITestOutputHelper output)
+{
+    private static readonly int Pages = int.TryParse(Environment.GetEnvironmentVariable("DG_BENCH_PAGES"), out var n) ? n : 100;
+    private const int RenderRuns = 10;
+
+    [BenchFact]
+    public async Task IdleDeploymentPages_Hundred_ServerMemoryPerPage()
+    {
+        await using var kit = await DeploymentTestKit.CreateAsync();
+        await using var app = await AppProcess.StartAsync(kit.ConnectionString);
+        var viewer = await kit.UserAsync(Roles.Viewer);
+        var environment = await kit.EnvironmentAsync("bench");
+        var service = await kit.ServiceAsync("stages:\n  - name: build\n    kind: external\n    timeout: 3600\n  - name: deploy\n    kind: external\n    timeout: 3600\n");
+        var deployment = await kit.StartAsync(await kit.ReleaseAsync(service.Id), environment.Id);
+
+        await using var browser = await BrowserSession.LaunchAsync();
+        var first = await browser.SignInAsync(app.BaseUrl, viewer.UserName!, "Test-pass-2026");
+        var state = await first.Context.StorageStateAsync();
+        await first.Context.CloseAsync();
+
+        // One page opened and closed first, so JIT, caches and pools the first page fills are not charged to the hundred.
+        var warm = await OpenDeploymentAsync(browser, app.BaseUrl, state, deployment);
+        await warm.Context.CloseAsync();
+        var before = await MemoryProbe.MeasureAsync(app.Process.Id);
+
+        var pages = new List<IPage>();
+        for (var i = 0; i < Pages; i++)
+        {
+            pages.Add(await OpenDeploymentAsync(browser, app.BaseUrl, state, deployment));
+        }
+
+        // Idle: nothing happens on the deployment; every circuit stays open (pages keep their WebSockets).
+        await Task.Delay(TimeSpan.FromSeconds(10));
+        var after = await MemoryProbe.MeasureAsync(app.Process.Id);
+        var open = 0;
+        foreach (var page in pages)
+        {
+            open += await page.Locator("[data-dg-interactive]").CountAsync() > 0 ? 1 : 0;
+        }
+
+        Report($"{Pages} idle deployment pages ({open} still interactive): managed heap {Mib(before.ManagedBytes)} → {Mib(after.ManagedBytes)} MiB " +
+               $"= {(after.ManagedBytes - before.ManagedBytes) / 1024.0 / Pages:0.0} KiB/page; working set {Mib(before.WorkingSetBytes)} → " +
+               $"{Mib(after.WorkingSetBytes)} MiB = {(after.WorkingSetBytes - before.WorkingSetBytes) / 1024.0 / Pages:0.0} KiB/page");
+    }
+
+    [BenchFact]
+    public async Task DeploymentsList_MillionDeployments_FirstRenderInBrowser()
+    {
+        await using var kit = await DeploymentTestKit.CreateAsync();
+        await DashboardBenchmarks.LoadMillionAsync(kit, Report);
+        await using var app = await AppProcess.StartAsync(kit.ConnectionString);
+        var viewer = await kit.UserAsync(Roles.Viewer);
+        await using var browser = await BrowserSession.LaunchAsync();
+        var page = await browser.SignInAsync(app.BaseUrl, viewer.UserName!, "Test-pass-2026");
+
+        var times = new List<double>();
+        for (var i = 0; i <= RenderRuns; i++)
+        {
+            await page.GotoAsync("about:blank");
+            var watch = Stopwatch.StartNew();
+            await page.GotoAsync("/deployments");
+            // The first row's link to a deployment: the list's data is on screen (the grid has no rows before its first load).
+            await page.Locator("a[href*='deployments/']").First.WaitForAsync(new() { Timeout = 60_000 });
+            if (i > 0)
+            {
+                times.Add(watch.Elapsed.TotalMilliseconds);
+            }
+        }
+
+        Report(BenchResults.Summary("deployments list over 1,000,000 deployments: navigation → first row on screen (after one warm-up)", times));
+    }
+
+    private static async Task<IPage> OpenDeploymentAsync(BrowserSession browser, string baseUrl, string state, Guid deployment)
+    {
+        // A context per page: Chromium caps WebSockets per host within one context, and each page is its own circuit.
+        var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = baseUrl, StorageState = state });
+        context.SetDefaultTimeout(60_000);
+        var page = await context.NewPageAsync();
+        await page.OpenAsync($"/deployments/{deployment}");
+        await page.Stage("build").WaitForAsync();
+        return page;
+    }
+
+    private static string Mib(long bytes) => (bytes / 1024.0 / 1024.0).ToString("0.0");
+
+    private void Report(string line)
+    {
+        output.WriteLine(line);
+        BenchResults.Write("ui.txt", line);
+    }
+}
+
+/// <summary>
+/// Another process's managed heap after a full, compacting GC that this probe induces (as dotnet-gcdump does: an
+/// EventPipe session with the GCHeapCollect keyword), plus its resident set from /proc.
+/// </summary>
+internal static class MemoryProbe
+{
+    public static async Task<(long ManagedBytes, long WorkingSetBytes)> MeasureAsync(int pid)
+    {
+        var client = new DiagnosticsClient(pid);
+        var keywords = (long)(ClrTraceEventParser.Keywords.GC | ClrTraceEventParser.Keywords.GCHeapCollect);
+        using var session = client.StartEventPipeSession(
+            [new EventPipeProvider("Microsoft-Windows-DotNETRuntime", EventLevel.Informational, keywords)], requestRundown: false);
+        using var source = new EventPipeEventSource(session.EventStream);
+        var induced = false;
+        var heap = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        source.Clr.GCStart += e => induced |= e.Reason is GCReason.Induced or GCReason.InducedNotForced;
+        source.Clr.GCHeapStats += e =>
+        {
+            if (induced)
+            {
+                heap.TrySetResult(e.GenerationSize0 + e.GenerationSize1 + e.GenerationSize2 + e.GenerationSize3 + e.GenerationSize4);
+            }
+        };
+        var pump = Task.Run(source.Process);
+        var managed = await heap.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        await session.StopAsync(CancellationToken.None);
+        await pump;
+        return (managed, WorkingSet(pid));
+    }
+
+    private static long WorkingSet(int pid)
+    {
+        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+    }
+}

@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace DeployGuard.Tests.Infrastructure;
+
+/// <summary>
+/// The real app as a child process (<c>dotnet DeployGuard.Web.dll</c>) on a database and a free port, for tests that
+/// must kill it like a crash would, and for two-instance scenarios.
+/// </summary>
+public sealed class AppProcess : IAsyncDisposable
+{
+    private readonly StringBuilder _output = new();
+
+    private AppProcess(Process process, int port)
+    {
+        Process = process;
+        Port = port;
+    }
+
+    public Process Process { get; }
+
+    public int Port { get; }
+
+    public string BaseUrl => $"http://localhost:{Port}";
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static string WebDll
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "DeployGuard.sln")))
+            {
+                dir = dir.Parent;
+            }
+
+            var dll = Path.Combine(dir?.FullName ?? ".", "DeployGuard.Web", "bin", "Debug", "net10.0", "DeployGuard.Web.dll");
+            return File.Exists(dll) ? dll : throw new FileNotFoundException("Build DeployGuard.Web first.", dll);
+        }
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public static async Task<AppProcess> StartAsync(string connectionString, int? port = null, IDictionary<string, string>? settings = null,
+        string environment = "Development")
+    {
+        var chosen = port ?? FreePort();
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(WebDll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(WebDll);
+        info.ArgumentList.Add("--urls");
+        info.ArgumentList.Add($"http://localhost:{chosen}");
+        info.Environment["ConnectionStrings__DeployGuard"] = connectionString;
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
+        info.Environment["Logging__LogLevel__Default"] = "Warning";
+        info.Environment["Logging__LogLevel__DeployGuard"] = "Information";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            info.Environment[key.Replace(":", "__")] = value;
+        }
+
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var app = new AppProcess(process, chosen);
+        process.OutputDataReceived += (_, e) => app.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => app.Append(e.Data);
+        process.Start();
+        lock (Started)
+        {
+            Started.Add(process);
+        }
+
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await app.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
+        return app;
+    }
+
+    // Whatever happens to a test (failure in setup, an aborted run), no app outlives the test process.
+    private static readonly List<Process> Started = [];
+
+    static AppProcess() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+    {
+        lock (Started)
+        {
+            foreach (var process in Started)
+            {
+                try
+                {
+                    if (!process.HasExited)
+                    {
+                        process.Kill(entireProcessTree: true);
+                    }
+                }
+                catch (InvalidOperationException)
+                {
+                    // Already gone.
+                }
+            }
+        }
+    };
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    private async Task WaitUntilHealthyAsync(TimeSpan within)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow + within;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (Process.HasExited)
+            {
+                throw new InvalidOperationException($"The app exited with code {Process.ExitCode}:\n{Output}");
+            }
+
+            try
+            {
+                if ((await http.GetAsync($"{BaseUrl}/healthz")).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException)
+            {
+                // Starting up.
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"The app did not answer /healthz within {within.TotalSeconds} s:\n{Output}");
+    }
+
+    /// <summary>SIGKILL, like a crash or the OOM killer: no shutdown code runs.</summary>
+    public async Task CrashAsync()
+    {
+        Process.Kill(entireProcessTree: false);
+        await Process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!Process.HasExited)
+            {
+                Process.Kill(entireProcessTree: true);
+                await Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
+            }
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
+        {
+            // Exited meanwhile, or its output pipes stay open; the kill was sent either way.
+        }
+
+        lock (Started)
+        {
+            Started.Remove(Process);
+        }
+
+        Process.Dispose();
+    }
+}

@@ -1,0 +1,167 @@
+using DeployGuard.Scanning;
+using DeployGuard.Scanning.Rules;
+using DeployGuard.Tests.Scanning.Support;
+
+namespace DeployGuard.Tests.Scanning.Configuration;
+
+public sealed class ConfigurationTests
+{
+    private readonly FakeSecrets _fake = new(5);
+
+    [Fact]
+    public void Load_YamlCustomRule_ExtendsBuiltInsAndDetects()
+    {
+        using var folder = new TempFolder();
+        var file = folder.Write("rules.yaml", """
+            rules:
+              - id: acme-api-key
+                description: ACME API key
+                secret_type: api_key
+                severity: critical
+                regex: 'acme_(?<secret>[a-z0-9]{32})'
+                keywords: [acme_]
+                entropy: 3.0
+                allowlist:
+                  stopwords: [dummy]
+            allowlist:
+              paths: ['(^|/)fixtures/']
+            """);
+
+        var configuration = ScannerConfiguration.Load(file);
+        var scanner = new SecretScanner(configuration);
+        var value = _fake.LowerAlnum(32);
+
+        Assert.Equal(BuiltInRules.All.Count + 1, configuration.Rules.Count);
+        var finding = Assert.Single(scanner.ScanText($"key = acme_{value}", "app.cfg"));
+        Assert.Equal(("acme-api-key", SecretType.ApiKey, Severity.Critical), (finding.RuleId, finding.SecretType, finding.Severity));
+        Assert.Equal(SecretHasher.Hash(value), finding.SecretHash);
+        Assert.Empty(scanner.ScanText($"key = acme_{value}", "fixtures/app.cfg"));
+        Assert.Single(scanner.ScanText("gh" + "p_" + _fake.Alnum(36), "a.txt"));
+    }
+
+    [Fact]
+    public void Load_YamlExtendDefaultFalseAndDisabledRules_Respected()
+    {
+        using var folder = new TempFolder();
+        var only = folder.Write("only.yml", """
+            extend_default: false
+            rules:
+              - id: acme
+                regex: 'acme_[a-z]{8}'
+                keywords: [acme]
+            """);
+        var disabled = folder.Write("disabled.yml", "disabled_rules: [github-pat]\n");
+
+        Assert.Single(ScannerConfiguration.Load(only).Rules);
+        Assert.DoesNotContain(ScannerConfiguration.Load(disabled).Rules, r => r.Id == "github-pat");
+    }
+
+    [Fact]
+    public void Load_GitleaksToml_TranslatesGoSyntaxAndUsesSecretGroup()
+    {
+        using var folder = new TempFolder();
+        var file = folder.Write(".gitleaks.toml", """
+            title = "custom gitleaks config"
+
+            [extend]
+            useDefault = true
+
+            [[rules]]
+            id = "acme-token"
+            description = "ACME token"
+            regex = '''(?i)acme[_-]?token\s*=\s*["']?(?P<tok>[[:alnum:]]{24})'''
+            secretGroup = 1
+            entropy = 3.0
+            keywords = ["acme"]
+            tags = ["acme", "token"]
+
+                [[rules.allowlists]]
+                description = "test values"
+                regexTarget = "line"
+                regexes = [
+                    '''^#''',   # commented out
+                ]
+
+            [[rules]]
+            id = "legacy-id"
+            regex = "legacy_([0-9]{6})"
+            keywords = ["legacy_"]
+
+            [allowlist]
+            description = "global"
+            paths = ['''(^|/)vendor2/''']
+            """);
+
+        var configuration = ScannerConfiguration.Load(file);
+        var scanner = new SecretScanner(configuration);
+        var token = _fake.Alnum(24);
+
+        var acme = configuration.Rules.Single(r => r.Id == "acme-token");
+        Assert.Contains("(?<tok>[a-zA-Z0-9]{24})", acme.Pattern);
+        Assert.Equal(["acme", "token"], acme.Tags);
+        Assert.Equal(SecretHasher.Hash(token), Assert.Single(scanner.ScanText($"ACME_TOKEN = \"{token}\"", "a.env")).SecretHash);
+        Assert.Empty(scanner.ScanText($"# acme_token = {token}", "a.env"));
+        Assert.Empty(scanner.ScanText($"acme_token = {token}", "vendor2/a.env"));
+        Assert.Equal(SecretHasher.Hash("482910"), scanner.ScanText("id = legacy_482910", "a.txt").Single(f => f.RuleId == "legacy-id").SecretHash);
+        Assert.Contains(configuration.Rules, r => r.Id == "github-pat");
+    }
+
+    [Fact]
+    public void Load_TomlWithoutUseDefault_ReplacesBuiltIns()
+    {
+        using var folder = new TempFolder();
+        var file = folder.Write("only.toml", """
+            [[rules]]
+            id = "only"
+            regex = "only_[a-z]{8}"
+            """);
+
+        Assert.Equal("only", Assert.Single(ScannerConfiguration.Load(file).Rules).Id);
+    }
+
+    [Theory]
+    [InlineData("rules.yaml", "rules:\n  - id: broken\n    regex: '(unclosed'\n", "broken")]
+    [InlineData("rules.yaml", "rules:\n  - description: no id\n    regex: 'x'\n", "'id' is required")]
+    [InlineData("rules.yaml", "rules:\n  - id: x\n    regex: 'x'\n    severty: high\n", "severty")]
+    [InlineData("rules.yaml", "rules:\n  - id: x\n    regex: 'x'\n    severity: urgent\n", "urgent")]
+    [InlineData("rules.yaml", "disabled_rules: [no-such-rule]\n", "no-such-rule")]
+    [InlineData("rules.yaml", "rules: [\n", "invalid YAML")]
+    [InlineData("rules.toml", "[[rules]]\nid = \"x\"\nregex = \"x\" junk\n", "TOML line 3")]
+    [InlineData("rules.toml", "[[rules]]\nid = \"x\"\nregex = \"x\"\n[[rules]]\nid = \"x\"\nregex = \"y\"\n", "defined twice")]
+    [InlineData("rules.txt", "x", "extension")]
+    public void Load_InvalidFile_ClearMessage(string name, string content, string expected)
+    {
+        using var folder = new TempFolder();
+        var file = folder.Write(name, content);
+
+        var error = Assert.Throws<ScannerConfigurationException>(() => ScannerConfiguration.Load(file));
+
+        Assert.Contains(expected, error.Message);
+    }
+
+    [Fact]
+    public void Load_MissingFile_ClearMessage()
+    {
+        var error = Assert.Throws<ScannerConfigurationException>(() => ScannerConfiguration.Load("/nonexistent/rules.yaml"));
+
+        Assert.Contains("does not exist", error.Message);
+    }
+
+    [Fact]
+    public void ScanText_CustomRuleSpanningLines_FoundAcrossLineBreaks()
+    {
+        using var folder = new TempFolder();
+        var file = folder.Write("multi.yaml", """
+            extend_default: false
+            rules:
+              - id: block
+                regex: 'BEGIN ACME\n(?<secret>[a-z0-9]{20})\nEND ACME'
+                keywords: [begin acme]
+            """);
+        var value = _fake.LowerAlnum(20);
+
+        var finding = Assert.Single(new SecretScanner(ScannerConfiguration.Load(file)).ScanText($"x\nBEGIN ACME\n{value}\nEND ACME\n"));
+
+        Assert.Equal((3, SecretHasher.Hash(value)), (finding.Line, finding.SecretHash));
+    }
+}

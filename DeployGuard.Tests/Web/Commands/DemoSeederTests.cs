@@ -1,0 +1,42 @@
+using DeployGuard.Tests.Infrastructure;
+using DeployGuard.Tests.Scanning.Support;
+using DeployGuard.Web.Commands;
+
+namespace DeployGuard.Tests.Web.Commands;
+
+/// <summary>`seed-demo`: seed 05's volumes, every role, a real deployment history and secret scan, and idempotent.</summary>
+public sealed class DemoSeederTests(WebAppFactory app) : IClassFixture<WebAppFactory>
+{
+    [Fact]
+    public async Task SeedAsync_RunTwice_CreatesSeedVolumesOnce()
+    {
+        using var folder = new TempFolder();
+        var repository = Path.Combine(folder.Path, "payment-api");
+        await DemoSeeder.SeedAsync(app.Services, repository);
+        await DemoSeeder.SeedAsync(app.Services, repository);
+
+        Assert.Equal(3L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM teams"));
+        Assert.Equal(5L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM services"));
+        Assert.Equal(3L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM environments"));
+        Assert.Equal(8L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM users WHERE email LIKE '%@deployguard.local'"));
+        var roles = await Sql.ListAsync<string>(app.ConnectionString,
+            "SELECT DISTINCT r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id JOIN users u ON u.id = ur.user_id WHERE u.email LIKE '%@deployguard.local'");
+        Assert.Equal(["Admin", "Approver", "Engineer", "Viewer"], roles.Order());
+        Assert.Equal(1L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM environments WHERE is_protected"));
+        Assert.Equal(10L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM releases"));
+        // The deployment history was really run: stages by the runner, an approval given, a rollback, one approval pending.
+        Assert.Equal(11L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM deployments"));
+        Assert.Equal(9L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM deployments WHERE status = 'Succeeded'"));
+        Assert.Equal(1L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM deployments WHERE status = 'RolledBack'"));
+        Assert.Equal(1L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM rollbacks"));
+        Assert.Equal(1L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM approvals WHERE decision = 'Approved'"));
+        Assert.Equal(1L, await Sql.ScalarAsync<long>(app.ConnectionString,
+            "SELECT count(*) FROM deployment_stages WHERE kind = 'Approval' AND status = 'Running'"));
+        Assert.True(await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM deployment_logs WHERE message = 'GET /health returned 503'") >= 1);
+        // One real scan of a generated repository: a finding per planted credential, the removed token included.
+        Assert.Equal(1L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM scan_jobs WHERE status = 'Completed'"));
+        var rules = await Sql.ListAsync<string>(app.ConnectionString, "SELECT rule_id FROM secret_findings ORDER BY rule_id");
+        Assert.Equal(["aws-access-key-id", "aws-secret-access-key", "database-url-password", "github-pat", "slack-webhook-url", "stripe-test-key"], rules);
+        Assert.Equal(6, Directory.GetFiles(repository, "*", SearchOption.AllDirectories).Count(f => !f.Contains("/.git/", StringComparison.Ordinal)));
+    }
+}
