@@ -50,8 +50,6 @@ public static class DependencyInjection
         services.AddSingleton<FalsePositiveLearning>();
         services.AddSingleton<CleanJobService>();
         services.AddSingleton<ScanJobQueue>();
-        // Before the deployment services, whose default (no stored findings) only applies when nothing else is registered.
-        services.AddSingleton<ISecurityFindingsSource, StoredSecretFindings>();
         services.AddDeploymentServices(connectionString);
         services.AddVulnerabilityServices();
         return services;
@@ -62,6 +60,9 @@ public static class DependencyInjection
     {
         services.AddSingleton<ReportImportService>();
         services.AddSingleton<ScanService>();
+        services.AddSingleton<RiskService>();
+        services.AddSingleton<SecurityPolicyService>();
+        services.AddSingleton<SecurityGateService>();
     }
 
     /// <summary>Releases, pipelines, deployments, approvals and the event bus (issue 3).</summary>
@@ -77,8 +78,6 @@ public static class DependencyInjection
         services.AddSingleton<EnvironmentProtectionService>();
         services.AddSingleton<ReleaseService>();
         services.AddSingleton<PipelineService>();
-        // Replaced by the scanning feature's findings once its tables exist.
-        services.TryAddSingleton<ISecurityFindingsSource, NoStoredFindings>();
     }
 
     public static void Configure(DbContextOptionsBuilder options, string connectionString, IServiceProvider? services = null)

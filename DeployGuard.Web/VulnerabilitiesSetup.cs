@@ -10,6 +10,7 @@ internal static class VulnerabilitiesSetup
     public static void AddVulnerabilities(this WebApplicationBuilder builder)
     {
         builder.Services.AddOpenApi();
+        builder.Services.AddHostedService<Workers.RiskExpiryWorker>();
     }
 
     public static void MapVulnerabilities(this WebApplication app)
