@@ -2,7 +2,6 @@
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig DeployGuard.sln ./
-COPY build/ build/
 COPY DeployGuard.Data/DeployGuard.Data.csproj DeployGuard.Data/
 COPY DeployGuard.Scanning/DeployGuard.Scanning.csproj DeployGuard.Scanning/
 COPY DeployGuard.Web/DeployGuard.Web.csproj DeployGuard.Web/

@@ -12,18 +12,21 @@ using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
+using DeployGuard.Web.Components.Shared;
 using Radzen;
 
 namespace DeployGuard.Web;
 
 internal static class DependencyInjection
 {
-    /// <summary>Blazor, Radzen, Identity with server-side sessions, policies, mail, Data Protection, health checks.</summary>
+    /// <summary>Blazor, MudBlazor, Identity with server-side sessions, policies, mail, Data Protection, health checks.</summary>
     public static void AddWebServices(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
 
         services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddUiKit();
+        // Until the last page is on the kit (issue 9): unconverted pages still use Radzen's services.
         services.AddRadzenComponents();
         services.AddHttpContextAccessor();
         services.AddApiProblems();

@@ -1,12 +1,19 @@
 using Bunit;
+using DeployGuard.Data.Services.Deployments;
 using DeployGuard.Tests.Infrastructure;
+using DeployGuard.Web.Components.Shared;
+using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
-using Radzen;
+using Microsoft.Extensions.Logging.Abstractions;
+using MudBlazor.Services;
 
 namespace DeployGuard.Tests.Components;
 
-/// <summary>One bUnit context per test with the services the shared components inject, on a hand-moved clock.</summary>
-public abstract class ComponentTestBase : BunitContext
+/// <summary>
+/// One bUnit context per test with MudBlazor and the kit's services, on a hand-moved clock. MudBlazor registers
+/// async-only disposables, so the context is disposed with DisposeAsync (IAsyncLifetime).
+/// </summary>
+public abstract class ComponentTestBase : BunitContext, IAsyncLifetime
 {
     protected ComponentTestBase()
     {
@@ -14,8 +21,28 @@ public abstract class ComponentTestBase : BunitContext
         DefaultWaitTimeout = TimeSpan.FromSeconds(10);
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddSingleton<TimeProvider>(Clock);
-        Services.AddRadzenComponents();
+        Services.AddMudServices();
+        Services.AddScoped<Notify>();
+        Services.AddScoped<Confirm>();
+        // The real bus; nothing here publishes to PostgreSQL (DispatchResync stays in the process).
+        Bus = new DeploymentEventBus(DataSource, new LogStore(DataSource, null!), NullLogger<DeploymentEventBus>.Instance);
+        Services.AddSingleton(Bus);
+        Services.AddSingleton<LiveEvents>();
+        // Last: it builds the service provider.
+        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
     }
 
     protected TestClock Clock { get; } = new();
+
+    protected DeploymentEventBus Bus { get; }
+
+    private DeploymentsDataSource DataSource { get; } = new("Host=127.0.0.1;Port=1;Timeout=1");
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await DataSource.DisposeAsync();
+    }
 }

@@ -114,7 +114,7 @@ public sealed class DeployApproveRollbackTests(ITestOutputHelper output) : AppIn
             await Expect(engineerPage.GetByRole(AriaRole.Link, new() { Name = "1.1.0" })).ToBeVisibleAsync();
             await Expect(engineerPage.GetByRole(AriaRole.Link, new() { Name = "1.0.0" })).ToBeVisibleAsync();
             await engineerPage.OpenAsync("/deployments");
-            await Expect(engineerPage.GetByRole(AriaRole.Grid).GetByRole(AriaRole.Row)).ToHaveCountAsync(5); // header + 4
+            await Expect(engineerPage.GetByRole(AriaRole.Table, new() { Name = "Deployments" }).GetByRole(AriaRole.Row)).ToHaveCountAsync(5); // header + 4
             await engineerPage.ScreenshotAsync("deployments-list.png");
 
             await engineerPage.OpenAsync("/board");

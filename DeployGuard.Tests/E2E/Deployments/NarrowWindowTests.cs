@@ -24,7 +24,8 @@ public sealed class NarrowWindowTests : AppInBrowserTest
         {
             await page.GotoAsync(path);
             await page.Locator("body[data-interactive=true]").WaitForAsync();
-            var headers = page.Locator(".rz-data-grid thead th");
+            // Radzen grids on pages not yet on the kit, MudBlazor grids (the kit's PagedGrid) on the others.
+            var headers = page.Locator(".rz-data-grid thead th, .mud-table thead th");
             await headers.First.WaitForAsync();
             var widths = await headers.EvaluateAllAsync<string[]>(
                 "ths => ths.filter(th => th.innerText.trim()).map(th => th.innerText.trim() + '=' + Math.round(th.getBoundingClientRect().width))");

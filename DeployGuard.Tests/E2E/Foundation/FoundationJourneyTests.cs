@@ -56,7 +56,7 @@ public sealed class FoundationJourneyTests(BrowserFixture browser, KestrelAppFac
             await admin.GoAsync("/services");
             await Expect(admin.Page.GetByRole(AriaRole.Link, new() { Name = "payment-api" })).ToBeVisibleAsync();
             await admin.GoAsync("/teams");
-            await Expect(admin.Page.GetByRole(AriaRole.Link, new() { Name = "Platform" })).ToBeVisibleAsync();
+            await Expect(admin.Page.GetByRole(AriaRole.Link, new() { Name = "Platform", Exact = true })).ToBeVisibleAsync();
             await admin.ScreenshotAsync("foundation-teams", forDocs: true);
 
             // A second account starts as Viewer: it reads the catalog but admin pages are closed to it.

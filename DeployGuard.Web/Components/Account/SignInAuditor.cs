@@ -37,7 +37,7 @@ internal sealed class SignInAuditor(AuditWriter audit, UserManager<ApplicationUs
             user.LastLoginAt = clock.GetUtcNow();
             await users.UpdateAsync(user);
             var theme = (await preferences.GetAsync(user.Id)).Theme.ToString().ToLowerInvariant();
-            context.Response.Cookies.Append(ThemeStyles.CookieName, theme,
+            context.Response.Cookies.Append(ThemeState.CookieName, theme,
                 new CookieOptions { Path = "/", MaxAge = TimeSpan.FromDays(365), SameSite = SameSiteMode.Lax, IsEssential = true });
         }
     }

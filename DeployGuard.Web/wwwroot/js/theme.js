@@ -35,8 +35,17 @@
         }
     };
 
+    // The server cannot see prefers-color-scheme: tell it, so "system" renders dark on the first paint where it should.
+    function rememberSystem() {
+        document.cookie = "dg-system-dark=" + (prefersDark.matches ? "1" : "0") + "; path=/; max-age=31536000; samesite=lax";
+    }
+
+    rememberSystem();
     document.documentElement.dataset.bsTheme = effective(document.documentElement.dataset.dgTheme || "system");
-    prefersDark.addEventListener("change", () => apply(document.documentElement.dataset.dgTheme || "system"));
+    prefersDark.addEventListener("change", () => {
+        rememberSystem();
+        apply(document.documentElement.dataset.dgTheme || "system");
+    });
     // Enhanced navigation replaces <head> children; keep the links in line with the chosen mode.
     document.addEventListener("DOMContentLoaded", () => apply(document.documentElement.dataset.dgTheme || "system"));
 })();

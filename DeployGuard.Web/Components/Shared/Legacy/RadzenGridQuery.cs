@@ -3,7 +3,7 @@ using Radzen;
 
 namespace DeployGuard.Web.Components.Shared;
 
-/// <summary>Turns a Radzen grid's LoadDataArgs into the sorting and paging of a service query.</summary>
+/// <summary>Transitional (issue 9): pages on the kit use GridRequest.Apply. Turns a Radzen grid's LoadDataArgs into the sorting and paging of a service query.</summary>
 internal static class GridQuery
 {
     public static T Apply<T>(this T query, LoadDataArgs args) where T : ListQuery
