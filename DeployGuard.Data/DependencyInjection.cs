@@ -63,6 +63,9 @@ public static class DependencyInjection
         services.AddSingleton<RiskService>();
         services.AddSingleton<SecurityPolicyService>();
         services.AddSingleton<SecurityGateService>();
+        services.AddSingleton<EpssImportService>();
+        services.AddSingleton<VulnerabilitySearch>();
+        services.AddSingleton<VulnerabilityDashboard>();
     }
 
     /// <summary>Releases, pipelines, deployments, approvals and the event bus (issue 3).</summary>

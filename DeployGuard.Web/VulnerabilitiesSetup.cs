@@ -18,5 +18,6 @@ internal static class VulnerabilitiesSetup
         // The machine-readable API description, for anyone signed in (it describes, it grants nothing).
         app.MapOpenApi().RequireAuthorization(Auth.Policies.Read);
         app.MapScansApi();
+        app.MapVulnerabilitiesApi();
     }
 }

@@ -10,7 +10,7 @@ namespace DeployGuard.Web.Commands;
 /// </summary>
 internal static class CommandRunner
 {
-    private static readonly HashSet<string> Commands = ["db", "audit", "seed-demo", "help", "--help"];
+    private static readonly HashSet<string> Commands = ["db", "audit", "epss", "seed-demo", "help", "--help"];
 
     public const string Usage = """
         DeployGuard.Web [command]
@@ -22,6 +22,7 @@ internal static class CommandRunner
           db script [from] [to]      print the SQL of the migrations (idempotent)
           audit verify               check the audit hash chain, report the first broken link
           audit generate <count>     append <count> synthetic audit rows (benchmarks)
+          epss import <file>         replace the EPSS scores with FIRST's daily epss_scores-YYYY-MM-DD.csv.gz (or .csv)
           seed-demo                  create demo teams, users, services and environments (idempotent)
         """;
 
@@ -60,7 +61,7 @@ internal static class CommandRunner
     private static async Task<int> DispatchAsync(WebApplication app, string[] args)
     {
         var services = app.Services;
-        if (args[0] is "seed-demo" or "audit")
+        if (args[0] is "seed-demo" or "audit" or "epss")
         {
             // These work on the current schema: bring a fresh database up to date first, as the server would.
             await app.MigrateDatabaseOnStartupAsync();
@@ -107,6 +108,8 @@ internal static class CommandRunner
             case ["audit", "generate", var countText] when int.TryParse(countText, out var count) && count > 0:
                 await AuditGenerator.GenerateAsync(services, count);
                 return 0;
+            case ["epss", "import", var file]:
+                return await EpssCommand.ImportAsync(services, file);
             case ["seed-demo"]:
                 await services.GetRequiredService<Data.Services.Users.RoleSeeder>().EnsureRolesAsync();
                 await DemoSeeder.SeedAsync(services);
