@@ -11,6 +11,7 @@ using DeployGuard.Data.Services.Users;
 using DeployGuard.Data.Services.Tokens;
 using DeployGuard.Data.Services.Scanning;
 using DeployGuard.Data.Services.Vulnerabilities;
+using DeployGuard.Data.Services.Analyses;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -66,6 +67,7 @@ public static class DependencyInjection
         services.AddSingleton<EpssImportService>();
         services.AddSingleton<VulnerabilitySearch>();
         services.AddSingleton<VulnerabilityDashboard>();
+        services.AddAnalyses();
     }
 
     /// <summary>Releases, pipelines, deployments, approvals and the event bus (issue 3).</summary>

@@ -90,6 +90,10 @@ public static class AuditActions
     public const string EpssImported = "epss.imported";
     public const string SecurityPolicyUpdated = "security_policy.updated";
     public const string SecurityGateOverridden = "deployment.gate_overridden";
+
+    // AI analyses of scans (issue 11, section 5; resource type: scan).
+    public const string AnalysisCompleted = "analysis.completed";
+    public const string AnalysisFailed = "analysis.failed";
 }
 
 /// <summary>Every value of <c>audit_logs.resource_type</c>.</summary>
