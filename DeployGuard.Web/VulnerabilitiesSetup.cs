@@ -1,3 +1,4 @@
+using DeployGuard.Web.Analyses;
 using DeployGuard.Web.Endpoints;
 
 namespace DeployGuard.Web;
@@ -19,5 +20,6 @@ internal static class VulnerabilitiesSetup
         app.MapOpenApi().RequireAuthorization(Auth.Policies.Read);
         app.MapScansApi();
         app.MapVulnerabilitiesApi();
+        app.MapAnalysesApi();
     }
 }

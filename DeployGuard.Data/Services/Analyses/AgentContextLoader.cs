@@ -1,4 +1,5 @@
 using DeployGuard.Data.Entities;
+using DeployGuard.Data.Services.Vulnerabilities;
 using Microsoft.EntityFrameworkCore;
 
 namespace DeployGuard.Data.Services.Analyses;
@@ -61,17 +62,14 @@ public sealed class AgentContextLoader(IDbContextFactory<ApplicationDbContext> c
             .OrderByDescending(r => r.KnownExploited).ThenByDescending(r => r.SeverityRank).ThenByDescending(r => r.CvssScore ?? 0)
             .ThenByDescending(r => r.EpssScore ?? 0).ThenBy(r => r.VulnerabilityId, StringComparer.Ordinal).ThenBy(r => r.PackageName, StringComparer.Ordinal)
             .Select(r => new AgentFinding(
-                r.VulnerabilityId, r.CveId, Wire(r.Kind.ToString()), r.Severity, Wire(r.Status.ToString()), r.PackageName, r.PackageVersion, r.PackageType,
+                r.VulnerabilityId, r.CveId, ScanKinds.Name(r.Kind), r.Severity, ScanKinds.Name(r.Status), r.PackageName, r.PackageVersion, r.PackageType,
                 r.Purl, r.Path, r.CvssScore, r.EpssScore, r.EpssPredicted, r.KnownExploited, r.FixedVersions, r.Direct,
                 r.PackageName is null ? 0 : spreadBy.GetValueOrDefault((r.PackageName, r.PackageType ?? ""), 1)))
             .ToList();
 
         var bySeverity = findings.GroupBy(f => f.Severity.ToUpperInvariant()).ToDictionary(g => g.Key, g => g.Count());
-        return new AgentContext(scan.Id, Wire(scan.ScanType.ToString()), scan.Target, scan.Scanner, scan.Service?.Name,
+        return new AgentContext(scan.Id, ScanKinds.Name(scan.ScanType), scan.Target, scan.Scanner, scan.Service?.Name,
             scan.Service?.InternetFacing ?? false, inProduction, findings.Count, bySeverity, findings.Count(f => f.KnownExploited), scan.SecretCount,
             findings.Take(maxFindings).ToList());
     }
-
-    /// <summary>PascalCase enum name to the snake_case the API and seeds use (GitRepo → git_repo).</summary>
-    private static string Wire(string name) => string.Concat(name.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "_" : "") + char.ToLowerInvariant(c) : c.ToString()));
 }

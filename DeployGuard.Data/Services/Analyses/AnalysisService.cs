@@ -59,6 +59,16 @@ public sealed class AnalysisService(IDbContextFactory<ApplicationDbContext> cont
         return Result<AnalysisQueued>.Ok(new AnalysisQueued(scanId, wanted, chat.Provider, chat.Model));
     }
 
+    /// <summary>The vulnerability scan a git repository scan job belongs to (the secret-scan page knows only the job).</summary>
+    public async Task<Guid?> ScanIdForJobAsync(Guid scanJobId, CancellationToken ct = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        return await db.Scans.Where(s => s.ScanJobId == scanJobId).OrderByDescending(s => s.CreatedAt).Select(s => (Guid?)s.Id).FirstOrDefaultAsync(ct);
+    }
+
+    /// <summary>Which provider and model runs the agents (for the page; never the key).</summary>
+    public (string Provider, string Model) Provider => (chat.Provider, chat.Model);
+
     /// <summary>The scan's analyses, newest first; NotFound for an unknown scan.</summary>
     public async Task<Result<IReadOnlyList<AnalysisRow>>> ListAsync(Guid scanId, int limit = 50, CancellationToken ct = default)
     {
