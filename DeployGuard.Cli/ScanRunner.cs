@@ -7,7 +7,11 @@ using DeployGuard.Scanning.Suppressions;
 
 namespace DeployGuard.Cli;
 
-internal sealed record ScanSettings(string Path, bool History, string? ConfigPath, string? BaselinePath, string? PatternsPath, long? MaxFileSize);
+internal sealed record ScanSettings(string Path, bool History, string? ConfigPath, string? BaselinePath, string? PatternsPath, long? MaxFileSize)
+{
+    /// <summary>Only what is staged for the next commit (pre-commit hooks); reported as a directory scan.</summary>
+    public bool Staged { get; init; }
+}
 
 /// <summary>Turns command-line settings into a scan and a <see cref="ScanReport"/>.</summary>
 internal static class ScanRunner
@@ -20,8 +24,8 @@ internal static class ScanRunner
         var progress = new LatestProgress(console.InteractiveProgress ? console.Error : null, settings.History);
         var started = TimeProvider.System.GetUtcNow();
         var findings = new List<Finding>();
-        var source = settings.History
-            ? scanner.ScanHistoryAsync(settings.Path, progress, cancellationToken)
+        var source = settings.History ? scanner.ScanHistoryAsync(settings.Path, progress, cancellationToken)
+            : settings.Staged ? scanner.ScanStagedAsync(settings.Path, progress, cancellationToken)
             : scanner.ScanDirectoryAsync(settings.Path, progress, cancellationToken);
         await foreach (var finding in source)
         {

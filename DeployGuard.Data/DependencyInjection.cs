@@ -3,12 +3,7 @@ using DeployGuard.Data.Migrations;
 using DeployGuard.Data.Services.Audit;
 using DeployGuard.Data.Services.Catalog;
 using DeployGuard.Data.Services.Deployments;
-using DeployGuard.Data.Services.Email;
-using DeployGuard.Data.Services.Pipelines;
-using DeployGuard.Data.Services.Releases;
-using DeployGuard.Data.Services.Sessions;
 using DeployGuard.Data.Services.Users;
-using DeployGuard.Data.Services.Tokens;
 using DeployGuard.Data.Services.Scanning;
 using DeployGuard.Data.Services.Vulnerabilities;
 using DeployGuard.Data.Services.Analyses;
@@ -32,57 +27,15 @@ public static class DependencyInjection
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<ApplicationDbContext>>().CreateDbContext());
 
         services.AddSingleton<SchemaMigrator>();
-        services.AddSingleton<AuditWriter>();
-        services.AddSingleton<AuditService>();
-        services.AddSingleton<AuditChainVerifier>();
-        services.AddSingleton<RoleSeeder>();
-        services.AddSingleton<UserAdminService>();
-        services.AddSingleton<PreferencesService>();
-        services.AddSingleton<SessionService>();
-        services.AddSingleton<OutboxService>();
-        services.AddSingleton<TeamService>();
-        services.AddSingleton<ServiceCatalogService>();
-        services.AddSingleton<EnvironmentService>();
-        services.AddSingleton<DashboardQueries>();
-        services.AddSingleton<DeliveryActivityQueries>();
-        services.AddSingleton<ApiTokenService>();
-        services.AddSingleton<ScanJobService>();
-        services.AddSingleton<FindingService>();
-        services.AddSingleton<FalsePositiveLearning>();
-        services.AddSingleton<CleanJobService>();
-        services.AddSingleton<ScanJobQueue>();
+
+        services.AddAuditServices();
+        services.AddAccountServices();
+        services.AddCatalogServices();
         services.AddDeploymentServices(connectionString);
+        services.AddScanningServices();
         services.AddVulnerabilityServices();
+        services.AddAnalysisServices();
         return services;
-    }
-
-    /// <summary>Scans, report import, findings, EPSS, policies and agents (issue 11).</summary>
-    private static void AddVulnerabilityServices(this IServiceCollection services)
-    {
-        services.AddSingleton<ReportImportService>();
-        services.AddSingleton<ScanService>();
-        services.AddSingleton<RiskService>();
-        services.AddSingleton<SecurityPolicyService>();
-        services.AddSingleton<SecurityGateService>();
-        services.AddSingleton<EpssImportService>();
-        services.AddSingleton<VulnerabilitySearch>();
-        services.AddSingleton<VulnerabilityDashboard>();
-        services.AddAnalyses();
-    }
-
-    /// <summary>Releases, pipelines, deployments, approvals and the event bus (issue 3).</summary>
-    private static void AddDeploymentServices(this IServiceCollection services, string connectionString)
-    {
-        services.AddSingleton(new DeploymentsDataSource(connectionString));
-        services.AddSingleton<LogStore>();
-        services.AddSingleton<DeploymentEventBus>();
-        services.AddSingleton<DeploymentEngine>();
-        services.AddSingleton<DeploymentService>();
-        services.AddSingleton<DeploymentQueries>();
-        services.AddSingleton<ApprovalService>();
-        services.AddSingleton<EnvironmentProtectionService>();
-        services.AddSingleton<ReleaseService>();
-        services.AddSingleton<PipelineService>();
     }
 
     public static void Configure(DbContextOptionsBuilder options, string connectionString, IServiceProvider? services = null)

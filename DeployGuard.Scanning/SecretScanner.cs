@@ -64,6 +64,18 @@ public sealed class SecretScanner
         return Stream((output, ct) => new HistoryScan(_detector, _filter, Options, tracker).RunAsync(repositoryPath, output, ct), tracker, cancellationToken);
     }
 
+    /// <summary>
+    /// Scans the changes staged in the git repository at <paramref name="repositoryPath"/> (its index against HEAD),
+    /// reporting the secrets that committing them would add, at their line in the staged version.
+    /// </summary>
+    /// <exception cref="GitException">The path is not a repository, or git failed.</exception>
+    public IAsyncEnumerable<Finding> ScanStagedAsync(string repositoryPath, IProgress<ScanProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(repositoryPath);
+        var tracker = new ProgressTracker(progress);
+        return Stream((output, ct) => new StagedScan(_detector, _filter, Options, tracker).RunAsync(repositoryPath, output, ct), tracker, cancellationToken);
+    }
+
     /// <summary>For the cleaner: the same scan, with a detector that hands raw values to <paramref name="sink"/>.</summary>
     internal IAsyncEnumerable<Finding> ScanHistoryAsync(string repositoryPath, RawValueSink sink, CancellationToken cancellationToken)
     {

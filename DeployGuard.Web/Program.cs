@@ -1,28 +1,34 @@
 using DeployGuard.Web;
 using DeployGuard.Web.Commands;
 
-// `deployguard-web db upgrade`, `audit verify`, `seed-demo` ... run a command instead of the server.
-var (commandArgs, hostArgs) = CommandRunner.Split(args);
-
-var builder = WebApplication.CreateBuilder(hostArgs);
-
-await builder.AddDatabaseAsync();
-builder.AddWebServices();
-
-var app = builder.Build();
-
-if (commandArgs.Length > 0)
+// A bad setting ends the program here with one line naming its key (SettingsCheck).
+return await SettingsCheck.GuardAsync(async () =>
 {
-    return await CommandRunner.RunAsync(app, commandArgs);
+    // `DeployGuard.Web db upgrade`, `audit verify`, `seed-demo` ... run a command instead of the server (WebCommands).
+    if (WebCommands.IsCommand(args))
+    {
+        return await WebCommands.RunAsync(args, () => BuildAsync([]));
+    }
+
+    var app = await BuildAsync(args);
+    await app.MigrateDatabaseOnStartupAsync();
+
+    app.UseWebPipeline();
+    app.MapWebEndpoints();
+
+    await app.RunAsync();
+    return 0;
+});
+
+static async Task<WebApplication> BuildAsync(string[] hostArgs)
+{
+    var builder = WebApplication.CreateBuilder(hostArgs);
+    await builder.AddDatabaseAsync();
+    builder.AddWebServices();
+    var app = builder.Build();
+    await app.ValidateSettingsAsync();
+    return app;
 }
-
-await app.MigrateDatabaseOnStartupAsync();
-
-app.UseWebPipeline();
-app.MapWebEndpoints();
-
-await app.RunAsync();
-return 0;
 
 /// <summary>Entry point marker for WebApplicationFactory in the tests.</summary>
 public partial class Program;

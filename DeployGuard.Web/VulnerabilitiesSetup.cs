@@ -1,4 +1,3 @@
-using DeployGuard.Web.Analyses;
 using DeployGuard.Web.Endpoints;
 
 namespace DeployGuard.Web;
@@ -20,6 +19,5 @@ internal static class VulnerabilitiesSetup
         app.MapOpenApi().RequireAuthorization(Auth.Policies.Read);
         app.MapScansApi();
         app.MapVulnerabilitiesApi();
-        app.MapAnalysesApi();
     }
 }

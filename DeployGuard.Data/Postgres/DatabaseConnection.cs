@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace DeployGuard.Data.Postgres;
@@ -29,8 +30,7 @@ public static class DatabaseConnection
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) ||
             uri.Scheme is not ("postgresql" or "postgres" or "postgresql+asyncpg" or "postgresql+psycopg2"))
         {
-            throw new InvalidOperationException(
-                $"DATABASE_URL must look like postgresql://user:pass@host:5432/database (got scheme '{(uri?.Scheme ?? "none")}').");
+            throw BadUrl($"DATABASE_URL must look like postgresql://user:pass@host:5432/database (got scheme '{(uri?.Scheme ?? "none")}').");
         }
 
         var builder = new NpgsqlConnectionStringBuilder
@@ -61,11 +61,13 @@ public static class DatabaseConnection
                 var mode = value.Replace("-", "");
                 builder.SslMode = mode.Length > 0 && mode.All(char.IsAsciiLetter) && Enum.TryParse<SslMode>(mode, true, out var ssl)
                     ? ssl
-                    : throw new InvalidOperationException(
-                        $"DATABASE_URL has an unknown sslmode '{value}': use disable, allow, prefer, require, verify-ca or verify-full.");
+                    : throw BadUrl($"DATABASE_URL has an unknown sslmode '{value}': use disable, allow, prefer, require, verify-ca or verify-full.");
             }
         }
 
         return builder.ConnectionString;
     }
+
+    /// <summary>A bad setting like any other: start-up stops with this one line (never the URL, which holds the password).</summary>
+    private static OptionsValidationException BadUrl(string message) => new("DATABASE_URL", typeof(string), [message]);
 }

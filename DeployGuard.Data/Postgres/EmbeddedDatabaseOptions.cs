@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace DeployGuard.Data.Postgres;
 
 /// <summary>Settings of the private cluster started when no database is configured (section <c>Database:Embedded</c>).</summary>
@@ -11,6 +13,8 @@ public sealed class EmbeddedDatabaseOptions
     /// <summary>Folder with initdb and pg_ctl, when not found automatically.</summary>
     public string? BinDirectory { get; set; }
 
+    /// <summary>A plain PostgreSQL identifier: lower-case letters, digits and underscores.</summary>
+    [Required, RegularExpression("^[a-z_][a-z0-9_]{0,62}$", ErrorMessage = "{0} must be lower-case letters, digits and underscores (at most 63).")]
     public string DatabaseName { get; set; } = "deployguard";
 
     public string ResolveDataDirectory()

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using DeployGuard.Scanning.Rules;
+using Tomlyn;
+using Tomlyn.Model;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 
@@ -16,7 +18,8 @@ namespace DeployGuard.Scanning.Configuration;
 /// </summary>
 internal static partial class ConfigurationLoader
 {
-    private static readonly string[] RootKeys = ["title", "extend", "extenddefault", "disabledrules", "rules", "allowlist", "allowlists"];
+    // minVersion: the gitleaks version a file was written for (gitleaks only warns on it; so do we, by ignoring it).
+    private static readonly string[] RootKeys = ["title", "minversion", "extend", "extenddefault", "disabledrules", "rules", "allowlist", "allowlists"];
     private static readonly string[] RuleKeys = ["id", "description", "regex", "secretgroup", "entropy", "keywords", "path", "tags", "secrettype", "severity", "allowlist", "allowlists"];
     private static readonly string[] AllowlistKeys = ["description", "paths", "regexes", "regextarget", "stopwords", "condition", "commits"];
 
@@ -55,18 +58,40 @@ internal static partial class ConfigurationLoader
 
     public static ScannerConfiguration FromToml(string text, string source = "<toml>")
     {
-        Dictionary<string, object> root;
+        TomlTable table;
         try
         {
-            root = TomlParser.Parse(text);
+            table = TomlSerializer.Deserialize<TomlTable>(text) ?? new TomlTable();
         }
-        catch (FormatException e)
+        catch (TomlException e)
         {
-            throw new ScannerConfigurationException($"{source}: {e.Message}", e);
+            // Tomlyn's message carries "(line,column) : error : ..."; the line is said first, in our words.
+            throw new ScannerConfigurationException($"{source}: TOML line {e.Line}: {e.Message}", e);
         }
 
-        return Map(root, source, isToml: true);
+        return Map(FromTomlTable(table), source, isToml: true);
     }
+
+    /// <summary>Tomlyn's model as the plain dictionaries and lists the mapping reads (as for YAML).</summary>
+    private static Dictionary<string, object> FromTomlTable(TomlTable table)
+    {
+        var result = new Dictionary<string, object>(StringComparer.Ordinal);
+        foreach (var (key, value) in table)
+        {
+            result[key] = FromTomlValue(value);
+        }
+
+        return result;
+    }
+
+    private static object FromTomlValue(object? value) => value switch
+    {
+        TomlTable t => FromTomlTable(t),
+        TomlTableArray a => a.Select(object (t) => FromTomlTable(t)).ToList(),
+        TomlArray a => a.Select(FromTomlValue).ToList(),
+        null => "",
+        _ => value,
+    };
 
     /// <summary>Go RE2 syntax that .NET spells differently: <c>(?P&lt;name&gt;</c> and POSIX classes.</summary>
     internal static string TranslateGoRegex(string pattern)
@@ -98,13 +123,23 @@ internal static partial class ConfigurationLoader
             .ToHashSet(StringComparer.Ordinal);
 
         var custom = new List<SecretRule>();
+        var skipped = new List<string>();
         if (Get(root, "rules") is { } rulesValue)
         {
             var index = 0;
             foreach (var item in AsList(rulesValue, $"{source}: rules"))
             {
                 index++;
-                custom.Add(MapRule(AsTable(item, $"{source}: rule #{index}"), $"{source}: rule #{index}", isToml));
+                var table = AsTable(item, $"{source}: rule #{index}");
+                if (isToml && IsPathOnlyRule(table))
+                {
+                    // gitleaks reports such a file by its name (e.g. *.p12); DeployGuard reports secret values, so a
+                    // gitleaks configuration keeps loading and says which of its rules it does not run.
+                    skipped.Add(String(Get(table, "id"), $"{source}: rule #{index} id") ?? $"#{index}");
+                    continue;
+                }
+
+                custom.Add(MapRule(table, $"{source}: rule #{index}", isToml));
             }
         }
 
@@ -125,10 +160,13 @@ internal static partial class ConfigurationLoader
             throw new ScannerConfigurationException($"{source}: disabled rule(s) {string.Join(", ", unknownDisabled)} do not exist.");
         }
 
-        var configuration = new ScannerConfiguration { Rules = rules, GlobalAllowlist = Merge(globals) };
+        var configuration = new ScannerConfiguration { Rules = rules, GlobalAllowlist = Merge(globals), SkippedRules = skipped };
         configuration.Validate();
         return configuration;
     }
+
+    private static bool IsPathOnlyRule(Dictionary<string, object> table) =>
+        Get(table, "regex") is null or "" && Get(table, "path") is string { Length: > 0 };
 
     private static SecretRule MapRule(Dictionary<string, object> table, string where, bool isToml)
     {
@@ -179,6 +217,7 @@ internal static partial class ConfigurationLoader
             SecretType = Enum<SecretType>(Get(table, "secrettype"), where + " secret_type") ?? SecretType.Generic,
             Severity = Enum<Severity>(Get(table, "severity"), where + " severity") ?? Severity.High,
             Allowlists = AllowlistsOf(table, where, isToml).ToList(),
+            LinearTime = isToml,
         };
     }
 
@@ -201,11 +240,13 @@ internal static partial class ConfigurationLoader
     private static RuleAllowlist MapAllowlist(Dictionary<string, object> table, string where, bool isToml)
     {
         CheckKeys(table, AllowlistKeys, where);
-        var condition = String(Get(table, "condition"), where + " condition");
-        if (condition is not null && !condition.Equals("OR", StringComparison.OrdinalIgnoreCase))
+        var condition = String(Get(table, "condition"), where + " condition") switch
         {
-            throw new ScannerConfigurationException($"{where}: condition '{condition}' is not supported (only OR: any one listed item allows).");
-        }
+            null => AllowlistCondition.Or,
+            var c when c.Equals("OR", StringComparison.OrdinalIgnoreCase) => AllowlistCondition.Or,
+            var c when c.Equals("AND", StringComparison.OrdinalIgnoreCase) => AllowlistCondition.And,
+            var c => throw new ScannerConfigurationException($"{where}: condition '{c}' is not OR (any listed item allows) or AND (all listed kinds must match)."),
+        };
 
         var translate = isToml ? TranslateGoRegex : (Func<string, string>)(s => s);
         return new RuleAllowlist
@@ -215,11 +256,17 @@ internal static partial class ConfigurationLoader
             Regexes = Strings(Get(table, "regexes"), where + " regexes").Select(translate).ToList(),
             RegexTarget = Enum<AllowlistTarget>(Get(table, "regextarget"), where + " regexTarget") ?? AllowlistTarget.Secret,
             StopWords = Strings(Get(table, "stopwords"), where + " stopwords"),
+            Condition = condition,
         };
     }
 
     private static RuleAllowlist Merge(List<RuleAllowlist> allowlists)
     {
+        if (allowlists.Any(a => a.Condition == AllowlistCondition.And))
+        {
+            throw new ScannerConfigurationException("The global allowlist supports condition OR only (AND is supported in rule allowlists).");
+        }
+
         if (allowlists.Count == 1)
         {
             return allowlists[0];

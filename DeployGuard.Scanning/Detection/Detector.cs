@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using DeployGuard.Scanning.Rules;
 using DeployGuard.Scanning.Suppressions;
 
 namespace DeployGuard.Scanning.Detection;
@@ -26,7 +27,11 @@ internal sealed record Candidate(
     int EndLine,
     int EndColumn,
     Suppression? InlineSuppression,
-    Suppression? PatternSuppression);
+    Suppression? PatternSuppression)
+{
+    /// <summary>AND allowlists whose value conditions matched: the candidate is dropped where one of their paths matches.</summary>
+    public CompiledAllowlist[]? AllowedOnPaths { get; init; }
+}
 
 /// <summary>Finds candidates in text. Thread-safe: one instance serves all scanning threads.</summary>
 internal sealed class Detector
@@ -55,19 +60,27 @@ internal sealed class Detector
 
     public static IReadOnlyList<Candidate> NoCandidates { get; } = [];
 
-    public IReadOnlyList<Candidate> Detect(string content)
+    public IReadOnlyList<Candidate> Detect(string content) => Detect(content.AsSpan(), ContentSniffer.Classify(content));
+
+    /// <summary>
+    /// The candidates in <paramref name="text"/>. Only the lines around keyword hits are copied into strings for
+    /// the regexes (which need one); the rest of the text is read in place. Minified text runs the rules that need
+    /// no code context only (<see cref="SecretRule.NeedsCodeContext"/>).
+    /// </summary>
+    public IReadOnlyList<Candidate> Detect(ReadOnlySpan<char> text, ContentKind kind)
     {
-        if (content.Length == 0)
+        if (text.IsEmpty || kind == ContentKind.Binary)
         {
             return NoCandidates;
         }
 
-        var windows = KeywordWindows(content);
+        var windows = KeywordWindows(text, kind);
         if (windows is null)
         {
             return NoCandidates;
         }
 
+        var segments = new Segments(windows);
         List<RawMatch>? matches = null;
         List<(int Start, int End)>? claimed = null;
         foreach (var rule in _config.Rules)
@@ -82,9 +95,10 @@ internal sealed class Detector
             {
                 foreach (var (start, end) in ruleWindows)
                 {
-                    for (var m = rule.RegexFor(end - start).Match(content, start, end - start); m.Success; m = m.NextMatch())
+                    var (segment, offset) = segments.Containing(text, start, end);
+                    for (var m = rule.RegexFor(end - start).Match(segment, start - offset, end - start); m.Success; m = m.NextMatch())
                     {
-                        Consider(rule, content, m, ref matches, ref claimed);
+                        Consider(rule, text, m, offset, ref matches, ref claimed);
                     }
                 }
             }
@@ -94,7 +108,7 @@ internal sealed class Detector
             }
         }
 
-        return matches is null ? NoCandidates : ToCandidates(content, matches);
+        return matches is null ? NoCandidates : ToCandidates(text, matches);
     }
 
     /// <summary>Applies what depends on the path: rule paths, path allowlists, the baseline.</summary>
@@ -103,6 +117,14 @@ internal sealed class Detector
         if (_config.Global.AllowsPath(path) || !candidate.Rule.AppliesTo(path))
         {
             return null;
+        }
+
+        foreach (var allowlist in candidate.AllowedOnPaths ?? [])
+        {
+            if (allowlist.AllowsPath(path))
+            {
+                return null;
+            }
         }
 
         var rule = candidate.Rule.Rule;
@@ -134,7 +156,7 @@ internal sealed class Detector
         };
     }
 
-    private void Consider(CompiledRule rule, string content, Match m, ref List<RawMatch>? matches, ref List<(int Start, int End)>? claimed)
+    private void Consider(CompiledRule rule, ReadOnlySpan<char> text, Match m, int offset, ref List<RawMatch>? matches, ref List<(int Start, int End)>? claimed)
     {
         var group = m.Groups[rule.SecretGroup];
         if (!group.Success || group.Length == 0)
@@ -142,8 +164,8 @@ internal sealed class Detector
             return;
         }
 
-        var start = group.Index;
-        var end = group.Index + group.Length;
+        var start = offset + group.Index;
+        var end = start + group.Length;
         if (Overlaps(claimed, start, end))
         {
             return;
@@ -163,76 +185,125 @@ internal sealed class Detector
 
         claimed ??= [];
         claimed.Add((start, end));
-        if (IsAllowlisted(rule, content, m, value, start))
+        var line = LineAt(text, start);
+        if (_config.Global.AllowsValue(value, m.Value, line))
         {
             return;
         }
 
+        List<CompiledAllowlist>? onPaths = null;
+        foreach (var allowlist in rule.Allowlists)
+        {
+            switch (allowlist.Matches(value, m.Value, line))
+            {
+                case AllowlistVerdict.Allowed:
+                    return;
+                case AllowlistVerdict.AllowedOnItsPaths:
+                    (onPaths ??= []).Add(allowlist);
+                    break;
+            }
+        }
+
         matches ??= [];
-        matches.Add(new RawMatch(rule, start, end, value, entropy));
+        matches.Add(new RawMatch(rule, start, end, value, entropy, onPaths?.ToArray()));
     }
 
     /// <summary>
-    /// Per rule, the ranges of the content its regex must look at: null when none of its keywords occur, the
-    /// whole content for rules without keywords or without a declared window, else the lines around each hit
-    /// (merged). Running regexes on those lines only, rather than on whole files, is most of the engine's speed.
+    /// Per rule, the ranges of the text its regex must look at: null when none of its keywords occur, the whole
+    /// text for rules without keywords or without a declared window, else the lines around each hit (merged).
+    /// Running regexes on those lines only, rather than on whole files, is most of the engine's speed. The
+    /// keywords are found by a few vectorised passes (<see cref="CompiledConfiguration.KeywordGroups"/>, ignoring
+    /// case, on the text in place); a hit of a generic assignment rule counts only when an assignment follows it.
     /// </summary>
-    private List<(int Start, int End)>?[]? KeywordWindows(string content)
+    private List<(int Start, int End)>?[]? KeywordWindows(ReadOnlySpan<char> text, ContentKind kind)
     {
+        var rules = _config.Rules;
         List<(int Start, int End)>?[]? windows = null;
         foreach (var index in _config.AlwaysRules)
         {
-            windows ??= new List<(int, int)>?[_config.Rules.Length];
-            windows[index] = [(0, content.Length)];
+            if (kind != ContentKind.Minified || !rules[index].Rule.NeedsCodeContext)
+            {
+                windows ??= new List<(int, int)>?[rules.Length];
+                windows[index] = [(0, text.Length)];
+            }
         }
 
-        var lowered = content.ToLowerInvariant().AsSpan();
-        var text = content.AsSpan();
         int[]? covered = null;
-        var offset = 0;
-        while (offset < lowered.Length)
+        // The line of the latest hit: hits come in text order, so finding line bounds costs one pass in all (a
+        // minified file is one long line with thousands of hits).
+        int lineStart = 0, lineEnd = -1;
+        // One pass per keyword group, in lockstep: hits are handled in text order, so windows stay sorted.
+        var groups = _config.KeywordGroups;
+        Span<int> next = groups.Length <= 64 ? stackalloc int[groups.Length] : new int[groups.Length];
+        for (var g = 0; g < groups.Length; g++)
         {
-            var hit = lowered[offset..].IndexOfAny(_config.KeywordSearch);
-            if (hit < 0)
+            next[g] = NextHit(text, groups[g], 0);
+        }
+
+        while (true)
+        {
+            var group = 0;
+            for (var g = 1; g < groups.Length; g++)
+            {
+                if (next[g] < next[group])
+                {
+                    group = g;
+                }
+            }
+
+            var hit = groups.Length == 0 ? int.MaxValue : next[group];
+            if (hit == int.MaxValue)
             {
                 break;
             }
 
-            hit += offset;
-            offset = hit + 1;
-            if (!_config.KeywordsByFirstChar.TryGetValue(lowered[hit], out var keywords))
+            next[group] = NextHit(text, groups[group], hit + 1);
+            if (!groups[group].ByFirstChar.TryGetValue(char.ToUpperInvariant(text[hit]), out var keywords))
             {
                 continue;
             }
 
+            var rest = text[hit..];
             foreach (var k in keywords)
             {
-                if (!lowered[hit..].StartsWith(_config.KeywordList[k], StringComparison.Ordinal))
+                if (!rest.StartsWith(_config.KeywordList[k], StringComparison.OrdinalIgnoreCase))
                 {
                     continue;
                 }
 
                 foreach (var ruleIndex in _config.KeywordRules[k])
                 {
-                    covered ??= new int[_config.Rules.Length];
+                    covered ??= new int[rules.Length];
                     if (hit < covered[ruleIndex])
                     {
                         continue;
                     }
 
-                    windows ??= new List<(int, int)>?[_config.Rules.Length];
-                    var window = _config.Rules[ruleIndex].Rule.Window;
-                    if (window == Rules.KeywordWindow.Whole)
+                    var rule = rules[ruleIndex].Rule;
+                    if (rule.NeedsCodeContext && (kind == ContentKind.Minified || !AssignmentFollows(text, hit, rule.AssignmentWithin)))
                     {
-                        windows[ruleIndex] = [(0, content.Length)];
-                        covered[ruleIndex] = content.Length;
                         continue;
                     }
 
-                    var lineStart = text[..hit].LastIndexOf('\n') + 1;
-                    var newline = text[hit..].IndexOf('\n');
-                    var end = newline < 0 ? text.Length : hit + newline;
-                    if (window == Rules.KeywordWindow.Following)
+                    windows ??= new List<(int, int)>?[rules.Length];
+                    if (rule.Window == KeywordWindow.Whole)
+                    {
+                        windows[ruleIndex] = [(0, text.Length)];
+                        covered[ruleIndex] = text.Length;
+                        continue;
+                    }
+
+                    if (hit > lineEnd)
+                    {
+                        var from = lineEnd + 1;
+                        var previous = text[from..hit].LastIndexOf('\n');
+                        lineStart = previous < 0 ? from : from + previous + 1;
+                        var newline = rest.IndexOf('\n');
+                        lineEnd = newline < 0 ? text.Length : hit + newline;
+                    }
+
+                    var end = lineEnd;
+                    if (rule.Window == KeywordWindow.Following)
                     {
                         end = Math.Max(end, Math.Min(text.Length, hit + FollowingWindow));
                     }
@@ -255,32 +326,47 @@ internal sealed class Detector
         return windows;
     }
 
-    private bool IsAllowlisted(CompiledRule rule, string content, Match match, string value, int start)
+    private static int NextHit(ReadOnlySpan<char> text, KeywordGroup group, int from)
     {
-        string? line = null;
-        string Line() => line ??= LineAt(content, start);
-
-        if (_config.Global.AllowsValue(value, match.Value, Line()))
-        {
-            return true;
-        }
-
-        foreach (var allowlist in rule.Allowlists)
-        {
-            if (allowlist.AllowsValue(value, match.Value, Line()))
-            {
-                return true;
-            }
-        }
-
-        return false;
+        var hit = from >= text.Length ? -1 : text[from..].IndexOfAny(group.Search);
+        return hit < 0 ? int.MaxValue : from + hit;
     }
 
-    private IReadOnlyList<Candidate> ToCandidates(string content, List<RawMatch> matches)
+    /// <summary>
+    /// The generic rules' prefilter: after the keyword, the rest of an identifier (at most
+    /// <paramref name="within"/> characters), an optional closing quote, blanks, then <c>=</c> or <c>:</c>.
+    /// Every match of those rules has this shape, so a hit without it (<c>keys.map(key =&gt; …)</c>,
+    /// <c>getToken()</c>) cannot start one and its line is not handed to the regex.
+    /// </summary>
+    internal static bool AssignmentFollows(ReadOnlySpan<char> text, int hit, int within)
+    {
+        var i = hit;
+        var limit = (int)Math.Min(text.Length, (long)hit + within);
+        while (i < limit && IsIdentifierChar(text[i]))
+        {
+            i++;
+        }
+
+        if (i < text.Length && text[i] is '"' or '\'')
+        {
+            i++;
+        }
+
+        while (i < text.Length && text[i] is ' ' or '\t')
+        {
+            i++;
+        }
+
+        return i < text.Length && text[i] is '=' or ':';
+    }
+
+    // Regex \w (letters, digits, '_' and, beyond ASCII, any letter or mark) and the '.' and '-' of key names.
+    private static bool IsIdentifierChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-' || c >= 0x80;
+
+    private IReadOnlyList<Candidate> ToCandidates(ReadOnlySpan<char> text, List<RawMatch> matches)
     {
         matches.Sort((a, b) => a.Start.CompareTo(b.Start));
         var result = new List<Candidate>(matches.Count);
-        var text = content.AsSpan();
         int position = 0, line = 1, lineStart = 0;
 
         foreach (var match in matches)
@@ -308,7 +394,10 @@ internal sealed class Detector
                 endLine,
                 match.End - endLineStart + 1,
                 InlineSuppression(text, match.Start, match.End, startLine),
-                PatternSuppression(match.Rule, match.Value)));
+                PatternSuppression(match.Rule, match.Value))
+            {
+                AllowedOnPaths = match.AllowedOnPaths,
+            });
         }
 
         return result;
@@ -371,16 +460,12 @@ internal sealed class Detector
         position = target;
     }
 
-    private static string LineAt(string content, int index)
+    /// <summary>The line holding <paramref name="index"/>, without its line break (allowlists with regexTarget line).</summary>
+    private static string LineAt(ReadOnlySpan<char> text, int index)
     {
-        var start = content.LastIndexOf('\n', Math.Max(0, index - 1)) + 1;
-        if (index == 0)
-        {
-            start = 0;
-        }
-
-        var end = content.IndexOf('\n', index);
-        return content[start..(end < 0 ? content.Length : end)].TrimEnd('\r');
+        var start = index == 0 ? 0 : text[..index].LastIndexOf('\n') + 1;
+        var end = text[index..].IndexOf('\n');
+        return text[start..(end < 0 ? text.Length : index + end)].TrimEnd('\r').ToString();
     }
 
     private static bool Overlaps(List<(int Start, int End)>? claimed, int start, int end)
@@ -401,5 +486,58 @@ internal sealed class Detector
         return false;
     }
 
-    private readonly record struct RawMatch(CompiledRule Rule, int Start, int End, string Value, double Entropy);
+    private readonly record struct RawMatch(CompiledRule Rule, int Start, int End, string Value, double Entropy, CompiledAllowlist[]? AllowedOnPaths);
+
+    /// <summary>
+    /// The union of every rule's windows, each copied once into a string when a regex first needs it. A regex runs
+    /// on its window as a substring (<c>Match(segment, start, length)</c>), which sees exactly the window, as before.
+    /// </summary>
+    private sealed class Segments
+    {
+        private readonly List<(int Start, int End)> _ranges;
+        private readonly string?[] _texts;
+        private int _last;
+
+        public Segments(List<(int Start, int End)>?[] windows)
+        {
+            var all = new List<(int Start, int End)>();
+            foreach (var list in windows)
+            {
+                if (list is not null)
+                {
+                    all.AddRange(list);
+                }
+            }
+
+            all.Sort((a, b) => a.Start.CompareTo(b.Start));
+            _ranges = new List<(int, int)>(all.Count);
+            foreach (var (start, end) in all)
+            {
+                if (_ranges.Count > 0 && _ranges[^1].End >= start)
+                {
+                    _ranges[^1] = (_ranges[^1].Start, Math.Max(_ranges[^1].End, end));
+                }
+                else
+                {
+                    _ranges.Add((start, end));
+                }
+            }
+
+            _texts = new string?[_ranges.Count];
+        }
+
+        public (string Text, int Offset) Containing(ReadOnlySpan<char> text, int start, int end)
+        {
+            // Rules walk their windows in order, so the previous answer or the next one usually fits.
+            var i = _last < _ranges.Count && _ranges[_last].Start <= start ? _last : 0;
+            while (_ranges[i].End < end)
+            {
+                i++;
+            }
+
+            _last = i;
+            var (from, to) = _ranges[i];
+            return (_texts[i] ??= text[from..to].ToString(), from);
+        }
+    }
 }

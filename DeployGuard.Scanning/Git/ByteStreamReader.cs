@@ -69,6 +69,18 @@ internal sealed class ByteStreamReader(Stream stream, int bufferSize = 1 << 16)
         return result;
     }
 
+    /// <summary>Fills <paramref name="target"/> exactly (a blob into a pooled buffer).</summary>
+    public async ValueTask ReadExactlyAsync(Memory<byte> target, CancellationToken cancellationToken)
+    {
+        var buffered = Math.Min(_end - _start, target.Length);
+        _buffer.AsMemory(_start, buffered).CopyTo(target);
+        _start += buffered;
+        if (buffered < target.Length)
+        {
+            await stream.ReadExactlyAsync(target[buffered..], cancellationToken);
+        }
+    }
+
     /// <summary>Discards exactly <paramref name="count"/> bytes (an oversized blob).</summary>
     public async ValueTask SkipAsync(long count, CancellationToken cancellationToken)
     {

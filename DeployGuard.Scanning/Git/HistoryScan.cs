@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
@@ -21,7 +22,8 @@ internal sealed class HistoryScan(Detector detector, PathFilter filter, ScanOpti
 
     private readonly ConcurrentDictionary<string, TaskCompletionSource<IReadOnlyList<Candidate>>> _blobs = new(StringComparer.Ordinal);
     private readonly Channel<string> _requests = Channel.CreateBounded<string>(new BoundedChannelOptions(4096) { SingleReader = true });
-    private readonly Channel<(string Oid, byte[] Bytes)> _contents = Channel.CreateBounded<(string, byte[])>(Math.Max(2, options.MaxDegreeOfParallelism * 2));
+    // Blob contents in pooled buffers (returned once scanned): no array per blob, memory bounded by the capacity.
+    private readonly Channel<(string Oid, byte[] Buffer, int Length)> _contents = Channel.CreateBounded<(string, byte[], int)>(Math.Max(2, options.MaxDegreeOfParallelism * 2));
     private readonly Channel<CommitWork> _commits = Channel.CreateBounded<CommitWork>(1024);
     private Exception? _failure;
 
@@ -218,9 +220,18 @@ internal sealed class HistoryScan(Detector detector, PathFilter filter, ScanOpti
                     continue;
                 }
 
-                var bytes = await reader.ReadExactlyAsync(size, ct);
-                await reader.SkipAsync(1, ct);
-                await _contents.Writer.WriteAsync((parts[0], bytes), ct);
+                var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(1, size));
+                try
+                {
+                    await reader.ReadExactlyAsync(buffer.AsMemory(0, (int)size), ct);
+                    await reader.SkipAsync(1, ct);
+                    await _contents.Writer.WriteAsync((parts[0], buffer, (int)size), ct);
+                }
+                catch
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    throw;
+                }
             }
 
             _contents.Writer.Complete();
@@ -234,11 +245,19 @@ internal sealed class HistoryScan(Detector detector, PathFilter filter, ScanOpti
 
     private async Task ScanBlobsAsync(CancellationToken ct)
     {
-        await foreach (var (oid, bytes) in _contents.Reader.ReadAllAsync(ct))
+        await foreach (var (oid, buffer, length) in _contents.Reader.ReadAllAsync(ct))
         {
-            var text = TextDecoder.Decode(bytes);
-            var candidates = text is null ? Detector.NoCandidates : detector.Detect(text);
-            tracker.FileDone(bytes.Length);
+            IReadOnlyList<Candidate> candidates;
+            try
+            {
+                candidates = ContentScanner.Scan(detector, buffer.AsSpan(0, length));
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            tracker.FileDone(length);
             Complete(oid, candidates);
         }
     }

@@ -304,7 +304,7 @@ public static class BuiltInRules
             Id = "generic-password", Description = "Hard-coded password", SecretType = SecretType.Password, Severity = Severity.Medium,
             Pattern = """(?i)""" + NotInExpansion + """(?:password|passwd|passphrase|passwort|pwd)[\w.\-]{0,20}?["']?[ \t]{0,5}(?:=|:|=>|:=|==)[ \t]{0,5}["'`]?(?<secret>[^"'`\s\\,;)(\[\]{}<>]{6,128})["'`]?""" + ValueEnd,
             Keywords = ["password", "passwd", "passphrase", "passwort", "pwd"], MinEntropy = 3.0,
-            Validator = Validators.GenericSecretValue, Allowlists = [HashNames],
+            Validator = Validators.GenericSecretValue, Allowlists = [HashNames], NeedsCodeContext = true,
         },
         new()
         {
@@ -312,13 +312,15 @@ public static class BuiltInRules
             Pattern = """(?m)^[ \t]*(?:export[ \t]+)?[A-Z0-9_]*(?:PASSWORD|PASSWD|PWD|SECRET|TOKEN|API_KEY|APIKEY|PRIVATE_KEY|ACCESS_KEY|AUTH_KEY)[A-Z0-9_]*[ \t]*=[ \t]*["']?(?<secret>[^\s"'#]{8,256})["']?[ \t]*(?:#[^\r\n]*)?\r?$""",
             Keywords = ["password", "passwd", "pwd", "secret", "token", "api_key", "apikey", "private_key", "access_key", "auth_key"], MinEntropy = 3.5,
             Validator = Validators.GenericSecretValue, Allowlists = [HashNames],
+            // [A-Z0-9_]*[ \t]*= : the rest of the name is unbounded in the regex; 4 KiB is far past any real one.
+            NeedsCodeContext = true, AssignmentWithin = 4096,
         },
         new()
         {
             Id = "generic-api-key", Description = "Hard-coded API key, token or client secret", SecretType = SecretType.ApiKey, Severity = Severity.Medium,
             Pattern = """(?i)""" + NotInExpansion + """(?:api[_.\-]?key|apikey|api[_.\-]?secret|secret[_.\-]?key|client[_.\-]?secret|access[_.\-]?token|auth[_.\-]?token|app[_.\-]?secret|private[_.\-]?token|secret|token)[\w.\-]{0,20}?["']?[ \t]{0,5}(?:=|:|=>|:=)[ \t]{0,5}["'`]?(?<secret>[A-Za-z0-9_\-+/=.~]{16,256})["'`]?""" + ValueEnd,
             Keywords = ["api", "key", "secret", "token"], MinEntropy = 3.5,
-            Validator = Validators.GenericSecretValue, Allowlists = [HashNames],
+            Validator = Validators.GenericSecretValue, Allowlists = [HashNames], NeedsCodeContext = true,
         },
     ]);
 

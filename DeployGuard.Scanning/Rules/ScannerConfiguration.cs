@@ -10,6 +10,9 @@ public sealed record ScannerConfiguration
 
     public RuleAllowlist GlobalAllowlist { get; init; } = new();
 
+    /// <summary>Ids of rules in the file that are not run: gitleaks rules that match a file name only (no regex).</summary>
+    public IReadOnlyList<string> SkippedRules { get; init; } = [];
+
     /// <summary>The built-in rules and the default global allowlist.</summary>
     public static ScannerConfiguration Default { get; } = new()
     {

@@ -41,6 +41,21 @@ public sealed record SecretRule
     /// on the lines around keyword hits; custom rules run on the whole content, since nothing is known of them.
     /// </summary>
     internal KeywordWindow Window { get; init; } = KeywordWindow.Whole;
+
+    /// <summary>
+    /// Generic assignment rules (a secret-sounding name, then <c>=</c> or <c>:</c>, then a value): a keyword hit
+    /// counts only when an assignment operator follows it within <see cref="AssignmentWithin"/> characters of
+    /// identifier, quote and blanks; and minified files (bundles, where names are not a developer's) skip them.
+    /// </summary>
+    internal bool NeedsCodeContext { get; init; }
+
+    internal int AssignmentWithin { get; init; } = 128;
+
+    /// <summary>
+    /// Written for a linear-time engine (gitleaks' Go RE2): run with <see cref="System.Text.RegularExpressions.RegexOptions.NonBacktracking"/>
+    /// when the pattern allows, since such patterns never had to avoid catastrophic backtracking.
+    /// </summary>
+    internal bool LinearTime { get; init; }
 }
 
 /// <summary>How far from a keyword hit a rule's match can extend.</summary>
@@ -54,6 +69,13 @@ internal enum KeywordWindow
 
     /// <summary>From the keyword's line to at most 64 KiB after the keyword (key blocks).</summary>
     Following,
+}
+
+/// <summary>How an allowlist's kinds of conditions (paths, regexes, stop words) combine.</summary>
+public enum AllowlistCondition
+{
+    Or,
+    And,
 }
 
 /// <summary>Where an allowlist regex is matched.</summary>
@@ -82,6 +104,13 @@ public sealed record RuleAllowlist
 
     /// <summary>Words that, when contained in the secret (case-insensitive), mark it as a placeholder.</summary>
     public IReadOnlyList<string> StopWords { get; init; } = [];
+
+    /// <summary>
+    /// OR (default): any one listed path, regex or stop word allows. AND (gitleaks' <c>condition = "AND"</c>): every
+    /// kind that is listed must match, e.g. a path of the list and one of the regexes.
+    /// </summary>
+    public AllowlistCondition Condition { get; init; } = AllowlistCondition.Or;
+
 
     public bool IsEmpty => Paths.Count == 0 && Regexes.Count == 0 && StopWords.Count == 0;
 }

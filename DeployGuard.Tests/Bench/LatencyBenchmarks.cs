@@ -5,6 +5,7 @@ using System.Text.Json;
 using DeployGuard.Data.Services.Users;
 using DeployGuard.Tests.E2E.Infrastructure;
 using DeployGuard.Tests.Infrastructure;
+using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
@@ -132,21 +133,21 @@ public sealed class LatencyBenchmarks(ITestOutputHelper output)
     private async Task HubAsync(int clients, bool crossInstance)
     {
         await using var setup = await Setup.CreateAsync(crossInstance);
-        var cookies = await CookieLogin.SignInAsync(setup.Watched.BaseUrl, setup.Viewer, "Test-pass-2026");
+        var cookies = await SignIn.CookiesAsync(setup.Watched.BaseUrl, setup.Viewer, "Test-pass-2026");
         var seen = new ConcurrentDictionary<(int Client, string Stage), double>();
-        var hubs = new List<HubClient>();
+        var hubs = new List<HubConnection>();
         for (var c = 0; c < clients; c++)
         {
             var client = c;
-            var hub = new HubClient();
-            hub.On("StageChanged", payload =>
+            var hub = DeploymentsHubClient.Create(setup.Watched.BaseUrl, cookies);
+            hub.On<JsonElement>("StageChanged", payload =>
             {
                 if (payload.GetProperty("status").GetString() == "Succeeded")
                 {
                     seen.TryAdd((client, payload.GetProperty("stageName").GetString()!), BenchResults.EpochMs(DateTimeOffset.UtcNow));
                 }
             });
-            await hub.ConnectAsync(setup.Watched.BaseUrl, cookies);
+            await hub.StartAsync();
             await hub.InvokeAsync("Subscribe", setup.DeploymentId);
             hubs.Add(hub);
         }
@@ -208,7 +209,7 @@ public sealed class LatencyBenchmarks(ITestOutputHelper output)
 
             var engineer = await setup._kit.UserAsync(Roles.Engineer);
             setup.Viewer = (await setup._kit.UserAsync(Roles.Viewer)).UserName!;
-            var cookies = await CookieLogin.SignInAsync(setup.Committer.BaseUrl, engineer.UserName!, "Test-pass-2026");
+            var cookies = await SignIn.CookiesAsync(setup.Committer.BaseUrl, engineer.UserName!, "Test-pass-2026");
             setup._api = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = new Uri(setup.Committer.BaseUrl) };
             var environment = await setup._kit.EnvironmentAsync("bench");
             var service = await setup._kit.ServiceAsync(Pipeline);

@@ -57,7 +57,7 @@ public sealed class LogBenchmarks(ITestOutputHelper output)
             }
             """);
 
-        var cookies = await CookieLogin.SignInAsync(app.BaseUrl, engineer.UserName!, "Test-pass-2026");
+        var cookies = await SignIn.CookiesAsync(app.BaseUrl, engineer.UserName!, "Test-pass-2026");
         using (var api = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = new Uri(app.BaseUrl) })
         {
             (await api.PostAsJsonAsync($"/api/deployments/{id}/stages/gate/result", new { succeeded = true })).EnsureSuccessStatusCode();

@@ -112,6 +112,55 @@ public sealed class CliScanTests
     }
 
     [Fact]
+    public async Task Scan_Staged_ReportsOnlySecretsTheStagedChangesAdd()
+    {
+        using var repo = new TempGitRepo();
+        var old = Token();
+        repo.Write("config/app.env", $"NPM_TOKEN={old}\n");
+        repo.Write("src/other.js", $"const t = '{Token()}';\n");
+        repo.Commit("existing secrets");
+        var added = Token();
+        // Staged: a new line in a committed file and a new file; not staged: a change in the work tree.
+        repo.Write("config/app.env", $"NPM_TOKEN={old}\nBACKUP_TOKEN={added}\n");
+        repo.Git("add", "config/app.env");
+        var addedFile = Token();
+        repo.Write("deploy/new.yml", $"a: 1\ntoken: {addedFile}\n");
+        repo.Git("add", "deploy/new.yml");
+        repo.Write("src/other.js", $"const t = '{Token()}';\nconst u = '{Token()}';\n");
+
+        var (exit, output, _) = await RunAsync("scan", repo.Path, "--staged", "--fail-on-findings", "--format", "json");
+
+        Assert.Equal(1, exit);
+        var report = JsonSerializer.Deserialize<ScanReport>(output, ScanningJson.Options)!;
+        Assert.Equal(
+            [("config/app.env", 2, SecretHasher.Hash(added)), ("deploy/new.yml", 2, SecretHasher.Hash(addedFile))],
+            report.Findings.Select(f => (f.FilePath, f.Line, f.SecretHash)).Order().ToArray());
+        Assert.Equal(ScanModes.Directory, report.Mode);
+        Assert.Empty(ContractValidation.Validate(report));
+    }
+
+    [Fact]
+    public async Task Scan_StagedBeforeFirstCommitAndNothingStaged_Handled()
+    {
+        using var repo = new TempGitRepo();
+        var token = Token();
+        repo.Write("a.env", $"NPM_TOKEN={token}\n");
+        repo.Git("add", "a.env");
+
+        var (firstExit, first, _) = await RunAsync("scan", repo.Path, "--staged", "--format", "json");
+        repo.Commit("first");
+        var (cleanExit, clean, _) = await RunAsync("scan", repo.Path, "--staged", "--fail-on-findings", "--format", "json");
+        var (bothExit, _, bothError) = await RunAsync("scan", repo.Path, "--staged", "--history");
+
+        Assert.Equal(0, firstExit);
+        Assert.Equal(SecretHasher.Hash(token), JsonSerializer.Deserialize<ScanReport>(first, ScanningJson.Options)!.Findings.Single().SecretHash);
+        Assert.Equal(0, cleanExit);
+        Assert.Empty(JsonSerializer.Deserialize<ScanReport>(clean, ScanningJson.Options)!.Findings);
+        Assert.Equal(2, bothExit);
+        Assert.Contains("cannot be combined", bothError);
+    }
+
+    [Fact]
     public async Task Scan_History_ReportsCommitAndFailsOnFindings()
     {
         using var repo = new TempGitRepo();

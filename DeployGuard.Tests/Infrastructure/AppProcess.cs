@@ -106,6 +106,55 @@ public sealed class AppProcess : IAsyncDisposable
         return app;
     }
 
+    /// <summary>Runs the app in command mode (<c>dotnet DeployGuard.Web.dll db current</c>) to its exit, with a deadline.</summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunCommandAsync(IDictionary<string, string> environment, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(WebDll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(WebDll);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key.Replace(":", "__")] = value;
+        }
+
+        using var process = Process.Start(info)!;
+        lock (Started)
+        {
+            Started.Add(process);
+        }
+
+        try
+        {
+            var output = process.StandardOutput.ReadToEndAsync();
+            var error = process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(90));
+            return (process.ExitCode, await output, await error);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
+            lock (Started)
+            {
+                Started.Remove(process);
+            }
+        }
+    }
+
     // Whatever happens to a test (failure in setup, an aborted run), no app outlives the test process.
     private static readonly List<Process> Started = [];
 

@@ -64,7 +64,7 @@ internal static class AnalysesApi
                 return result.Succeeded
                     ? Results.Accepted($"/api/scans/{id}/analyses",
                         new AnalysisTriggerResponse(id, result.Value!.Agents, "queued", result.Value.Provider, result.Value.Model))
-                    : CatalogApi.ToHttp(result);
+                    : ResultHttp.ToHttp(result);
             })
             .RequireAuthorization(Policies.Engineer)
             .WithSummary("Run agents on a scan (body {agents: [prioritization, supply_chain, remediation, security]}, all four when empty).")
@@ -80,7 +80,7 @@ internal static class AnalysesApi
                 }
 
                 var result = await service.ListAsync(id, limit ?? 50, ct);
-                return result.Succeeded ? Results.Ok(result.Value!.Select(AnalysisResponse.From).ToList()) : CatalogApi.ToHttp(result);
+                return result.Succeeded ? Results.Ok(result.Value!.Select(AnalysisResponse.From).ToList()) : ResultHttp.ToHttp(result);
             })
             .WithSummary("The scan's analyses, newest first (seed 02 ai_analyses with each run's model, tokens and cost).")
             .Produces<List<AnalysisResponse>>()

@@ -9,6 +9,7 @@ using DeployGuard.Data.Services.Users;
 using DeployGuard.Scanning.Git;
 using DeployGuard.Web.Scanning;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace DeployGuard.Web.Commands;
 
@@ -24,13 +25,12 @@ internal static class DemoScans
     /// <summary>Where the demo repository lives: <c>Demo:RepositoryDirectory</c>, else next to the embedded cluster's data.</summary>
     public static string DefaultRepositoryFolder(IServiceProvider services)
     {
-        var configuration = services.GetRequiredService<IConfiguration>();
-        if (configuration["Demo:RepositoryDirectory"] is { Length: > 0 } configured)
+        if (services.GetRequiredService<IOptions<DemoOptions>>().Value.RepositoryDirectory is { Length: > 0 } configured)
         {
             return Path.GetFullPath(configured);
         }
 
-        var embedded = configuration.GetSection(EmbeddedDatabaseOptions.Section).Get<EmbeddedDatabaseOptions>() ?? new();
+        var embedded = services.GetRequiredService<IOptions<EmbeddedDatabaseOptions>>().Value;
         var clusterData = embedded.ResolveDataDirectory();
         return Path.Combine(Path.GetDirectoryName(clusterData.TrimEnd(Path.DirectorySeparatorChar))!, "demo-repositories", "payment-api");
     }

@@ -1,15 +1,20 @@
-using System.Net;
-using System.Net.Mail;
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Encodings.Web;
 using DeployGuard.Data.Entities;
 using DeployGuard.Data.Services.Email;
+using MailKit.Net.Smtp;
+using MailKit.Security;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
+using MimeKit;
+using MimeKit.Text;
 
 namespace DeployGuard.Web.Email;
 
 /// <summary>
-/// Identity's mail: over SMTP when configured, otherwise into the outbox table that admins read at
+/// Identity's mail: over SMTP (MailKit) when configured, otherwise into the outbox table that admins read at
 /// /admin/outbox (so password resets work on a machine without mail).
 /// </summary>
 internal sealed class EmailSender(IOptions<SmtpOptions> options, OutboxService outbox, ILogger<EmailSender> logger)
@@ -40,16 +45,39 @@ internal sealed class EmailSender(IOptions<SmtpOptions> options, OutboxService o
             return;
         }
 
-        using var client = new SmtpClient(smtp.Host, smtp.Port) { EnableSsl = smtp.EnableSsl };
+        using var message = new MimeMessage();
+        message.From.Add(MailboxAddress.Parse(smtp.From));
+        message.To.Add(MailboxAddress.Parse(to));
+        message.Subject = subject;
+        message.Body = new TextPart(TextFormat.Html) { Text = htmlBody };
+
+        using var client = new SmtpClient { ServerCertificateValidationCallback = (_, certificate, _, errors) => Trusted(smtp, certificate, errors) };
+        await client.ConnectAsync(smtp.Host!, smtp.Port, Security(smtp), ct);
         if (!string.IsNullOrEmpty(smtp.UserName))
         {
-            client.Credentials = new NetworkCredential(smtp.UserName, smtp.Password);
+            await client.AuthenticateAsync(smtp.UserName, smtp.Password ?? "", ct);
         }
 
-        using var message = new MailMessage(smtp.From, to, subject, htmlBody) { IsBodyHtml = true };
-        await client.SendMailAsync(message, ct);
+        await client.SendAsync(message, ct);
+        await client.DisconnectAsync(quit: true, ct);
         logger.LogInformation("Mail '{Subject}' sent to {To}", subject, to);
     }
+
+    /// <summary>
+    /// With TLS on, it is required (no silent fall-back to plain text when a server stops offering STARTTLS):
+    /// TLS from the first byte on 465 (SMTPS), STARTTLS on any other port.
+    /// </summary>
+    internal static SecureSocketOptions Security(SmtpOptions smtp) => smtp switch
+    {
+        { EnableSsl: false } => SecureSocketOptions.None,
+        { Port: 465 } => SecureSocketOptions.SslOnConnect,
+        _ => SecureSocketOptions.StartTls,
+    };
+
+    private static bool Trusted(SmtpOptions smtp, X509Certificate? certificate, SslPolicyErrors errors) =>
+        errors == SslPolicyErrors.None
+        || (smtp.CertificateSha256 is { } pinned && certificate is not null
+            && CryptographicOperations.FixedTimeEquals(Convert.FromHexString(pinned), certificate.GetCertHash(HashAlgorithmName.SHA256)));
 
     private static string Html(string value) => HtmlEncoder.Default.Encode(value);
 }

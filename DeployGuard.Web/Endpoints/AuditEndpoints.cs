@@ -1,4 +1,3 @@
-using System.Text;
 using DeployGuard.Data.Services.Audit;
 using DeployGuard.Web.Auth;
 using Microsoft.AspNetCore.Mvc;
@@ -17,25 +16,13 @@ internal static class AuditEndpoints
         {
             context.Response.ContentType = "text/csv; charset=utf-8";
             context.Response.Headers.ContentDisposition = $"attachment; filename=\"audit-{DateTime.UtcNow:yyyyMMdd-HHmmss}.csv\"";
-            await using var writer = new StreamWriter(context.Response.Body, new UTF8Encoding(false), bufferSize: 64 * 1024);
-            AuditService.WriteCsvHeader(writer);
-            var count = 0;
-            await foreach (var row in audit.StreamAsync(parameters.ToFilter(), ct))
-            {
-                AuditService.WriteCsvRow(writer, row);
-                if (++count % 1000 == 0)
-                {
-                    await writer.FlushAsync(ct);
-                }
-            }
-
-            await writer.FlushAsync(ct);
+            await AuditCsv.WriteAsync(context.Response.Body, audit.StreamAsync(parameters.ToFilter(), ct), ct);
         });
 
         group.MapGet("/verify", async (AuditChainVerifier verifier, CancellationToken ct) => Results.Ok(await verifier.VerifyAsync(ct: ct)));
 
         group.MapGet("/{id:long}", async (long id, AuditService audit, CancellationToken ct) =>
-            await audit.GetAsync(id, ct) is { } row ? Results.Ok(row) : Results.Problem(statusCode: 404, title: $"Audit row {id} does not exist."));
+            await audit.GetAsync(id, ct) is { } row ? Results.Ok(row) : ResultHttp.NotFound("Audit row", id));
     }
 
     internal sealed class AuditFilterParameters

@@ -2,6 +2,7 @@ using DeployGuard.Data.Services.Catalog;
 using DeployGuard.Data.Services.Common;
 using DeployGuard.Web.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;
+using static DeployGuard.Web.Endpoints.ResultHttp;
 
 namespace DeployGuard.Web.Endpoints;
 
@@ -47,17 +48,4 @@ internal static class CatalogApi
         environments.MapDelete("/{id:guid}", async (Guid id, EnvironmentService svc, HttpContext http, CancellationToken ct) =>
             ToHttp(await svc.DeleteAsync(id, CurrentUser.From(http), ct)));
     }
-
-    public static IResult NotFound(string what, object id) => Results.Problem(statusCode: 404, title: $"{what} {id} does not exist.");
-
-    /// <summary>Maps a domain result to HTTP: 200/201, 400 validation problem, 403, 404.</summary>
-    public static IResult ToHttp<T>(Result<T> result, Func<T, string>? created = null) => result.Status switch
-    {
-        ResultStatus.Ok when created is not null => Results.Created(created(result.Value!), result.Value),
-        ResultStatus.Ok when result.Value is Unit => Results.NoContent(),
-        ResultStatus.Ok => Results.Ok(result.Value),
-        ResultStatus.NotFound => Results.Problem(statusCode: 404, title: result.Message),
-        ResultStatus.Forbidden => Results.Problem(statusCode: 403, title: result.Message),
-        _ => Results.ValidationProblem(result.Errors.ToDictionary(e => e.Key, e => e.Value), title: result.Message ?? "Invalid input."),
-    };
 }

@@ -4,7 +4,7 @@ using DeployGuard.Data.Services.Deployments;
 using DeployGuard.Data.Services.Pipelines;
 using DeployGuard.Data.Services.Releases;
 using DeployGuard.Web.Auth;
-using static DeployGuard.Web.Endpoints.CatalogApi;
+using static DeployGuard.Web.Endpoints.ResultHttp;
 
 namespace DeployGuard.Web.Endpoints;
 

@@ -23,7 +23,7 @@ internal static class ScanningApi
             {
                 if (await cleaning.BundleSizeAsync(id, cleanId, ct) is not { } size)
                 {
-                    return CatalogApi.NotFound("Cleaned bundle", cleanId);
+                    return ResultHttp.NotFound("Cleaned bundle", cleanId);
                 }
 
                 http.Response.ContentLength = size;
@@ -55,7 +55,7 @@ internal static class ScanningApi
             return result.Succeeded
                 ? Results.Created($"/api/scans/{result.Value!.Id}",
                     new ScanUploadResponse(result.Value.Id, scan.Findings.Count, $"{http.Request.Scheme}://{http.Request.Host}/scans/{result.Value.Id}"))
-                : CatalogApi.ToHttp(result);
+                : ResultHttp.ToHttp(result);
         }).RequireAuthorization(Policies.Engineer);
 
         // Learned false-positive patterns for scanners outside the server (`deployguard scan --fp-patterns`).
@@ -93,7 +93,7 @@ internal static class ScanningApi
             var result = await findings.RecordFeedbackAsync(input, CurrentUser.ActorFrom(http), ct);
             return result.Succeeded
                 ? Results.Accepted(value: new FeedbackResponse(result.Value, submission.Items.Count))
-                : CatalogApi.ToHttp(result);
+                : ResultHttp.ToHttp(result);
         }).AllowAnonymous().RequireRateLimiting(FeedbackRateLimit);
     }
 

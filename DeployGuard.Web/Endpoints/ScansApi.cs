@@ -27,7 +27,7 @@ internal static class ScansApi
                         new ScanTriggerResponse(result.Value.ScanId, ScanKinds.Name(result.Value.Status), result.Value.Message))
                     : result.Status == ResultStatus.Invalid
                         ? Results.Problem(statusCode: 422, title: result.Message, extensions: Errors(result.Errors))
-                        : CatalogApi.ToHttp(result);
+                        : ResultHttp.ToHttp(result);
             })
             .RequireAuthorization(Policies.Engineer)
             .WithSummary("Start a scan (seed 02). git_repo runs the built-in secret scanner; other types need a configured scanner.")
@@ -90,7 +90,7 @@ internal static class ScansApi
             .Produces<IEnumerable<ScanResponse>>();
 
         scans.MapGet("/{id:guid}", async (Guid id, ScanService service, CancellationToken ct) =>
-                await service.GetAsync(id, ct) is { } scan ? Results.Ok(ScanResponse.From(scan)) : CatalogApi.NotFound("Scan", id))
+                await service.GetAsync(id, ct) is { } scan ? Results.Ok(ScanResponse.From(scan)) : ResultHttp.NotFound("Scan", id))
             .WithSummary("A scan with its vulnerability counts by severity (seed 02).")
             .Produces<ScanResponse>()
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -99,7 +99,7 @@ internal static class ScansApi
             {
                 if (await service.VulnerabilitiesAsync(id, skip ?? 0, take ?? 1000, ct) is not { } vulnerabilities)
                 {
-                    return CatalogApi.NotFound("Scan", id);
+                    return ResultHttp.NotFound("Scan", id);
                 }
 
                 var secrets = await service.SecretsAsync(id, ct);
@@ -114,7 +114,7 @@ internal static class ScansApi
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         scans.MapDelete("/{id:guid}", async (Guid id, ScanService service, HttpContext http, CancellationToken ct) =>
-                CatalogApi.ToHttp(await service.DeleteAsync(id, CurrentUser.From(http), ct)))
+                ResultHttp.ToHttp(await service.DeleteAsync(id, CurrentUser.From(http), ct)))
             .RequireAuthorization(Policies.Engineer)
             .WithSummary("Delete a scan with its vulnerabilities and analyses (seed 02).")
             .Produces(StatusCodes.Status204NoContent)
@@ -191,7 +191,7 @@ internal static class ScansApi
                 extensions: Errors(result.Errors));
         }
 
-        return CatalogApi.ToHttp(result);
+        return ResultHttp.ToHttp(result);
     }
 
     private static string? Field(IFormCollection form, string name) => form[name].ToString() is { Length: > 0 } value ? value : null;

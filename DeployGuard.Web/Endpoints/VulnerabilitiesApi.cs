@@ -48,14 +48,14 @@ internal static class VulnerabilitiesApi
         api.MapGet("/vulnerabilities/{id:guid}", async (Guid id, VulnerabilitySearch search, RiskService risks, CancellationToken ct) =>
                 await search.GetAsync(id, ct) is { } finding
                     ? Results.Ok(new { finding, acceptances = await risks.ForFindingAsync(id, ct) })
-                    : CatalogApi.NotFound("Finding", id))
+                    : ResultHttp.NotFound("Finding", id))
             .WithSummary("One finding with its risk acceptances.");
 
         api.MapPost("/vulnerabilities/status", async (StatusChangeBody body, RiskService risks, HttpContext http, CancellationToken ct) =>
                 body.Status switch
                 {
-                    "false_positive" => CatalogApi.ToHttp(await risks.MarkFalsePositiveAsync(body.FindingIds, body.Reason, CurrentUser.From(http), ct)),
-                    "open" => CatalogApi.ToHttp(await risks.ReopenAsync(body.FindingIds, body.Reason, CurrentUser.From(http), ct)),
+                    "false_positive" => ResultHttp.ToHttp(await risks.MarkFalsePositiveAsync(body.FindingIds, body.Reason, CurrentUser.From(http), ct)),
+                    "open" => ResultHttp.ToHttp(await risks.ReopenAsync(body.FindingIds, body.Reason, CurrentUser.From(http), ct)),
                     _ => Results.ValidationProblem(new Dictionary<string, string[]>
                     {
                         ["status"] = ["status is false_positive or open; accepted risk goes through /api/vulnerabilities/accept, fixed is what a scan decides."],
@@ -64,22 +64,22 @@ internal static class VulnerabilitiesApi
             .WithSummary("Mark findings false positive (with a reason) or open again.");
 
         api.MapPost("/vulnerabilities/accept", async (AcceptRiskBody body, RiskService risks, HttpContext http, CancellationToken ct) =>
-                CatalogApi.ToHttp(await risks.AcceptAsync(new FindingRefs(body.FindingIds ?? [], body.SecretFindingIds ?? []), body.Reason, body.ExpiresAt,
+                ResultHttp.ToHttp(await risks.AcceptAsync(new FindingRefs(body.FindingIds ?? [], body.SecretFindingIds ?? []), body.Reason, body.ExpiresAt,
                     CurrentUser.From(http), ct)))
             .RequireAuthorization(Policies.Approve)
             .WithSummary("Accept the risk of findings until an expiry, with a reason; the approver is the caller.");
 
         api.MapPost("/risk-acceptances/{id:guid}/revoke", async (Guid id, ReasonBody body, RiskService risks, HttpContext http, CancellationToken ct) =>
-                CatalogApi.ToHttp(await risks.RevokeAsync(id, body.Reason, CurrentUser.From(http), ct)))
+                ResultHttp.ToHttp(await risks.RevokeAsync(id, body.Reason, CurrentUser.From(http), ct)))
             .RequireAuthorization(Policies.Approve)
             .WithSummary("End a risk acceptance early: the finding is open again.");
 
         api.MapGet("/cves/{id}", async (string id, VulnerabilitySearch search, CancellationToken ct) =>
-                id.Length > 200 ? Results.NotFound() : await search.CveAsync(id, ct) is { } page ? Results.Ok(page) : CatalogApi.NotFound("Vulnerability", id))
+                id.Length > 200 ? Results.NotFound() : await search.CveAsync(id, ct) is { } page ? Results.Ok(page) : ResultHttp.NotFound("Vulnerability", id))
             .WithSummary("A CVE (or advisory, or rule): what is known, EPSS, every service and environment carrying it.");
 
         api.MapGet("/environments/{id:guid}/security-policy", async (Guid id, SecurityPolicyService policies, CancellationToken ct) =>
-                await policies.CurrentAsync(id, ct) is { } policy ? Results.Ok(policy) : CatalogApi.NotFound("Environment", id))
+                await policies.CurrentAsync(id, ct) is { } policy ? Results.Ok(policy) : ResultHttp.NotFound("Environment", id))
             .WithSummary("The environment's security policy in force (version 0: its preset).");
 
         api.MapGet("/environments/{id:guid}/security-policy/history", async (Guid id, SecurityPolicyService policies, CancellationToken ct) =>
@@ -88,7 +88,7 @@ internal static class VulnerabilitiesApi
 
         api.MapPut("/environments/{id:guid}/security-policy", async (Guid id, PolicyBody body, SecurityPolicyService policies, HttpContext http,
                     CancellationToken ct) =>
-                CatalogApi.ToHttp(await policies.SaveAsync(id, new SecurityPolicyDocument { Conditions = [.. body.Conditions] }, body.Note,
+                ResultHttp.ToHttp(await policies.SaveAsync(id, new SecurityPolicyDocument { Conditions = [.. body.Conditions] }, body.Note,
                     CurrentUser.From(http), ct)))
             .RequireAuthorization(Policies.Admin)
             .WithSummary("Save a new version of the environment's security policy (ordered conditions, see docs/api/vulnerabilities.md).");
@@ -123,7 +123,7 @@ internal static class VulnerabilitiesApi
                 var result = await gate.EvaluateAsync(new GateRequest(serviceId!.Value, environmentId!.Value, commit), ct);
                 if (!result.Succeeded)
                 {
-                    return CatalogApi.ToHttp(result);
+                    return ResultHttp.ToHttp(result);
                 }
 
                 var verdict = result.Value!.Verdict;
@@ -135,7 +135,7 @@ internal static class VulnerabilitiesApi
 
         api.MapPost("/deployments/{id:guid}/gate/override", async (Guid id, ReasonBody body, SecurityGateService gate, HttpContext http,
                     CancellationToken ct) =>
-                CatalogApi.ToHttp(await gate.OverrideAsync(id, body.Reason, CurrentUser.From(http), ct)))
+                ResultHttp.ToHttp(await gate.OverrideAsync(id, body.Reason, CurrentUser.From(http), ct)))
             .RequireAuthorization(Policies.Admin)
             .WithSummary("Let the release of a blocked deployment through its environment's gate, with a reason (audited); deploy it again to use it.");
 
@@ -165,7 +165,7 @@ internal static class VulnerabilitiesApi
                 var result = await epss.ImportAsync(stream, CurrentUser.From(http), ct);
                 return result.Status == ResultStatus.Invalid
                     ? Results.Problem(statusCode: 422, title: "The EPSS file could not be imported; nothing changed.", detail: result.Message)
-                    : CatalogApi.ToHttp(result);
+                    : ResultHttp.ToHttp(result);
             })
             .RequireAuthorization(Policies.Admin)
             .DisableAntiforgery()

@@ -1,6 +1,8 @@
 using DeployGuard.Data;
 using DeployGuard.Data.Migrations;
 using DeployGuard.Data.Postgres;
+using DeployGuard.Data.Settings;
+using Microsoft.Extensions.Options;
 
 namespace DeployGuard.Web;
 
@@ -12,10 +14,13 @@ internal static class DatabaseSetup
     /// </summary>
     public static async Task AddDatabaseAsync(this WebApplicationBuilder builder)
     {
+        builder.Services.AddValidatedOptions<DatabaseOptions>(DatabaseOptions.Section);
+        builder.Services.AddValidatedOptions<EmbeddedDatabaseOptions>(EmbeddedDatabaseOptions.Section);
         var connectionString = DatabaseConnection.FromConfiguration(builder.Configuration);
         if (connectionString is null)
         {
-            var options = builder.Configuration.GetSection(EmbeddedDatabaseOptions.Section).Get<EmbeddedDatabaseOptions>() ?? new();
+            // Needed before the container exists: checked now, the same way.
+            var options = builder.Configuration.GetValidated<EmbeddedDatabaseOptions>(EmbeddedDatabaseOptions.Section);
             using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
             var logger = loggerFactory.CreateLogger("DeployGuard.EmbeddedPostgres");
             logger.LogInformation("No DATABASE_URL or ConnectionStrings:DeployGuard set: using the embedded PostgreSQL cluster");
@@ -33,7 +38,7 @@ internal static class DatabaseSetup
     /// <summary>Applies pending migrations unless <c>Database:MigrateOnStartup</c> is false.</summary>
     public static async Task MigrateDatabaseOnStartupAsync(this WebApplication app)
     {
-        if (!app.Configuration.GetValue("Database:MigrateOnStartup", true))
+        if (!app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStartup)
         {
             return;
         }

@@ -3,6 +3,7 @@ using DeployGuard.Data.Services.Scanning;
 using DeployGuard.Scanning;
 using DeployGuard.Scanning.Cleaning;
 using DeployGuard.Scanning.Suppressions;
+using Microsoft.Extensions.Options;
 using DeployGuard.Data.Services.Common;
 
 namespace DeployGuard.Web.Scanning;
@@ -12,13 +13,13 @@ internal sealed class ScanJobRunner(
     ScanJobQueue queue,
     ScanJobService jobs,
     FalsePositiveLearning learning,
-    IConfiguration configuration,
+    IOptions<ScanningOptions> options,
     ILogger<ScanJobRunner> logger)
 {
     private const int FindingBatch = 250;
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(500);
 
-    private string WorkRoot => configuration["Scanning:WorkDirectory"] is { Length: > 0 } dir ? dir : Path.Combine(Path.GetTempPath(), "deployguard-work");
+    private string WorkRoot => options.Value.ResolveWorkDirectory();
 
     public async Task RunScanAsync(ClaimedScan job, CancellationToken ct)
     {
@@ -120,7 +121,7 @@ internal sealed class ScanJobRunner(
         {
             FalsePositivePatterns = patterns,
             FalsePositiveMinConfidence = learning.Threshold,
-            MaxDegreeOfParallelism = Math.Max(1, configuration.GetValue("Scanning:Parallelism", Environment.ProcessorCount)),
+            MaxDegreeOfParallelism = options.Value.ResolveParallelism(),
         });
     }
 

@@ -1,5 +1,6 @@
 using DeployGuard.Data.Services.Scanning;
 using DeployGuard.Web.Scanning;
+using Microsoft.Extensions.Options;
 
 namespace DeployGuard.Web.Workers;
 
@@ -7,7 +8,7 @@ namespace DeployGuard.Web.Workers;
 /// Claims scan and clean jobs from PostgreSQL (SKIP LOCKED), so any number of instances share the work, and
 /// fails jobs whose instance died. <c>Scanning:Workers</c> jobs run at once per instance (default 1).
 /// </summary>
-internal sealed class ScanWorker(ScanJobQueue queue, ScanJobRunner runner, IConfiguration configuration, ILogger<ScanWorker> logger)
+internal sealed class ScanWorker(ScanJobQueue queue, ScanJobRunner runner, IOptions<ScanningOptions> options, ILogger<ScanWorker> logger)
     : BackgroundService
 {
     private static readonly TimeSpan IdleDelay = TimeSpan.FromSeconds(1);
@@ -16,7 +17,7 @@ internal sealed class ScanWorker(ScanJobQueue queue, ScanJobRunner runner, IConf
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var workers = Math.Clamp(configuration.GetValue("Scanning:Workers", 1), 0, 16);
+        var workers = options.Value.Workers;
         await Task.WhenAll(Enumerable.Range(0, workers).Select(i => LoopAsync(i, stoppingToken)).Append(RecoverAsync(stoppingToken)));
     }
 

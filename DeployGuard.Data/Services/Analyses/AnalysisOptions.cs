@@ -1,10 +1,12 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace DeployGuard.Data.Services.Analyses;
 
 /// <summary>
 /// Settings of the AI agents (section <c>Analyses</c>). The default provider is deterministic and offline; set
 /// <c>Provider = "openai"</c> with a base URL, model and key to use any OpenAI-compatible server (OpenAI, Groq, Ollama).
 /// </summary>
-public sealed class AnalysisOptions
+public sealed class AnalysisOptions : IValidatableObject
 {
     public const string Section = "Analyses";
 
@@ -12,6 +14,7 @@ public sealed class AnalysisOptions
     public const string OpenAi = "openai";
 
     /// <summary><see cref="Deterministic"/> or <see cref="OpenAi"/>.</summary>
+    [Required]
     public string Provider { get; set; } = Deterministic;
 
     public OpenAiCompatibleOptions OpenAI { get; set; } = new();
@@ -20,29 +23,29 @@ public sealed class AnalysisOptions
     public Dictionary<string, ModelPrice> Prices { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The most findings one prompt carries (the riskiest first); the counts always cover all of them.</summary>
+    [Range(1, 5000)]
     public int MaxFindingsInPrompt { get; set; } = 300;
 
     /// <summary>A package found in at most this many services (or targets) is "seen in few services".</summary>
+    [Range(1, 1000)]
     public int FewServices { get; set; } = 1;
 
     public bool UsesOpenAi => string.Equals(Provider, OpenAi, StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Why the options cannot work, or null. Never mentions the key's value.</summary>
-    public string? Problem()
+    /// <summary>Rules across keys and the nested OpenAI section; the messages name the keys, never the key's value.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Problem() is { } problem)
+        {
+            yield return new ValidationResult(problem);
+        }
+    }
+
+    private string? Problem()
     {
         if (!string.Equals(Provider, Deterministic, StringComparison.OrdinalIgnoreCase) && !UsesOpenAi)
         {
             return $"Analyses:Provider must be '{Deterministic}' or '{OpenAi}'.";
-        }
-
-        if (MaxFindingsInPrompt is < 1 or > 5000)
-        {
-            return "Analyses:MaxFindingsInPrompt must be 1 to 5000.";
-        }
-
-        if (FewServices < 1)
-        {
-            return "Analyses:FewServices must be at least 1.";
         }
 
         if (Prices.FirstOrDefault(p => p.Value.InputPerMillionTokensUsd < 0 || p.Value.OutputPerMillionTokensUsd < 0) is { Key: { } bad })

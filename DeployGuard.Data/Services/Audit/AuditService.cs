@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using DeployGuard.Data.Entities;
 using DeployGuard.Data.Services.Common;
@@ -83,49 +82,13 @@ public sealed class AuditService(IDbContextFactory<ApplicationDbContext> context
         }
     }
 
-    public static void WriteCsvHeader(TextWriter writer) =>
-        writer.Write("id,created_at,user_id,user_name,action,resource_type,resource_id,details,ip_address,user_agent,prev_hash,hash\n");
-
-    public static void WriteCsvRow(TextWriter writer, AuditRow row)
-    {
-        writer.Write(row.Id.ToString(CultureInfo.InvariantCulture));
-        foreach (var field in new[]
-                 {
-                     row.CreatedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ", CultureInfo.InvariantCulture), row.UserId, row.UserName,
-                     row.Action, row.ResourceType, row.ResourceId, row.Details, row.IpAddress, row.UserAgent, row.PrevHash, row.Hash,
-                 })
-        {
-            writer.Write(',');
-            writer.Write(Csv(field));
-        }
-
-        writer.Write('\n');
-    }
-
-    private static string Csv(string? value)
-    {
-        if (string.IsNullOrEmpty(value))
-        {
-            return "";
-        }
-
-        // Neutralise spreadsheet formulas (CSV injection) and quote when needed.
-        if (value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
-        {
-            value = "'" + value;
-        }
-
-        return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
-    }
-
     private static async Task<IQueryable<AuditLog>> FilteredAsync(ApplicationDbContext db, AuditFilter filter, CancellationToken ct)
     {
         var query = db.AuditLogs.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(filter.Actor))
         {
             var actor = filter.Actor.Trim();
-            var pattern = $"%{Like.Escape(actor)}%";
-            query = query.Where(a => a.UserId == actor || EF.Functions.ILike(a.UserName ?? "", pattern, Like.EscapeCharacter));
+            query = query.Where(Like.Contains<AuditLog>(actor, a => a.UserName).Or(a => a.UserId == actor));
         }
 
         if (!string.IsNullOrWhiteSpace(filter.Action))

@@ -14,8 +14,7 @@ public sealed class EnvironmentService(IDbContextFactory<ApplicationDbContext> c
         var environments = db.Environments.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
-            var pattern = $"%{Like.Escape(query.Search.Trim())}%";
-            environments = environments.Where(e => EF.Functions.ILike(e.Name, pattern, Like.EscapeCharacter) || EF.Functions.ILike(e.Description ?? "", pattern, Like.EscapeCharacter));
+            environments = environments.Where(Like.Contains<DeploymentEnvironment>(query.Search, e => e.Name, e => e.Description));
         }
 
         if (query.Type is { } type)

@@ -14,9 +14,7 @@ public sealed class ServiceCatalogService(IDbContextFactory<ApplicationDbContext
         var services = db.Services.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
-            var pattern = $"%{Like.Escape(query.Search.Trim())}%";
-            services = services.Where(s => EF.Functions.ILike(s.Name, pattern, Like.EscapeCharacter) || EF.Functions.ILike(s.Description ?? "", pattern, Like.EscapeCharacter)
-                                           || EF.Functions.ILike(s.RepositoryUrl ?? "", pattern, Like.EscapeCharacter));
+            services = services.Where(Like.Contains<Service>(query.Search, s => s.Name, s => s.Description, s => s.RepositoryUrl));
         }
 
         if (query.TeamId is { } teamId)

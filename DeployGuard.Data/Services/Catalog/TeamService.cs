@@ -13,8 +13,7 @@ public sealed class TeamService(IDbContextFactory<ApplicationDbContext> contextF
         var teams = db.Teams.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
-            var pattern = $"%{Like.Escape(query.Search.Trim())}%";
-            teams = teams.Where(t => EF.Functions.ILike(t.Name, pattern, Like.EscapeCharacter) || EF.Functions.ILike(t.Description ?? "", pattern, Like.EscapeCharacter));
+            teams = teams.Where(Like.Contains<Team>(query.Search, t => t.Name, t => t.Description));
         }
 
         var total = await teams.CountAsync(ct);

@@ -51,9 +51,7 @@ public sealed class DeploymentQueries(IDbContextFactory<ApplicationDbContext> co
         var deployments = db.Deployments.AsNoTracking().Where(d => !d.IsDeleted);
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
-            var pattern = $"%{Like.Escape(query.Search.Trim())}%";
-            deployments = deployments.Where(d => EF.Functions.ILike(d.Service!.Name, pattern) || EF.Functions.ILike(d.Release!.Version, pattern) ||
-                                                 EF.Functions.ILike(d.TriggeredByName ?? "", pattern));
+            deployments = deployments.Where(Like.Contains<Deployment>(query.Search, d => d.Service!.Name, d => d.Release!.Version, d => d.TriggeredByName));
         }
 
         if (query.ServiceId is { } serviceId)

@@ -101,8 +101,7 @@ public sealed class LogStore(DeploymentsDataSource dataSource, IDbContextFactory
 
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
-            var pattern = $"%{Common.Like.Escape(query.Search.Trim())}%";
-            lines = lines.Where(l => EF.Functions.ILike(l.Message, pattern));
+            lines = lines.Where(Common.Like.Contains<DeploymentLog>(query.Search, l => l.Message));
         }
 
         var take = Math.Clamp(query.Take, 1, 5000);
@@ -157,8 +156,7 @@ public sealed class LogStore(DeploymentsDataSource dataSource, IDbContextFactory
 
         if (!string.IsNullOrWhiteSpace(filter.Search))
         {
-            var pattern = $"%{Common.Like.Escape(filter.Search.Trim())}%";
-            lines = lines.Where(l => EF.Functions.ILike(l.Message, pattern));
+            lines = lines.Where(Common.Like.Contains<DeploymentLog>(filter.Search, l => l.Message));
         }
 
         return lines;

@@ -25,8 +25,7 @@ public sealed class OutboxService(IDbContextFactory<ApplicationDbContext> contex
         var mails = db.OutboxEmails.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(search))
         {
-            var pattern = $"%{Like.Escape(search.Trim())}%";
-            mails = mails.Where(m => EF.Functions.ILike(m.To, pattern, Like.EscapeCharacter) || EF.Functions.ILike(m.Subject, pattern, Like.EscapeCharacter));
+            mails = mails.Where(Like.Contains<OutboxEmail>(search, m => m.To, m => m.Subject));
         }
 
         var total = await mails.CountAsync(ct);

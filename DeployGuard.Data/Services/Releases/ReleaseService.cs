@@ -14,9 +14,7 @@ public sealed class ReleaseService(IDbContextFactory<ApplicationDbContext> conte
         var releases = db.Releases.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
-            var pattern = $"%{Like.Escape(query.Search.Trim())}%";
-            releases = releases.Where(r => EF.Functions.ILike(r.Version, pattern) || EF.Functions.ILike(r.Service!.Name, pattern)
-                                           || EF.Functions.ILike(r.CommitSha ?? "", pattern) || EF.Functions.ILike(r.Branch ?? "", pattern));
+            releases = releases.Where(Like.Contains<Release>(query.Search, r => r.Version, r => r.Service!.Name, r => r.CommitSha, r => r.Branch));
         }
 
         if (query.ServiceId is { } serviceId)

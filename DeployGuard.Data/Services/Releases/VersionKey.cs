@@ -18,8 +18,6 @@ public static partial class VersionKey
     [GeneratedRegex(@"\d+|\D+")]
     private static partial Regex Runs();
 
-    public static bool IsSemantic(string version) => SemVer().IsMatch(version.Trim());
-
     public static string For(string version)
     {
         version = version.Trim();

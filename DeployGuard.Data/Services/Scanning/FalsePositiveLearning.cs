@@ -1,6 +1,6 @@
 using DeployGuard.Data.Entities;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace DeployGuard.Data.Services.Scanning;
 
@@ -10,9 +10,9 @@ namespace DeployGuard.Data.Services.Scanning;
 /// agreeing samples and falls with disagreeing ones. Patterns at or above <c>Scanning:FalsePositiveConfidence</c>
 /// (default 0.8, i.e. three unanimous verdicts) suppress future findings.
 /// </summary>
-public sealed class FalsePositiveLearning(IDbContextFactory<ApplicationDbContext> contextFactory, IConfiguration configuration, TimeProvider clock)
+public sealed class FalsePositiveLearning(IDbContextFactory<ApplicationDbContext> contextFactory, IOptions<ScanningOptions> options, TimeProvider clock)
 {
-    public double Threshold => configuration.GetValue("Scanning:FalsePositiveConfidence", 0.8);
+    public double Threshold => options.Value.FalsePositiveConfidence;
 
     public static double Confidence(int falsePositives, int truePositives) => (falsePositives + 1.0) / (falsePositives + truePositives + 2.0);
 

@@ -277,9 +277,7 @@ public sealed class FindingService(IDbContextFactory<ApplicationDbContext> conte
 
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
-            var pattern = $"%{Like.Escape(query.Search.Trim())}%";
-            findings = findings.Where(f => EF.Functions.ILike(f.FilePath, pattern) || EF.Functions.ILike(f.Author ?? "", pattern)
-                                           || EF.Functions.ILike(f.CommitSha ?? "", pattern));
+            findings = findings.Where(Like.Contains<SecretFinding>(query.Search, f => f.FilePath, f => f.Author, f => f.CommitSha));
         }
 
         return findings;

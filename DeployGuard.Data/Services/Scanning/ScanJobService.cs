@@ -3,13 +3,13 @@ using DeployGuard.Data.Services.Audit;
 using DeployGuard.Data.Services.Common;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace DeployGuard.Data.Services.Scanning;
 
 /// <summary>Scan jobs: created by people (or uploads), run by the scan worker, watched through their progress.</summary>
 public sealed class ScanJobService(IDbContextFactory<ApplicationDbContext> contextFactory, AuditWriter audit, TimeProvider clock,
-    IDataProtectionProvider dataProtection, IConfiguration configuration)
+    IDataProtectionProvider dataProtection, IOptions<ScanningOptions> options)
 {
     public const string TokenPurpose = "DeployGuard.Scanning.AccessToken";
 
@@ -24,7 +24,7 @@ public sealed class ScanJobService(IDbContextFactory<ApplicationDbContext> conte
         if (input.SourcePlatform == SourcePlatform.Local && !errors.ContainsKey(nameof(ScanJobInput.SourceUrl)))
         {
             // Reading the server's disk is an admin's call unless local scanning is switched on for everyone.
-            if (!caller.IsAdmin && !configuration.GetValue("Scanning:AllowLocalRepositories", false))
+            if (!caller.IsAdmin && !options.Value.AllowLocalRepositories)
             {
                 errors.Add(nameof(ScanJobInput.SourceUrl), "Only admins can scan a path on the server.");
             }
@@ -146,8 +146,7 @@ public sealed class ScanJobService(IDbContextFactory<ApplicationDbContext> conte
         var jobs = db.ScanJobs.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
-            var pattern = $"%{Like.Escape(query.Search.Trim())}%";
-            jobs = jobs.Where(j => EF.Functions.ILike(j.SourceUrl, pattern) || EF.Functions.ILike(j.Service!.Name, pattern));
+            jobs = jobs.Where(Like.Contains<ScanJob>(query.Search, j => j.SourceUrl, j => j.Service!.Name));
         }
 
         if (query.Status is { } status)

@@ -31,9 +31,7 @@ public sealed class UserAdminService(IServiceScopeFactory scopeFactory, IDbConte
         var users = db.Users.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
-            var pattern = $"%{Like.Escape(query.Search.Trim())}%";
-            users = users.Where(u => EF.Functions.ILike(u.Email ?? "", pattern, Like.EscapeCharacter) || EF.Functions.ILike(u.UserName ?? "", pattern, Like.EscapeCharacter)
-                                     || EF.Functions.ILike(u.DisplayName ?? "", pattern, Like.EscapeCharacter));
+            users = users.Where(Like.Contains<ApplicationUser>(query.Search, u => u.Email, u => u.UserName, u => u.DisplayName));
         }
 
         if (!string.IsNullOrWhiteSpace(query.Role))

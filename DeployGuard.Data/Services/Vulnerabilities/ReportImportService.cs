@@ -10,7 +10,7 @@ using DeployGuard.Scanning;
 using DeployGuard.Scanning.Reports;
 using DeployGuard.Scanning.Vulnerabilities;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -27,9 +27,9 @@ public sealed partial class ReportImportService(
     IDbContextFactory<ApplicationDbContext> contextFactory,
     AuditWriter audit,
     TimeProvider clock,
-    IConfiguration configuration)
+    IOptions<ScanningOptions> options)
 {
-    public long MaxReportBytes => configuration.GetValue("Scanning:MaxReportBytes", ReportReader.DefaultMaxBytes);
+    public long MaxReportBytes => options.Value.MaxReportBytes;
 
     public async Task<Result<ImportResult>> ImportAsync(ImportRequest request, Caller caller, CancellationToken ct = default)
     {

@@ -3,7 +3,7 @@ using DeployGuard.Data.Services.Audit;
 using DeployGuard.Data.Services.Common;
 using DeployGuard.Data.Services.Scanning;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace DeployGuard.Data.Services.Vulnerabilities;
 
@@ -12,13 +12,12 @@ namespace DeployGuard.Data.Services.Vulnerabilities;
 /// scanner as a scan job; other types need a scanner command configured for them (<c>Scanning:Scanners:&lt;type&gt;</c>).
 /// </summary>
 public sealed class ScanService(IDbContextFactory<ApplicationDbContext> contextFactory, ScanJobService jobs, AuditWriter audit, TimeProvider clock,
-    IConfiguration configuration)
+    IOptions<ScanningOptions> options)
 {
     public const int MaxLimit = 500;
 
     /// <summary>The scanner command configured for a scan type, or null (our build machines have none).</summary>
-    public string? ScannerCommand(ScanKind kind) =>
-        configuration[$"Scanning:Scanners:{ScanKinds.Name(kind)}"] is { Length: > 0 } command ? command : null;
+    public string? ScannerCommand(ScanKind kind) => options.Value.ScannerFor(kind);
 
     public async Task<Result<TriggerResult>> TriggerAsync(TriggerRequest request, Caller caller, CancellationToken ct = default)
     {

@@ -66,7 +66,7 @@ public sealed class LiveRefreshTests : ComponentTestBase
             .Add(b => b.ChildContent, builder =>
             {
                 builder.OpenComponent<LiveRefresh>(0);
-                builder.AddComponentParameter(1, nameof(LiveRefresh.Refresh), (Func<Task>)(() => throw new InvalidOperationException("reload broke")));
+                builder.AddComponentParameter(1, nameof(LiveRefresh.Refresh), new EventCallback(null, (Func<Task>)(() => throw new InvalidOperationException("reload broke"))));
                 builder.CloseComponent();
             })
             .Add(b => b.ErrorContent, (RenderFragment<Exception>)(ex => b => b.AddMarkupContent(0, $"<p id=error>{ex.Message}</p>"))));
@@ -75,6 +75,18 @@ public sealed class LiveRefreshTests : ComponentTestBase
         Clock.Advance(TimeSpan.FromMilliseconds(300));
 
         cut.WaitForAssertion(() => Assert.Equal("reload broke", cut.Find("#error").TextContent));
+    }
+
+    [Fact]
+    public void Refresh_ChangesThePagesState_ThePageRendersIt()
+    {
+        var cut = Render<CountingPage>();
+        Assert.Equal("0", cut.Find("#count").TextContent);
+
+        Bus.DispatchResync();
+        Clock.Advance(TimeSpan.FromMilliseconds(300));
+
+        cut.WaitForAssertion(() => Assert.Equal("1", cut.Find("#count").TextContent));
     }
 
     [Theory]
@@ -93,6 +105,23 @@ public sealed class LiveRefreshTests : ComponentTestBase
         Interlocked.Increment(ref _refreshes);
         return Task.CompletedTask;
     }));
+
+    // A page whose refresh handler only changes a field, like a page's LoadAsync: it must render without calling StateHasChanged.
+    private sealed class CountingPage : ComponentBase
+    {
+        private int _count;
+
+        protected override void BuildRenderTree(Microsoft.AspNetCore.Components.Rendering.RenderTreeBuilder builder)
+        {
+            builder.OpenElement(0, "p");
+            builder.AddAttribute(1, "id", "count");
+            builder.AddContent(2, _count);
+            builder.CloseElement();
+            builder.OpenComponent<LiveRefresh>(3);
+            builder.AddComponentParameter(4, nameof(LiveRefresh.Refresh), EventCallback.Factory.Create(this, () => _count++));
+            builder.CloseComponent();
+        }
+    }
 
     private void WaitFor(Action assertion)
     {

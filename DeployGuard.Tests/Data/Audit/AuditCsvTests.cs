@@ -3,24 +3,41 @@ using DeployGuard.Data.Services.Audit;
 
 namespace DeployGuard.Tests.Data.Audit;
 
-/// <summary>The CSV format of the export: RFC 4180 quoting and neutralised spreadsheet formulas.</summary>
+/// <summary>The CSV format of the export (CsvHelper): RFC 4180 quoting and neutralised spreadsheet formulas.</summary>
 public sealed class AuditCsvTests
 {
     private static readonly DateTimeOffset Time = new DateTimeOffset(2026, 11, 21, 9, 30, 15, 123, TimeSpan.FromHours(2)).AddTicks(4560);
 
     [Fact]
-    public void WriteCsvHeader_Always_NamesTwelveColumns()
+    public async Task WriteAsync_NoRows_WritesTheHeaderOfTwelveColumns()
     {
-        var writer = new StringWriter();
+        var output = new MemoryStream();
 
-        AuditService.WriteCsvHeader(writer);
+        var count = await AuditCsv.WriteAsync(output, AsyncRows());
 
+        Assert.Equal(0, count);
         Assert.Equal("id,created_at,user_id,user_name,action,resource_type,resource_id,details,ip_address,user_agent,prev_hash,hash\n",
-            writer.ToString());
+            Encoding.UTF8.GetString(output.ToArray()));
     }
 
     [Fact]
-    public void WriteCsvRow_PlainValues_WritesThemUnquotedWithUtcTime()
+    public async Task WriteAsync_ManyRows_OneLinePerRowInOrderWithoutByteOrderMark()
+    {
+        var output = new MemoryStream();
+        var rows = Enumerable.Range(1, 5000).Select(i => Row() with { Id = i }).ToArray();
+
+        var count = await AuditCsv.WriteAsync(output, AsyncRows(rows));
+
+        var bytes = output.ToArray();
+        Assert.Equal(5000, count);
+        Assert.NotEqual(0xEF, bytes[0]);
+        var lines = Encoding.UTF8.GetString(bytes).TrimEnd('\n').Split('\n');
+        Assert.Equal(5001, lines.Length);
+        Assert.Equal(Enumerable.Range(1, 5000).Select(i => i.ToString()), lines.Skip(1).Select(l => l[..l.IndexOf(',')]));
+    }
+
+    [Fact]
+    public void WriteAsync_PlainValues_WritesThemUnquotedWithUtcTime()
     {
         var line = Write(Row(userName: "alice", details: "1"));
 
@@ -33,7 +50,7 @@ public sealed class AuditCsvTests
     [InlineData("two\nlines", "\"two\nlines\"")]
     [InlineData("cr\rhere", "\"cr\rhere\"")]
     [InlineData("{\"name\":\"x\",\"n\":1}", "\"{\"\"name\"\":\"\"x\"\",\"\"n\"\":1}\"")]
-    public void WriteCsvRow_SeparatorsQuotesAndNewlines_AreQuoted(string value, string expected)
+    public void WriteAsync_SeparatorsQuotesAndNewlines_AreQuoted(string value, string expected)
     {
         var fields = Parse(Write(Row(userName: value)));
 
@@ -48,7 +65,7 @@ public sealed class AuditCsvTests
     [InlineData("@SUM(A1)")]
     [InlineData("\t=1")]
     [InlineData("\r=1")]
-    public void WriteCsvRow_FormulaLikeValue_IsPrefixedWithApostrophe(string value)
+    public void WriteAsync_FormulaLikeValue_IsPrefixedWithApostrophe(string value)
     {
         var fields = Parse(Write(Row(userName: value)));
 
@@ -56,7 +73,7 @@ public sealed class AuditCsvTests
     }
 
     [Fact]
-    public void WriteCsvRow_NullValues_AreEmptyFields()
+    public void WriteAsync_NullValues_AreEmptyFields()
     {
         var fields = Parse(Write(new AuditRow(7, Time, null, null, "auth.sign_in_failed", "user", null, "{}", null, null, "", "h")));
 
@@ -67,11 +84,22 @@ public sealed class AuditCsvTests
     private static AuditRow Row(string? userName = "alice", string details = "{}") =>
         new(42, Time, "u1", userName, "team.created", "team", "r1", details, "127.0.0.1", "curl/8", "", "abc");
 
+    /// <summary>The record written for <paramref name="row"/> (the line after the header).</summary>
     private static string Write(AuditRow row)
     {
-        var writer = new StringWriter();
-        AuditService.WriteCsvRow(writer, row);
-        return writer.ToString();
+        var output = new MemoryStream();
+        AuditCsv.WriteAsync(output, AsyncRows(row)).GetAwaiter().GetResult();
+        var text = Encoding.UTF8.GetString(output.ToArray());
+        return text[(text.IndexOf('\n') + 1)..];
+    }
+
+    private static async IAsyncEnumerable<AuditRow> AsyncRows(params AuditRow[] rows)
+    {
+        foreach (var row in rows)
+        {
+            await Task.Yield();
+            yield return row;
+        }
     }
 
     /// <summary>A strict RFC 4180 reader for one record.</summary>

@@ -1,5 +1,6 @@
 using DeployGuard.Data.Postgres;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace DeployGuard.Tests.Data.Postgres;
@@ -67,7 +68,7 @@ public sealed class DatabaseConnectionTests
     [InlineData("1")]
     public void FromUrl_UnknownSslMode_Throws(string mode)
     {
-        var error = Assert.Throws<InvalidOperationException>(() => DatabaseConnection.FromUrl($"postgresql://u:p@h/d?sslmode={mode}"));
+        var error = Assert.Throws<OptionsValidationException>(() => DatabaseConnection.FromUrl($"postgresql://u:p@h/d?sslmode={mode}"));
 
         Assert.Contains(mode, error.Message);
     }
@@ -80,7 +81,7 @@ public sealed class DatabaseConnectionTests
     [InlineData("Host=h;Database=d")]
     public void FromUrl_NotAPostgresUrl_ThrowsWithTheExpectedForm(string url)
     {
-        var error = Assert.Throws<InvalidOperationException>(() => DatabaseConnection.FromUrl(url));
+        var error = Assert.Throws<OptionsValidationException>(() => DatabaseConnection.FromUrl(url));
 
         Assert.Contains("postgresql://user:pass@host:5432/database", error.Message);
     }

@@ -35,4 +35,37 @@ public sealed class PipelineEditorTests : AppInBrowserTest
         await using var db = Kit.Db();
         Assert.Contains("kind: wait", (await db.PipelineDefinitions.SingleAsync(p => p.ServiceId == service.Id)).Yaml);
     }
+
+    [Fact]
+    public async Task EditPipeline_LeavingOrFailedSave_KeepsTheUnsavedText()
+    {
+        const string Edited = "stages:\n  - name: build\n    kind: command\n    run: make all\n";
+        var service = await Kit.ServiceAsync();
+        var admin = await Kit.UserAsync(Roles.Admin);
+        var page = await Browser.SignInAsync(App.BaseUrl, admin.UserName!, "Test-pass-2026");
+        await page.OpenAsync($"/services/{service.Id}/pipeline");
+        var editor = page.GetByLabel("YAML");
+        await editor.FillAsync(Edited);
+        await Expect(page.GetByTestId("pipeline-unsaved")).ToBeVisibleAsync();
+
+        // Leaving with unsaved text asks first; staying keeps the text.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Back to service" }).ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await Expect(dialog).ToContainTextAsync("The changes you have not saved are lost");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await Expect(dialog).ToHaveCountAsync(0);
+        Assert.EndsWith($"/services/{service.Id}/pipeline", page.Url);
+        await Expect(editor).ToHaveValueAsync(Edited);
+
+        // The service is deleted meanwhile: the save fails, says why next to the editor, and the text stays.
+        await using (var db = Kit.Db())
+        {
+            await db.Services.Where(s => s.Id == service.Id).ExecuteDeleteAsync();
+        }
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save pipeline" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Alert).Filter(new() { HasText = "Not saved" })).ToContainTextAsync("does not exist");
+        await Expect(editor).ToHaveValueAsync(Edited);
+        await Expect(page.GetByTestId("pipeline-unsaved")).ToBeVisibleAsync();
+    }
 }

@@ -1,3 +1,4 @@
+using DeployGuard.Tests.Infrastructure;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -34,10 +35,7 @@ public sealed class AppPages(IPage page, string baseUrl)
 
     public async Task SignInAsync(string email, string password)
     {
-        await page.GotoAsync(baseUrl + "/Account/Login");
-        await page.GetByLabel("Email").FillAsync(email);
-        await page.GetByLabel("Password").FillAsync(password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await SignIn.InBrowserAsync(page, baseUrl, email, password);
         await page.Locator("body[data-interactive=true]").WaitForAsync();
     }
 

@@ -1,8 +1,9 @@
+using DeployGuard.Tests.Infrastructure;
 using Microsoft.Playwright;
 
 namespace DeployGuard.Tests.E2E.Infrastructure;
 
-/// <summary>Headless Chromium from the system (never `playwright install`), one context per signed-in person.</summary>
+/// <summary>The one way tests start Chromium: the system's (never `playwright install`), headless; one context per signed-in person.</summary>
 public sealed class BrowserSession : IAsyncDisposable
 {
     public const string ChromiumPath = "/usr/bin/chromium";
@@ -21,7 +22,7 @@ public sealed class BrowserSession : IAsyncDisposable
     {
         if (!File.Exists(ChromiumPath))
         {
-            throw new InvalidOperationException($"{ChromiumPath} is missing: apt-get install -y chromium");
+            throw new InvalidOperationException($"{ChromiumPath} is missing: install it with `apt-get install -y chromium` (scripts/test.sh does this).");
         }
 
         var playwright = await Playwright.CreateAsync();
@@ -32,6 +33,7 @@ public sealed class BrowserSession : IAsyncDisposable
             Args =
             [
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--disable-quic",
             ],
         });
         return new BrowserSession(playwright, browser);
@@ -43,11 +45,7 @@ public sealed class BrowserSession : IAsyncDisposable
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = baseUrl, ViewportSize = new ViewportSize { Width = 1440, Height = 1000 } });
         context.SetDefaultTimeout(20_000);
         var page = await context.NewPageAsync();
-        await page.GotoAsync("/Account/Login");
-        await page.GetByLabel("Email").FillAsync(email);
-        await page.GetByLabel("Password").FillAsync(password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/Account/Login", StringComparison.OrdinalIgnoreCase));
+        await SignIn.InBrowserAsync(page, baseUrl, email, password);
         return page;
     }
 

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using DeployGuard.Scanning;
 using DeployGuard.Scanning.Rules;
 using DeployGuard.Tests.Scanning.Support;
@@ -106,6 +107,100 @@ public sealed class ConfigurationTests
         Assert.Contains(configuration.Rules, r => r.Id == "github-pat");
     }
 
+    /// <summary>gitleaks' own default configuration (config/gitleaks.toml of gitleaks v8.30.1, commit 83d9cd68).</summary>
+    [SharedFixtureFact("config/gitleaks.toml")]
+    public void Load_GitleaksDefaultConfig_LoadsEveryRegexRuleAndDetects()
+    {
+        var configuration = ScannerConfiguration.Load(SharedFixtures.Find("config/gitleaks.toml")!);
+        var scanner = new SecretScanner(configuration);
+        var token = "gh" + "p_" + _fake.Alnum(36);
+
+        // 222 rules, one of which (pkcs12-file) matches file names only.
+        Assert.Equal(221, configuration.Rules.Count);
+        Assert.Equal(["pkcs12-file"], configuration.SkippedRules);
+        Assert.DoesNotContain(configuration.Rules, r => r.Id == "aws-access-key-id");
+        // Rules keep the file's order as priority: generic-api-key (listed first) takes an assignment, github-pat a bare token.
+        Assert.Equal("generic-api-key", Assert.Single(scanner.ScanText($"GITHUB_TOKEN={token}\n", "ci.env")).RuleId);
+        Assert.Equal("github-pat", Assert.Single(scanner.ScanText($"// {token}\n", "notes.md")).RuleId);
+    }
+
+    [Fact]
+    public void Load_TomlAllowlistConditionAnd_AllowsOnlyWhenPathAndRegexMatch()
+    {
+        using var folder = new TempFolder();
+        var file = folder.Write("and.toml", """
+            [[rules]]
+            id = "acme"
+            regex = '''acme_[a-z0-9]{12}'''
+            keywords = ["acme_"]
+            [[rules.allowlists]]
+            condition = "AND"
+            paths = ['''\.bb$''']
+            regexTarget = "line"
+            regexes = ['''^SRC_URI''']
+            """);
+        var scanner = new SecretScanner(ScannerConfiguration.Load(file));
+        var line = "SRC_URI = acme_" + _fake.LowerAlnum(12);
+
+        Assert.Empty(scanner.ScanText(line, "recipes/app.bb"));
+        Assert.Single(scanner.ScanText(line, "notes.txt"));
+        Assert.Single(scanner.ScanText("X = acme_" + _fake.LowerAlnum(12), "recipes/app.bb"));
+    }
+
+    [Fact]
+    public void Load_TomlPathOnlyRule_SkippedAndNamed()
+    {
+        using var folder = new TempFolder();
+        var file = folder.Write("paths.toml", """
+            minVersion = "v8.25.0"
+            [[rules]]
+            id = "pkcs12-file"
+            path = '''(?i)\.p(?:12|fx)$'''
+            [[rules]]
+            id = "kept"
+            regex = "kept_[0-9]{6}"
+            """);
+
+        var configuration = ScannerConfiguration.Load(file);
+
+        Assert.Equal("kept", Assert.Single(configuration.Rules).Id);
+        Assert.Equal(["pkcs12-file"], configuration.SkippedRules);
+    }
+
+    [Fact]
+    public void Load_RepositoryDeployguardYml_LoadsWithBuiltIns()
+    {
+        var configuration = ScannerConfiguration.Load(Path.Combine(SharedFixtures.RepositoryRoot(), ".deployguard.yml"));
+
+        Assert.Equal(BuiltInRules.All.Count, configuration.Rules.Count);
+        Assert.Contains(@"^DeployGuard\.Tests/Scanning/Fixtures/", configuration.GlobalAllowlist.Paths);
+    }
+
+    /// <summary>
+    /// A nested quantifier, harmless in gitleaks (RE2 is linear-time), on a line that does not match: a backtracking
+    /// engine tries every way to split the 40 letters (2^40), gives up at its timeout and the rule is skipped for the
+    /// file, so the real secret on the next line was missed. The TOML rule runs NonBacktracking and finds it.
+    /// </summary>
+    [Fact]
+    public void ScanText_Re2RuleOnPathologicalInput_FindsSecret()
+    {
+        using var folder = new TempFolder();
+        var file = folder.Write("re2.toml", """
+            [[rules]]
+            id = "acme-key"
+            regex = '''acme_(?:[a-z]+[_.-]?)+_key=(?P<secret>[0-9]{8})'''
+            keywords = ["acme_"]
+            """);
+        var rule = Assert.Single(ScannerConfiguration.Load(file).Rules);
+        var content = "acme_" + new string('a', 40) + "!\nacme_abc_key=48291735\n";
+
+        // The risk, shown on the backtracking engine with a short timeout: it cannot finish the first line.
+        Assert.Throws<RegexMatchTimeoutException>(() => new Regex(rule.Pattern, RegexOptions.None, TimeSpan.FromMilliseconds(200)).Match(content));
+
+        var finding = Assert.Single(new SecretScanner(ScannerConfiguration.Load(file)).ScanText(content, "app.conf"));
+        Assert.Equal((SecretHasher.Hash("48291735"), 2), (finding.SecretHash, finding.Line));
+    }
+
     [Fact]
     public void Load_TomlWithoutUseDefault_ReplacesBuiltIns()
     {
@@ -128,6 +223,8 @@ public sealed class ConfigurationTests
     [InlineData("rules.yaml", "rules: [\n", "invalid YAML")]
     [InlineData("rules.toml", "[[rules]]\nid = \"x\"\nregex = \"x\" junk\n", "TOML line 3")]
     [InlineData("rules.toml", "[[rules]]\nid = \"x\"\nregex = \"x\"\n[[rules]]\nid = \"x\"\nregex = \"y\"\n", "defined twice")]
+    [InlineData("rules.toml", "[[rules]]\nid = \"x\"\nregex = \"x\"\n[[rules.allowlists]]\ncondition = \"XOR\"\n", "XOR")]
+    [InlineData("rules.toml", "[allowlist]\ncondition = \"AND\"\npaths = ['a']\n", "global allowlist")]
     [InlineData("rules.txt", "x", "extension")]
     public void Load_InvalidFile_ClearMessage(string name, string content, string expected)
     {

@@ -99,4 +99,35 @@ public sealed class DirectoryScanTests
         await Assert.ThrowsAsync<DirectoryNotFoundException>(async () =>
             await new SecretScanner().ScanDirectoryAsync("/nonexistent/" + Guid.NewGuid()).ToListAsync());
     }
+
+    [Fact]
+    public async Task ScanDirectoryAsync_MinifiedFile_LiteralRulesOnly()
+    {
+        using var folder = new TempFolder();
+        var token = Token();
+        var password = _fake.Password(16);
+        // A bundle: kilobytes of code on one line, with a prefixed token and a generic password assignment.
+        var code = string.Concat(Enumerable.Range(0, 200).Select(i => $"function f{i}(a,b){{return a+b*{i}}};"));
+        folder.Write("dist/app.min.js", $"{code}var t=\"{token}\";var cfg={{password:\"{password}\"}};{code}");
+        folder.Write("src/app.js", $"var t = \"{token}\";\nvar cfg = {{ password: \"{password}\" }};\n");
+
+        var findings = await new SecretScanner().ScanDirectoryAsync(folder.Path).ToListAsync();
+
+        Assert.Equal(["npm-access-token"], findings.Where(f => f.FilePath == "dist/app.min.js").Select(f => f.RuleId).ToArray());
+        Assert.Equal(["generic-password", "npm-access-token"], findings.Where(f => f.FilePath == "src/app.js").Select(f => f.RuleId).Order().ToArray());
+    }
+
+    [Fact]
+    public async Task ScanDirectoryAsync_NulInFirstBlockAfterText_SkippedAsBinary()
+    {
+        using var folder = new TempFolder();
+        var text = System.Text.Encoding.UTF8.GetBytes($"NPM_TOKEN={Token()}\n");
+        File.WriteAllBytes(Path.Combine(folder.Path, "mixed.dat"), [.. text, 0, .. text]);
+        // A NUL past the first 8000 bytes does not make a file binary (git's rule).
+        File.WriteAllBytes(Path.Combine(folder.Path, "late-nul.txt"), [.. text, .. new byte[9000].Select(_ => (byte)' '), 0]);
+
+        var findings = await new SecretScanner().ScanDirectoryAsync(folder.Path).ToListAsync();
+
+        Assert.Equal("late-nul.txt", Assert.Single(findings).FilePath);
+    }
 }

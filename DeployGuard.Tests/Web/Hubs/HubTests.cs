@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using DeployGuard.Data.Services.Users;
 using DeployGuard.Tests.Infrastructure;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace DeployGuard.Tests.Web.Hubs;
 
@@ -29,24 +31,24 @@ public sealed class HubTests : IAsyncLifetime
     public async Task Subscribe_ToADeployment_ReceivesStageChangesLogLinesAndTheFinish()
     {
         var viewer = await _kit.UserAsync(Roles.Viewer);
-        var cookies = await CookieLogin.SignInAsync(_app.BaseUrl, viewer.UserName!, "Test-pass-2026");
+        var cookies = await SignIn.CookiesAsync(_app.BaseUrl, viewer.UserName!, "Test-pass-2026");
         var environment = await _kit.EnvironmentAsync("hub");
         var service = await _kit.ServiceAsync("stages:\n  - name: hello\n    kind: command\n    run: echo hello from the hub test");
         var release = await _kit.ReleaseAsync(service.Id);
-        await using var hub = new HubClient();
+        await using var hub = DeploymentsHubClient.Create(_app.BaseUrl, cookies);
         var events = new ConcurrentQueue<(string Kind, JsonElement Payload)>();
         var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         foreach (var kind in new[] { "StageChanged", "LogAppended", "DeploymentChanged" })
         {
-            hub.On(kind, payload => events.Enqueue((kind, payload)));
+            hub.On<JsonElement>(kind, payload => events.Enqueue((kind, payload)));
         }
 
-        hub.On("DeploymentFinished", payload =>
+        hub.On<JsonElement>("DeploymentFinished", payload =>
         {
             events.Enqueue(("DeploymentFinished", payload));
             finished.TrySetResult();
         });
-        await hub.ConnectAsync(_app.BaseUrl, cookies);
+        await hub.StartAsync();
 
         // Subscribe before the deployment can start: queue it through the kit with the runner of the app doing the work.
         var id = await _kit.StartAsync(release, environment.Id);
@@ -64,11 +66,11 @@ public sealed class HubTests : IAsyncLifetime
     public async Task Subscribe_UnknownDeployment_IsRefused()
     {
         var viewer = await _kit.UserAsync(Roles.Viewer);
-        var cookies = await CookieLogin.SignInAsync(_app.BaseUrl, viewer.UserName!, "Test-pass-2026");
-        await using var hub = new HubClient();
-        await hub.ConnectAsync(_app.BaseUrl, cookies);
+        var cookies = await SignIn.CookiesAsync(_app.BaseUrl, viewer.UserName!, "Test-pass-2026");
+        await using var hub = DeploymentsHubClient.Create(_app.BaseUrl, cookies);
+        await hub.StartAsync();
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => hub.InvokeAsync("Subscribe", Guid.NewGuid()));
+        var error = await Assert.ThrowsAsync<HubException>(() => hub.InvokeAsync("Subscribe", Guid.NewGuid()));
 
         Assert.Contains("does not exist", error.Message);
     }
@@ -76,18 +78,19 @@ public sealed class HubTests : IAsyncLifetime
     [Fact]
     public async Task Connect_WithoutSigningIn_IsUnauthorized()
     {
-        await using var hub = new HubClient();
+        await using var hub = DeploymentsHubClient.Create(_app.BaseUrl, cookies: null);
 
-        await Assert.ThrowsAsync<System.Net.WebSockets.WebSocketException>(() => hub.ConnectAsync(_app.BaseUrl, null));
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() => hub.StartAsync());
 
-        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, hub.HandshakeStatus);
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, error.StatusCode);
+        Assert.Equal(HubConnectionState.Disconnected, hub.State);
     }
 
     [Fact]
     public async Task Api_BadInput_IsProblemDetailsAndUnknownIdsAre404()
     {
         var engineer = await _kit.UserAsync(Roles.Engineer);
-        var cookies = await CookieLogin.SignInAsync(_app.BaseUrl, engineer.UserName!, "Test-pass-2026");
+        var cookies = await SignIn.CookiesAsync(_app.BaseUrl, engineer.UserName!, "Test-pass-2026");
         using var handler = new HttpClientHandler { CookieContainer = cookies };
         using var http = new HttpClient(handler) { BaseAddress = new Uri(_app.BaseUrl) };
 

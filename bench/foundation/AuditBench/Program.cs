@@ -112,20 +112,18 @@ static async Task CsvAsync(AuditService audit)
     var watch = Stopwatch.StartNew();
     long count = 0;
     var output = new CountingStream();
-    await using (var writer = new StreamWriter(output, new UTF8Encoding(false), 64 * 1024))
-    {
-        AuditService.WriteCsvHeader(writer);
-        await foreach (var row in audit.StreamAsync(new AuditFilter()))
-        {
-            AuditService.WriteCsvRow(writer, row);
-            if (++count % 1000 == 0)
-            {
-                await writer.FlushAsync();
-            }
+    // The export endpoint's own writer; progress is printed as the rows pass by.
+    count = await AuditCsv.WriteAsync(output, Progress(audit.StreamAsync(new AuditFilter())));
 
-            if (count % 200_000 == 0)
+    async IAsyncEnumerable<AuditRow> Progress(IAsyncEnumerable<AuditRow> rows)
+    {
+        long seen = 0;
+        await foreach (var row in rows)
+        {
+            yield return row;
+            if (++seen % 200_000 == 0)
             {
-                Console.WriteLine($"  {count:N0} rows after {watch.Elapsed.TotalSeconds:F1} s, RSS {Rss() / 1048576.0:F0} MiB");
+                Console.WriteLine($"  {seen:N0} rows after {watch.Elapsed.TotalSeconds:F1} s, RSS {Rss() / 1048576.0:F0} MiB");
             }
         }
     }

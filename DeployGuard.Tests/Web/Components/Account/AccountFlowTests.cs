@@ -49,7 +49,7 @@ public sealed partial class FirstAccountTests(WebAppFactory app) : IClassFixture
 
     internal static async Task<HttpResponseMessage> PostRegisterAsync(HttpClient client, string email, string? confirm = null)
     {
-        var token = await WebSignIn.AntiforgeryTokenAsync(client, "/Account/Register");
+        var token = await SignIn.AntiforgeryTokenAsync(client, "/Account/Register");
         return await client.PostAsync("/Account/Register", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["_handler"] = "register",
@@ -159,7 +159,7 @@ public sealed class SignInTests(WebAppFactory app) : IClassFixture<WebAppFactory
     public async Task Logout_SignedIn_EndsTheSession()
     {
         var (client, user) = await app.SignInNewUserAsync(Roles.Viewer);
-        var token = await WebSignIn.AntiforgeryTokenAsync(client, "/");
+        var token = await SignIn.AntiforgeryTokenAsync(client, "/");
 
         var response = await client.PostAsync("/Account/Logout", new FormUrlEncodedContent(new Dictionary<string, string>
         {

@@ -1,10 +1,9 @@
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
+using DeployGuard.Data.Services.Analyses;
 
-namespace DeployGuard.Data.Services.Analyses;
+namespace DeployGuard.Web.Analyses;
 
 /// <summary>Runs queued analyses, two at a time (model calls wait on the network, not on this machine).</summary>
-public sealed class AnalysisWorker(AnalysisQueue queue, AgentRunner runner, ILogger<AnalysisWorker> logger) : BackgroundService
+internal sealed class AnalysisWorker(AnalysisQueue queue, AgentRunner runner, ILogger<AnalysisWorker> logger) : BackgroundService
 {
     private const int Concurrency = 2;
 

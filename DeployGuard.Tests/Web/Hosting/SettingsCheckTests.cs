@@ -1,0 +1,59 @@
+using System.Net.Sockets;
+using DeployGuard.Tests.Infrastructure;
+
+namespace DeployGuard.Tests.Web.Hosting;
+
+/// <summary>The real executable with bad settings: it stops before serving, one line per problem, no stack trace.</summary>
+public sealed class SettingsCheckTests
+{
+    [Fact]
+    public async Task Server_BadSettingsInSeveralSections_ExitsTwoWithOneLineNamingEachKey()
+    {
+        var port = AppProcess.FreePort();
+        var settings = new Dictionary<string, string>
+        {
+            // Never reached: settings are checked first.
+            ["ConnectionStrings:DeployGuard"] = "Host=127.0.0.1;Port=1;Database=none;Username=none;Password=none",
+            ["Scanning:Workers"] = "99",
+            ["Smtp:Port"] = "0",
+            ["Database:MigrateOnStartup"] = "yes",
+            ["ForwardedHeaders:Enabled"] = "maybe",
+        };
+
+        var (exit, output, error) = await AppProcess.RunCommandAsync(settings, "--urls", $"http://localhost:{port}");
+
+        Assert.Equal(2, exit);
+        var lines = error.Trim().Split('\n');
+        Assert.All(lines, l => Assert.StartsWith("DeployGuard cannot start: ", l));
+        Assert.Contains(lines, l => l.Contains("Scanning:Workers must be between 0 and 16", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("Smtp:Port must be between 1 and 65535", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("'Database:MigrateOnStartup'", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("'ForwardedHeaders:Enabled'", StringComparison.Ordinal));
+        Assert.DoesNotContain("   at ", error + output);
+        using var probe = new TcpClient();
+        await Assert.ThrowsAnyAsync<SocketException>(() => probe.ConnectAsync("localhost", port));
+    }
+
+    [Fact]
+    public async Task Command_BadSetting_ExitsTwoBeforeRunning()
+    {
+        var database = await TestPostgres.CreateEmptyDatabaseAsync("settings");
+        var settings = new Dictionary<string, string> { ["ConnectionStrings:DeployGuard"] = database, ["Scanning:Parallelism"] = "0" };
+
+        var (exit, _, error) = await AppProcess.RunCommandAsync(settings, "db", "upgrade");
+
+        Assert.Equal(2, exit);
+        Assert.Equal("DeployGuard cannot start: The field Scanning:Parallelism must be between 1 and 256.", error.Trim());
+        // Nothing ran: the empty database is still empty.
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(database, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"));
+    }
+
+    [Fact]
+    public async Task Server_BadDatabaseUrl_OneLineWithoutThePassword()
+    {
+        var (exit, _, error) = await AppProcess.RunCommandAsync(new Dictionary<string, string> { ["DATABASE_URL"] = "mysql://user:hunter2@db/x" }, "db", "current");
+
+        Assert.Equal(2, exit);
+        Assert.Equal("DeployGuard cannot start: DATABASE_URL must look like postgresql://user:pass@host:5432/database (got scheme 'mysql').", error.Trim());
+    }
+}

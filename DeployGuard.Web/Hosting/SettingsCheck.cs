@@ -1,0 +1,49 @@
+using DeployGuard.Data.Postgres;
+using DeployGuard.Data.Settings;
+using Microsoft.Extensions.Options;
+
+namespace DeployGuard.Web;
+
+/// <summary>A bad setting stops the app before it serves or runs anything, with one line per problem naming the key.</summary>
+internal static class SettingsCheck
+{
+    public const int ExitCode = 2;
+
+    /// <summary>Validates every <c>AddValidatedOptions</c> section now (the server would at start; commands never start it).</summary>
+    public static async Task ValidateSettingsAsync(this WebApplication app)
+    {
+        try
+        {
+            app.Services.GetService<IStartupValidator>()?.Validate();
+        }
+        catch
+        {
+            // The embedded cluster was started to build the app: do not leave it running behind a refusal.
+            if (app.Services.GetService<PostgresCluster>() is { } cluster)
+            {
+                await cluster.StopAsync();
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Runs the program; a start-up stopped by settings prints its failures (no stack trace) and exits with 2.</summary>
+    public static async Task<int> GuardAsync(Func<Task<int>> program, TextWriter? error = null)
+    {
+        try
+        {
+            return await program();
+        }
+        catch (Exception e) when (ValidatedOptions.Failures(e) is { } failures)
+        {
+            error ??= Console.Error;
+            foreach (var failure in failures)
+            {
+                await error.WriteLineAsync($"DeployGuard cannot start: {failure}");
+            }
+
+            return ExitCode;
+        }
+    }
+}

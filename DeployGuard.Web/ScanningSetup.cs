@@ -1,0 +1,24 @@
+using System.Threading.RateLimiting;
+using DeployGuard.Web.Endpoints;
+using DeployGuard.Web.Scanning;
+using DeployGuard.Web.Workers;
+
+namespace DeployGuard.Web;
+
+/// <summary>Secret scanning's web side: the scan worker and runner, and the scanning API (uploads, feedback, bundles).</summary>
+internal static class ScanningSetup
+{
+    public static void AddScanning(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton<ScanJobRunner>();
+        services.AddHostedService<ScanWorker>();
+
+        // Anonymous CLI feedback: a fixed window per client address keeps one client from flooding the learner.
+        services.AddRateLimiter(o => o.AddPolicy(ScanningApi.FeedbackRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
+            context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+            _ => new FixedWindowRateLimiterOptions { PermitLimit = 60, Window = TimeSpan.FromMinutes(1) })));
+    }
+
+    public static void MapScanning(this WebApplication app) => app.MapScanningApi();
+}
