@@ -38,7 +38,8 @@ public sealed class AgentRunner(
         }
 
         var o = options.Value;
-        var context = await contexts.LoadAsync(scanId, o.MaxFindingsInPrompt, ct);
+        // A model's context window is finite; the offline agents read every finding.
+        var context = await contexts.LoadAsync(scanId, o.UsesOpenAi ? o.MaxFindingsInPrompt : int.MaxValue, ct);
         if (context is null)
         {
             return Result<AgentRunResult>.NotFound("No such scan.");

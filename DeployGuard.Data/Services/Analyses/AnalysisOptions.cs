@@ -22,7 +22,7 @@ public sealed class AnalysisOptions : IValidatableObject
     /// <summary>USD per million tokens by model name (case-insensitive). A model missing from the table costs 0 and says so.</summary>
     public Dictionary<string, ModelPrice> Prices { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>The most findings one prompt carries (the riskiest first); the counts always cover all of them.</summary>
+    /// <summary>The most findings one model prompt carries (the riskiest first; the counts cover all). The offline agents read all.</summary>
     [Range(1, 5000)]
     public int MaxFindingsInPrompt { get; set; } = 300;
 

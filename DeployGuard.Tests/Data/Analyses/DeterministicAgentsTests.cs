@@ -123,7 +123,8 @@ public sealed class DeterministicAgentsTests(DatabaseFixture db) : IClassFixture
     [Theory]
     [InlineData("trivy/trivy-dd-2.json", "approve")]
     [InlineData("trivy/trivy-dd-1.json", "reject")]
-    [InlineData("grype/grype-dd-3.json", "warn")]
+    [InlineData("grype/grype-dd-3.json", "reject")]
+    [InlineData("trivy/trivy-trivyrepo-1.json", "warn")]
     public async Task RunAsync_Security_Fixture_DecisionFromSeverityAndSecrets(string fixture, string decision)
     {
         var scanId = await ImportAsync(fixture);
