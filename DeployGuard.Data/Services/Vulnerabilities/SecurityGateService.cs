@@ -12,6 +12,10 @@ namespace DeployGuard.Data.Services.Vulnerabilities;
 public sealed record GateRequest(Guid ServiceId, Guid EnvironmentId, string? CommitSha, Guid? ReleaseId = null, string? RepositoryUrl = null);
 
 /// <summary>A judged release, with the policy version it was judged by.</summary>
+/// <summary>A stored gate decision for the deployment page: the decision, its reasoning, the matched findings and any override.</summary>
+public sealed record GateDecisionView(Guid Id, GateDecision Decision, string Reasoning, int PolicyVersion, DateTimeOffset DecidedAt, GateEvaluation? Evaluation,
+    string? OverriddenBy, string? OverrideReason, DateTimeOffset? OverriddenAt);
+
 public sealed record GateResult(GateVerdict Verdict, Guid? PolicyVersionId, SecurityPolicy Preset, string EnvironmentName, string ServiceName);
 
 /// <summary>
@@ -185,6 +189,20 @@ public sealed class SecurityGateService(IDbContextFactory<ApplicationDbContext> 
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return Result<Unit>.Ok(Unit.Value);
+    }
+
+    /// <summary>The deployment's latest gate decision with what it matched (the stored evaluation), or null when no gate ran.</summary>
+    public async Task<GateDecisionView?> LatestDecisionAsync(Guid deploymentId, CancellationToken ct = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var d = await db.SecurityGateDecisions.AsNoTracking().Where(g => g.DeploymentId == deploymentId).OrderByDescending(g => g.DecidedAt).FirstOrDefaultAsync(ct);
+        if (d is null)
+        {
+            return null;
+        }
+
+        var evaluation = d.Evaluation is null ? null : JsonSerializer.Deserialize<GateEvaluation>(d.Evaluation, SecurityPolicyDocument.Json);
+        return new GateDecisionView(d.Id, d.Decision, d.Reason, d.PolicyVersion ?? 0, d.DecidedAt, evaluation, d.OverriddenByName, d.OverrideReason, d.OverriddenAt);
     }
 
     /// <summary>The scans a gate decision used and what it found in each (seed 03 security_scans), for the deployment page.</summary>
