@@ -33,7 +33,7 @@ public sealed class ScanAnalysesJourneyTests(BrowserFixture browser, KestrelAppF
             Assert.True(import.Ok, await import.TextAsync());
             var scanId = JsonDocument.Parse(await import.TextAsync()).RootElement.GetProperty("scan_id").GetGuid();
 
-            await ui.GoAsync($"/scans/{scanId}/analyses");
+            await ui.GoAsync($"/scans/reports/{scanId}");
             await Expect(ui.Page.GetByText("No analyses yet")).ToBeVisibleAsync();
             await ui.Page.GetByTestId("run-analysis").ClickAsync();
 
