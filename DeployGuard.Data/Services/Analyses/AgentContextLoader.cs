@@ -68,8 +68,14 @@ public sealed class AgentContextLoader(IDbContextFactory<ApplicationDbContext> c
             .ToList();
 
         var bySeverity = findings.GroupBy(f => f.Severity.ToUpperInvariant()).ToDictionary(g => g.Key, g => g.Count());
-        return new AgentContext(scan.Id, ScanKinds.Name(scan.ScanType), scan.Target, scan.Scanner, scan.Service?.Name,
+        return new AgentContext(scan.Id, ScanKinds.Name(scan.ScanType), WithoutCredentials(scan.Target), scan.Scanner, scan.Service?.Name,
             scan.Service?.InternetFacing ?? false, inProduction, findings.Count, bySeverity, findings.Count(f => f.KnownExploited), scan.SecretCount,
             findings.Take(maxFindings).ToList());
     }
+
+    /// <summary>A repository URL may carry a token (https://user:token@host/...): a prompt never does.</summary>
+    internal static string WithoutCredentials(string target) =>
+        Uri.TryCreate(target, UriKind.Absolute, out var url) && url.UserInfo.Length > 0
+            ? new UriBuilder(url) { UserName = "", Password = "" }.Uri.ToString()
+            : target;
 }

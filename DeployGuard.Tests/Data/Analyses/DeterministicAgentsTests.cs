@@ -181,6 +181,14 @@ public sealed class DeterministicAgentsTests(DatabaseFixture db) : IClassFixture
         Assert.Contains("astrology", unknown.Errors["agents"][0]);
     }
 
+    [Theory]
+    [InlineData("https://ci:ghp_abcdef0123456789@github.com/acme/shop.git", "https://github.com/acme/shop.git")]
+    [InlineData("registry.example.com/shop/api:1.4.2", "registry.example.com/shop/api:1.4.2")]
+    public void WithoutCredentials_Target_NoUserInfoInThePrompt(string target, string expected)
+    {
+        Assert.Equal(expected, AgentContextLoader.WithoutCredentials(target));
+    }
+
     [Fact]
     public void Exposure_ProductionAndInternetFacing_Multiplies()
     {
