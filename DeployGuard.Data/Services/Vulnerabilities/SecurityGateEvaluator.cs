@@ -226,13 +226,13 @@ public static class SecurityGateEvaluator
     private static string Reasoning(GateInput input, IReadOnlyList<GateOutcome> outcomes, GateDecision decision)
     {
         var text = new StringBuilder();
-        var policyName = input.PolicyVersion == 0 ? "its preset policy" : $"policy version {input.PolicyVersion}";
+        var policyName = input.PolicyVersion == 0 ? "preset policy" : $"policy version {input.PolicyVersion}";
         var checkedText = input.Scans.Count == 0
             ? "nothing (no completed scan of the service)"
             : $"{string.Join("; ", input.Scans.Select(s => s.Name + (s.OtherCommit ? " (not the release's commit)" : "")))}, {input.Findings.Count} unresolved finding(s)";
         text.Append(decision switch
         {
-            GateDecision.Reject => $"Block: deploying to {input.EnvironmentName} is blocked by {policyName}.",
+            GateDecision.Reject => $"Block: deploying to {input.EnvironmentName} is blocked by its {policyName}.",
             GateDecision.Warn => $"Warn: {input.EnvironmentName}'s {policyName} warns; the deployment continues.",
             _ => $"Approve: {input.EnvironmentName}'s {policyName} has no objection.",
         });
