@@ -163,9 +163,9 @@ internal static class GeneratedReports
             for (var i = 0; i < rows; i++)
             {
                 var year = 1999 + i % 28;
-                var epss = Math.Round(Math.Pow((i * 7919 % 100_000) / 100_000.0, 6), 5);
+                var epss = Math.Round(Math.Pow((i * 7919L % 100_000) / 100_000.0, 6), 5);
                 writer.Write($"CVE-{year}-{10000 + i},{epss.ToString("0.00000", System.Globalization.CultureInfo.InvariantCulture)},"
-                             + $"{((i * 7919 % 100_000) / 100_000.0).ToString("0.00000", System.Globalization.CultureInfo.InvariantCulture)}\n");
+                             + $"{((i * 7919L % 100_000) / 100_000.0).ToString("0.00000", System.Globalization.CultureInfo.InvariantCulture)}\n");
             }
         }
 
