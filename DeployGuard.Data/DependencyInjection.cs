@@ -1,5 +1,6 @@
 using DeployGuard.Data.Interceptors;
 using DeployGuard.Data.Migrations;
+using DeployGuard.Data.Postgres;
 using DeployGuard.Data.Services.Audit;
 using DeployGuard.Data.Services.Catalog;
 using DeployGuard.Data.Services.Deployments;
@@ -16,8 +17,17 @@ namespace DeployGuard.Data;
 public static class DependencyInjection
 {
     /// <summary>The EF Core model on PostgreSQL, a context factory, migrations and the domain services.</summary>
-    public static IServiceCollection AddDataServices(this IServiceCollection services, string connectionString)
+    public static IServiceCollection AddDataServices(this IServiceCollection services, string connectionString) =>
+        services.AddDataServices(new DatabaseConnections(connectionString));
+
+    /// <summary>
+    /// As above with the run-time role and the schema owner apart: services use <see cref="DatabaseConnections.Runtime"/>,
+    /// only <see cref="SchemaMigrator"/>'s migrations use <see cref="DatabaseConnections.Migrations"/>.
+    /// </summary>
+    public static IServiceCollection AddDataServices(this IServiceCollection services, DatabaseConnections connections)
     {
+        var connectionString = connections.Runtime;
+        services.AddSingleton(connections);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<TimestampInterceptor>();
 

@@ -4,8 +4,7 @@ using DeployGuard.Web.Commands;
 using DeployGuard.Web.Components;
 using DeployGuard.Web.Components.Shared;
 using DeployGuard.Web.Endpoints;
-using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using DeployGuard.Web.Security;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
 using Radzen;
@@ -19,6 +18,7 @@ internal static class DependencyInjection
     {
         builder.AddWebHost();
         builder.AddAccounts();
+        builder.AddAccessControl();
         builder.AddMail();
         builder.AddAudit();
         builder.AddDeployments();
@@ -39,9 +39,14 @@ internal static class DependencyInjection
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/Error", createScopeForErrors: true);
+            // Only sent over HTTPS (directly or, with ForwardedHeaders, behind a TLS-terminating proxy).
+            app.UseHsts();
         }
 
+        app.UseSecurityHeaders();
         app.UseStatusCodePagesPerAudience();
+        app.UseMiddleware<TextInputGuard>();
+        app.UseCookiePolicy();
         // Explicit, so the status code pages above also see the 401/403 that authorization answers.
         app.UseAuthentication();
         app.UseAuthorization();
@@ -52,7 +57,8 @@ internal static class DependencyInjection
     public static void MapWebEndpoints(this WebApplication app)
     {
         app.MapStaticAssets();
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        // Framing is refused by SecurityHeaders' own policy (frame-ancestors 'none'), not by a second CSP header.
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
         app.MapAccounts();
         app.MapHealthEndpoints();
         app.MapAudit();
@@ -63,20 +69,30 @@ internal static class DependencyInjection
         app.MapAnalyses();
     }
 
-    /// <summary>Blazor and the UI kit, problem details for the API, Data Protection keys, proxies, rate limiting.</summary>
+    /// <summary>Blazor and the UI kit, security headers, problem details for the API, Data Protection keys, proxies, rate limiting.</summary>
     private static void AddWebHost(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        // Package assets (_content/..., the framework's scripts) from their build-time locations in every environment,
+        // so `dotnet run` in Production serves them too; a no-op for published output, where they are in wwwroot. Only
+        // when this process can reach those locations: an app started from a build as another OS user (nobody, in the
+        // isolation tests) cannot read the builder's NuGet folder, and the host would stop on it.
+        if (BuildTimeAssetsReachable(builder.Environment.ApplicationName))
+        {
+            builder.WebHost.UseStaticWebAssets();
+        }
+
         services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddWebSecurity();
         services.AddUiKit();
         // Until the last page is on the kit (issue 9): unconverted pages still use Radzen's services.
         services.AddRadzenComponents();
         services.AddHttpContextAccessor();
         services.AddApiProblems();
 
-        services.AddDataProtection().SetApplicationName("DeployGuard");
-        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp =>
-            new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = ActivatorUtilities.CreateInstance<PostgresXmlRepository>(sp)));
+        services.AddSingleton<AppDirectories>();
+        // Data Protection keys in PostgreSQL, encrypted at rest with a certificate kept outside the database.
+        builder.AddKeyRing();
 
         services.AddValidatedOptions<ForwardedHeadersSettings>(ForwardedHeadersSettings.Section);
         services.Configure<ForwardedHeadersOptions>(o =>
@@ -88,5 +104,20 @@ internal static class DependencyInjection
 
         // Features add their policies (ScanningSetup: CLI feedback); every refusal is a 429.
         services.AddRateLimiter(o => o.RejectionStatusCode = StatusCodes.Status429TooManyRequests);
+    }
+
+    private static bool BuildTimeAssetsReachable(string applicationName)
+    {
+        var manifest = Path.Combine(AppContext.BaseDirectory, $"{applicationName}.staticwebassets.runtime.json");
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(manifest));
+            return json.RootElement.GetProperty("ContentRoots").EnumerateArray().All(root => Directory.Exists(root.GetString()));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or KeyNotFoundException
+                                      or InvalidOperationException)
+        {
+            return false;
+        }
     }
 }

@@ -1,5 +1,6 @@
 using DeployGuard.Web.Endpoints;
 using DeployGuard.Web.Hubs;
+using DeployGuard.Web.Isolation;
 using DeployGuard.Web.Workers;
 
 namespace DeployGuard.Web;
@@ -15,6 +16,7 @@ internal static class DeploymentsSetup
             .Validate(o => o.StaleAfterSeconds > o.HeartbeatSeconds, "Deployments:Runner:StaleAfterSeconds must exceed HeartbeatSeconds.")
             .ValidateOnStart();
         services.AddHttpClient(HealthCheckStage.HttpClientName);
+        services.AddCommandIsolation();
         services.AddSingleton<CommandStage>();
         services.AddSingleton<HealthCheckStage>();
         services.AddSingleton<SecurityGateStage>();

@@ -7,7 +7,7 @@ return await SettingsCheck.GuardAsync(async () =>
     // `DeployGuard.Web db upgrade`, `audit verify`, `seed-demo` ... run a command instead of the server (WebCommands).
     if (WebCommands.IsCommand(args))
     {
-        return await WebCommands.RunAsync(args, () => BuildAsync([]));
+        return await WebCommands.RunAsync(args, () => BuildAsync([], commandMode: true));
     }
 
     var app = await BuildAsync(args);
@@ -20,9 +20,16 @@ return await SettingsCheck.GuardAsync(async () =>
     return 0;
 });
 
-static async Task<WebApplication> BuildAsync(string[] hostArgs)
+static async Task<WebApplication> BuildAsync(string[] hostArgs, bool commandMode = false)
 {
     var builder = WebApplication.CreateBuilder(hostArgs);
+    if (commandMode)
+    {
+        // A command's stdout is its result (a token, a link, a revision): every log line goes to stderr.
+        // (the embedded cluster's start-up logger reads the same Logging section).
+        builder.Configuration["Logging:Console:LogToStandardErrorThreshold"] = nameof(LogLevel.Trace);
+    }
+
     await builder.AddDatabaseAsync();
     builder.AddWebServices();
     var app = builder.Build();

@@ -11,6 +11,8 @@ internal static class ScanningSetup
     public static void AddScanning(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        // Stored secret hashes are keyed with an installation key kept outside the database.
+        builder.AddSecretHashing();
         services.AddSingleton<ScanJobRunner>();
         services.AddHostedService<ScanWorker>();
 

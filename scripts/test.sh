@@ -51,6 +51,18 @@ if ! have_postgres_server; then
   apt_install postgresql || fail "could not install PostgreSQL (needs root or passwordless sudo): apt-get install postgresql"
 fi
 
+# Pipeline commands run isolated (docs/security.md): bubblewrap, and as root the unprivileged runner user. The tests
+# exercise both (CI runs as root; one test runs the app as 'nobody' to cover the bubblewrap path of a non-root app).
+if ! command -v bwrap >/dev/null 2>&1; then
+  log "bubblewrap missing (isolates pipeline commands): installing it"
+  apt_install bubblewrap || fail "could not install bubblewrap (needs root or passwordless sudo): apt-get install bubblewrap"
+fi
+if [ "$(id -u)" -eq 0 ] && ! id deployguard-runner >/dev/null 2>&1; then
+  log "creating the unprivileged user 'deployguard-runner' that pipeline commands run as"
+  useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin deployguard-runner \
+    || fail "could not create the deployguard-runner user"
+fi
+
 if [ ! -x /usr/bin/chromium ]; then
   log "chromium missing (needed by the browser end-to-end tests): installing it"
   if ! apt_install chromium; then

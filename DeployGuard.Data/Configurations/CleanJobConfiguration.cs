@@ -15,6 +15,7 @@ internal sealed class CleanJobConfiguration : IEntityTypeConfiguration<CleanJob>
         builder.Property(c => c.Status).HasConversion<string>().HasMaxLength(20);
         builder.Property(c => c.ErrorMessage).HasMaxLength(2000);
         builder.Property(c => c.ClaimedBy).HasMaxLength(200);
+        builder.Property(c => c.RescanFindings).HasColumnType("jsonb");
         builder.HasOne(c => c.ScanJob).WithMany().HasForeignKey(c => c.ScanJobId).OnDelete(DeleteBehavior.Cascade);
         builder.HasIndex(c => new { c.Status, c.CreatedAt });
         builder.HasIndex(c => c.ScanJobId);

@@ -14,6 +14,9 @@ internal sealed class SecretFindingConfiguration : IEntityTypeConfiguration<Secr
         builder.Property(f => f.SecretType).HasMaxLength(50).IsRequired();
         builder.Property(f => f.Severity).HasMaxLength(20).IsRequired();
         builder.Property(f => f.SecretValueHash).HasMaxLength(64).IsRequired();
+        builder.Property(f => f.HashKeyId).HasMaxLength(16);
+        // Finds what the start-up re-keying still has to do without reading every row.
+        builder.HasIndex(f => f.HashKeyId).HasFilter("hash_key_id IS NULL").HasDatabaseName("ix_secret_findings_unkeyed");
         builder.Property(f => f.RedactedPreview).HasMaxLength(100).IsRequired();
         builder.Property(f => f.ValuePattern).HasMaxLength(255).IsRequired();
         builder.Property(f => f.FilePath).HasMaxLength(FieldLengths.Url).IsRequired();

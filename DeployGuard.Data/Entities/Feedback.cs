@@ -20,7 +20,9 @@ public class FeedbackItem
     public Guid Id { get; set; }
     public Guid SubmissionId { get; set; }
     public FeedbackSubmission? Submission { get; set; }
+    /// <summary>Keyed hash of the value (as <see cref="SecretFinding.SecretValueHash"/>).</summary>
     public string ValueHash { get; set; } = "";
+    public string? HashKeyId { get; set; }
     public string ValuePattern { get; set; } = "";
     public string? RuleId { get; set; }
     public bool IsTruePositive { get; set; }

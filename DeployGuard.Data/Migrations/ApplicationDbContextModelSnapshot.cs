@@ -205,6 +205,10 @@ namespace DeployGuard.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("revoked_at");
 
+                    b.Property<Guid?>("ServiceId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("service_id");
+
                     b.Property<string>("TokenHash")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -218,6 +222,9 @@ namespace DeployGuard.Data.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_api_tokens");
+
+                    b.HasIndex("ServiceId")
+                        .HasDatabaseName("ix_api_tokens_service_id");
 
                     b.HasIndex("TokenHash")
                         .IsUnique()
@@ -379,6 +386,59 @@ namespace DeployGuard.Data.Migrations
                         .HasDatabaseName("ix_approvals_stage_id_approver_id");
 
                     b.ToTable("approvals", (string)null);
+                });
+
+            modelBuilder.Entity("DeployGuard.Data.Entities.AuditCheckpoint", b =>
+                {
+                    b.Property<long>("Sequence")
+                        .HasColumnType("bigint")
+                        .HasColumnName("sequence");
+
+                    b.Property<string>("Algorithm")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("algorithm");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("key_id");
+
+                    b.Property<string>("Previous")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("previous");
+
+                    b.Property<string>("RowHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("row_hash");
+
+                    b.Property<long>("RowId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("row_id");
+
+                    b.Property<string>("Signature")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("signature");
+
+                    b.HasKey("Sequence")
+                        .HasName("pk_audit_checkpoints");
+
+                    b.HasIndex("RowId")
+                        .HasDatabaseName("ix_audit_checkpoints_row_id");
+
+                    b.ToTable("audit_checkpoints", (string)null);
                 });
 
             modelBuilder.Entity("DeployGuard.Data.Entities.AuditLog", b =>
@@ -574,6 +634,10 @@ namespace DeployGuard.Data.Migrations
                         .HasColumnType("character varying(200)")
                         .HasColumnName("claimed_by");
 
+                    b.Property<int?>("CommitsChanged")
+                        .HasColumnType("integer")
+                        .HasColumnName("commits_changed");
+
                     b.Property<DateTimeOffset?>("CompletedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("completed_at");
@@ -595,6 +659,10 @@ namespace DeployGuard.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("heartbeat_at");
 
+                    b.Property<int?>("OtherFindingsRemaining")
+                        .HasColumnType("integer")
+                        .HasColumnName("other_findings_remaining");
+
                     b.Property<int?>("RemainingAfterRescan")
                         .HasColumnType("integer")
                         .HasColumnName("remaining_after_rescan");
@@ -613,9 +681,21 @@ namespace DeployGuard.Data.Migrations
                         .HasColumnType("character varying(256)")
                         .HasColumnName("requested_by_name");
 
+                    b.Property<string>("RescanFindings")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("rescan_findings");
+
                     b.Property<Guid>("ScanJobId")
                         .HasColumnType("uuid")
                         .HasColumnName("scan_job_id");
+
+                    b.Property<int?>("SecretsCleaned")
+                        .HasColumnType("integer")
+                        .HasColumnName("secrets_cleaned");
+
+                    b.Property<int?>("SecretsSelected")
+                        .HasColumnType("integer")
+                        .HasColumnName("secrets_selected");
 
                     b.Property<DateTimeOffset?>("StartedAt")
                         .HasColumnType("timestamp with time zone")
@@ -637,36 +717,6 @@ namespace DeployGuard.Data.Migrations
                         .HasDatabaseName("ix_clean_jobs_status_created_at");
 
                     b.ToTable("clean_jobs", (string)null);
-                });
-
-            modelBuilder.Entity("DeployGuard.Data.Entities.DataProtectionKey", b =>
-                {
-                    b.Property<int>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("integer")
-                        .HasColumnName("id");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
-
-                    b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("created_at");
-
-                    b.Property<string>("FriendlyName")
-                        .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)")
-                        .HasColumnName("friendly_name");
-
-                    b.Property<string>("Xml")
-                        .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("xml");
-
-                    b.HasKey("Id")
-                        .HasName("pk_data_protection_keys");
-
-                    b.ToTable("data_protection_keys", (string)null);
                 });
 
             modelBuilder.Entity("DeployGuard.Data.Entities.Deployment", b =>
@@ -1120,6 +1170,11 @@ namespace DeployGuard.Data.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
+                    b.Property<string>("HashKeyId")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("hash_key_id");
+
                     b.Property<bool>("IsTruePositive")
                         .HasColumnType("boolean")
                         .HasColumnName("is_true_positive");
@@ -1147,6 +1202,10 @@ namespace DeployGuard.Data.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_feedback_items");
+
+                    b.HasIndex("HashKeyId")
+                        .HasDatabaseName("ix_feedback_items_unkeyed")
+                        .HasFilter("hash_key_id IS NULL");
 
                     b.HasIndex("SubmissionId")
                         .HasDatabaseName("ix_feedback_items_submission_id");
@@ -1370,6 +1429,86 @@ namespace DeployGuard.Data.Migrations
                         .HasDatabaseName("ix_deployment_health_checks_deployment_id_checked_at");
 
                     b.ToTable("deployment_health_checks", (string)null);
+                });
+
+            modelBuilder.Entity("DeployGuard.Data.Entities.Invitation", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset?>("AcceptedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("accepted_at");
+
+                    b.Property<string>("AcceptedUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)")
+                        .HasColumnName("accepted_user_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedById")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)")
+                        .HasColumnName("created_by_id");
+
+                    b.Property<string>("CreatedByName")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("created_by_name");
+
+                    b.Property<string>("Email")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("email");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("NormalizedEmail")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("normalized_email");
+
+                    b.Property<DateTimeOffset?>("RevokedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("revoked_at");
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("role");
+
+                    b.PrimitiveCollection<List<Guid>>("TeamIds")
+                        .IsRequired()
+                        .HasColumnType("uuid[]")
+                        .HasColumnName("team_ids");
+
+                    b.Property<string>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("token_hash");
+
+                    b.HasKey("Id")
+                        .HasName("pk_invitations");
+
+                    b.HasIndex("NormalizedEmail")
+                        .HasDatabaseName("ix_invitations_normalized_email");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique()
+                        .HasDatabaseName("ix_invitations_token_hash");
+
+                    b.ToTable("invitations", (string)null);
                 });
 
             modelBuilder.Entity("DeployGuard.Data.Entities.KnownFalsePositivePattern", b =>
@@ -2098,6 +2237,11 @@ namespace DeployGuard.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("fixed_at");
 
+                    b.Property<string>("HashKeyId")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("hash_key_id");
+
                     b.Property<string>("Identity")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -2201,6 +2345,10 @@ namespace DeployGuard.Data.Migrations
 
                     b.HasIndex("CreatedAt")
                         .HasDatabaseName("ix_secret_findings_created_at");
+
+                    b.HasIndex("HashKeyId")
+                        .HasDatabaseName("ix_secret_findings_unkeyed")
+                        .HasFilter("hash_key_id IS NULL");
 
                     b.HasIndex("SecretValueHash")
                         .HasDatabaseName("ix_secret_findings_secret_value_hash");
@@ -3146,6 +3294,38 @@ namespace DeployGuard.Data.Migrations
                     b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 80);
                 });
 
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<string>("FriendlyName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("friendly_name");
+
+                    b.Property<string>("Xml")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("xml");
+
+                    b.HasKey("Id")
+                        .HasName("pk_data_protection_keys");
+
+                    b.ToTable("data_protection_keys", (string)null);
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>
                 {
                     b.Property<string>("Id")
@@ -3343,12 +3523,20 @@ namespace DeployGuard.Data.Migrations
 
             modelBuilder.Entity("DeployGuard.Data.Entities.ApiToken", b =>
                 {
+                    b.HasOne("DeployGuard.Data.Entities.Service", "Service")
+                        .WithMany()
+                        .HasForeignKey("ServiceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .HasConstraintName("fk_api_tokens_services_service_id");
+
                     b.HasOne("DeployGuard.Data.Entities.ApplicationUser", "User")
                         .WithMany()
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_api_tokens_users_user_id");
+
+                    b.Navigation("Service");
 
                     b.Navigation("User");
                 });

@@ -1,14 +1,19 @@
+using DeployGuard.Data.Postgres;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql;
 
 namespace DeployGuard.Data.Migrations;
 
 /// <summary>
 /// The Alembic-style commands of seed 01 over EF Core's migrator: upgrade, downgrade, current, history, script.
 /// Targets are a full migration id, its name (<c>Initial</c>), a unique id prefix, <c>head</c>, <c>base</c> or <c>-N</c>.
+/// Reading the history uses the run-time connection; changing the schema uses the owner's
+/// (<see cref="DatabaseConnections.Migrations"/>), which afterwards grants the run-time role its rows
+/// (<see cref="DatabaseRoles.GrantRuntimeAsync"/>).
 /// </summary>
-public sealed class SchemaMigrator(IDbContextFactory<ApplicationDbContext> contextFactory)
+public sealed class SchemaMigrator(IDbContextFactory<ApplicationDbContext> contextFactory, DatabaseConnections connections)
 {
     public const string Head = "head";
     public const string Base = "base";
@@ -22,8 +27,9 @@ public sealed class SchemaMigrator(IDbContextFactory<ApplicationDbContext> conte
     public async Task<IReadOnlyList<string>> AppliedAsync(CancellationToken ct = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
-        await EnsureHistoryTableAsync(db, ct);
-        return (await db.Database.GetAppliedMigrationsAsync(ct)).ToList();
+        // The run-time role may not create tables: look before asking EF, which would try to.
+        var exists = await db.Database.SqlQueryRaw<bool>("SELECT to_regclass('__ef_migrations_history') IS NOT NULL AS \"Value\"").SingleAsync(ct);
+        return exists ? (await db.Database.GetAppliedMigrationsAsync(ct)).ToList() : [];
     }
 
     public async Task<IReadOnlyList<string>> PendingAsync(CancellationToken ct = default)
@@ -46,7 +52,24 @@ public sealed class SchemaMigrator(IDbContextFactory<ApplicationDbContext> conte
         }
 
         await MigrateToAsync(id ?? Migration.InitialDatabase, ct);
+        await GrantRuntimeAsync(ct);
         return await CurrentAsync(ct);
+    }
+
+    /// <summary>
+    /// Gives the run-time role DML on every table (INSERT and SELECT on the append-only ones); a no-op when run-time and
+    /// migrations share one role. Idempotent: the start-up migration runs it every time.
+    /// </summary>
+    public async Task GrantRuntimeAsync(CancellationToken ct = default)
+    {
+        if (!connections.Separated)
+        {
+            return;
+        }
+
+        await using var owner = new NpgsqlConnection(connections.Migrations);
+        await owner.OpenAsync(ct);
+        await DatabaseRoles.GrantRuntimeAsync(owner, connections.RuntimeRole, ct);
     }
 
     /// <summary>Reverts migrations down to <paramref name="target"/> (an id, <c>-1</c>, or <c>base</c>).</summary>
@@ -95,7 +118,9 @@ public sealed class SchemaMigrator(IDbContextFactory<ApplicationDbContext> conte
 
     private async Task MigrateToAsync(string id, CancellationToken ct)
     {
-        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var options = new DbContextOptionsBuilder<ApplicationDbContext>();
+        DependencyInjection.Configure(options, connections.Migrations);
+        await using var db = new ApplicationDbContext(options.Options);
         await EnsureHistoryTableAsync(db, ct);
         db.Database.SetCommandTimeout(TimeSpan.FromMinutes(10));
         await db.GetService<IMigrator>().MigrateAsync(id, ct);

@@ -9,6 +9,8 @@ public static class DatabaseConnection
 {
     public const string ConnectionStringName = "DeployGuard";
 
+    public const string MigrationsConnectionStringName = "Migrations";
+
     /// <summary>
     /// <c>ConnectionStrings:DeployGuard</c> first, then <c>DATABASE_URL</c>
     /// (<c>postgresql://user:pass@host:5432/db</c>); null when neither is set (embedded default).
@@ -22,6 +24,22 @@ public static class DatabaseConnection
         }
 
         var url = configuration["DATABASE_URL"];
+        return string.IsNullOrWhiteSpace(url) ? null : FromUrl(url);
+    }
+
+    /// <summary>
+    /// The schema owner's connection for migrations: <c>ConnectionStrings:Migrations</c>, then <c>MIGRATIONS_DATABASE_URL</c>;
+    /// null when neither is set (migrations then run as the run-time role, and the app warns about it).
+    /// </summary>
+    public static string? MigrationsFromConfiguration(IConfiguration configuration)
+    {
+        var connectionString = configuration.GetConnectionString(MigrationsConnectionStringName);
+        if (!string.IsNullOrWhiteSpace(connectionString))
+        {
+            return connectionString;
+        }
+
+        var url = configuration["MIGRATIONS_DATABASE_URL"];
         return string.IsNullOrWhiteSpace(url) ? null : FromUrl(url);
     }
 

@@ -17,6 +17,9 @@ public sealed class EmbeddedDatabaseOptions
     [Required, RegularExpression("^[a-z_][a-z0-9_]{0,62}$", ErrorMessage = "{0} must be lower-case letters, digits and underscores (at most 63).")]
     public string DatabaseName { get; set; } = "deployguard";
 
+    /// <summary>A fixed loopback port for the server; 0 (default) picks a free one on each start.</summary>
+    public int Port { get; set; }
+
     public string ResolveDataDirectory()
     {
         if (!string.IsNullOrWhiteSpace(DataDirectory))
@@ -30,7 +33,7 @@ public sealed class EmbeddedDatabaseOptions
             return "/var/lib/deployguard/postgres";
         }
 
-        var dataHome = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData);
+        var dataHome = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify);
         return Path.Combine(dataHome, "deployguard", "postgres");
     }
 }

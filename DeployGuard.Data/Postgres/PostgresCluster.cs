@@ -53,17 +53,22 @@ public sealed class PostgresCluster : IAsyncDisposable
     }.ConnectionString;
 
     /// <summary>
-    /// Starts (initialising on first use) the cluster in <paramref name="dataDirectory"/>. If a server
-    /// from an earlier run is still up on that folder, it is reused and left running on dispose.
+    /// Starts (initialising on first use) the cluster in <paramref name="dataDirectory"/>. A server on that folder that
+    /// a live process started (another app instance, a command next to a running server) is reused and left running on
+    /// dispose; one whose starter is gone (the app was killed) is adopted: this instance now owns it and stops it.
+    /// Problems a user can fix (no binaries, a folder the server user cannot reach, a port in use, a server that does not
+    /// start) are <see cref="EmbeddedDatabaseException"/>s with a one-line message.
     /// </summary>
     /// <param name="serverSettings">Extra server settings, e.g. <c>max_connections=500</c> for a test suite.</param>
+    /// <param name="port">A fixed port; 0 picks a free one.</param>
     public static async Task<PostgresCluster> StartAsync(
         string dataDirectory, string? binDirectory = null, ILogger? logger = null, CancellationToken cancellationToken = default,
-        IReadOnlyList<string>? serverSettings = null)
+        IReadOnlyList<string>? serverSettings = null, int port = 0)
     {
         logger ??= NullLogger.Instance;
         var binDir = PostgresBinaries.Find(binDirectory) ?? throw new PostgresNotFoundException();
-        Directory.CreateDirectory(dataDirectory);
+        dataDirectory = Path.GetFullPath(dataDirectory);
+        CreateFolder(dataDirectory);
         var clusterDir = Path.Combine(dataDirectory, "data");
         var passwordFile = Path.Combine(dataDirectory, "password");
 
@@ -74,26 +79,98 @@ public sealed class PostgresCluster : IAsyncDisposable
         }
 
         var password = (await File.ReadAllTextAsync(passwordFile, cancellationToken)).Trim();
+        if (!OperatingSystem.IsWindows())
+        {
+            // Password files, socket, log: nobody but the server's user (and root) may even list them.
+            File.SetUnixFileMode(dataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
 
         var running = RunningPort(clusterDir);
         if (running is int existingPort && await CanConnectAsync(existingPort, password, cancellationToken))
         {
-            logger.LogInformation("Reusing the PostgreSQL server already running on {Directory}, port {Port}", clusterDir, existingPort);
-            return new PostgresCluster(binDir, dataDirectory, existingPort, password, ownsServer: false, logger);
+            if (StarterAlive(dataDirectory) is { } starter)
+            {
+                logger.LogInformation("Reusing the PostgreSQL server on {Directory}, port {Port}, run by process {Pid}", clusterDir, existingPort, starter);
+                return new PostgresCluster(binDir, dataDirectory, existingPort, password, ownsServer: false, logger);
+            }
+
+            // Started by a process that no longer exists (killed, crashed): nobody would ever stop it. It is ours now.
+            WriteStarter(dataDirectory);
+            logger.LogWarning("Adopted the PostgreSQL server on {Directory}, port {Port}, left running by a process that is gone; it stops with this app",
+                clusterDir, existingPort);
+            return new PostgresCluster(binDir, dataDirectory, existingPort, password, ownsServer: true, logger);
         }
 
-        var port = FreePort();
+        if (port == 0)
+        {
+            port = FreePort();
+        }
+        else if (!PortFree(port))
+        {
+            throw new EmbeddedDatabaseException(
+                $"Port {port} for the embedded PostgreSQL is in use by another program: choose another Database__Embedded__Port or leave it unset to pick a free one.");
+        }
+
+        CheckServerUserCanReach(dataDirectory);
         var log = Path.Combine(dataDirectory, "postgres.log");
         var startWatch = Stopwatch.StartNew();
-        await RunAsync(binDir, "pg_ctl", cancellationToken,
-            "-D", clusterDir, "-l", log, "-w", "-t", "60", "-o",
-            $"-p {port} -c listen_addresses=127.0.0.1 -k {clusterDir} -c fsync=on"
-            + string.Concat((serverSettings ?? []).Select(setting => $" -c {setting}")),
-            "start");
+        try
+        {
+            await RunAsync(binDir, "pg_ctl", cancellationToken,
+                "-D", clusterDir, "-l", log, "-w", "-t", "60", "-o",
+                $"-p {port} -c listen_addresses=127.0.0.1 -k {clusterDir} -c fsync=on"
+                + string.Concat((serverSettings ?? []).Select(setting => $" -c {setting}")),
+                "start");
+        }
+        catch (InvalidOperationException ex)
+        {
+            var reason = LastServerError(log) ?? LastLine(ex.Message);
+            throw new EmbeddedDatabaseException(reason.Contains("could not bind", StringComparison.OrdinalIgnoreCase) ||
+                                                reason.Contains("already in use", StringComparison.OrdinalIgnoreCase)
+                ? $"Port {port} for the embedded PostgreSQL is in use by another program ({reason}): set Database__Embedded__Port to a free port."
+                : $"The embedded PostgreSQL server in {clusterDir} did not start: {reason} (log: {log}).", ex);
+        }
+
+        WriteStarter(dataDirectory);
         logger.LogInformation("PostgreSQL started on 127.0.0.1:{Port} (data: {Directory}) in {Elapsed} ms",
             port, clusterDir, startWatch.ElapsedMilliseconds);
         return new PostgresCluster(binDir, dataDirectory, port, password, ownsServer: true, logger);
     }
+
+    /// <summary>Whether this instance stops the server when it stops (it started or adopted it).</summary>
+    public bool OwnsServer => _ownsServer;
+
+    /// <summary>
+    /// Creates (or updates) the schema owner and the run-time login roles with passwords kept in this folder (0600, next to
+    /// the superuser's), hands the database to the owner and returns both connection strings. The superuser's own
+    /// connection stays here, for provisioning only.
+    /// </summary>
+    public async Task<DatabaseConnections> EnsureRolesAsync(string database, CancellationToken cancellationToken = default)
+    {
+        var ownerPassword = await SecretFileAsync(Path.Combine(DataDirectory, "owner.password"), cancellationToken);
+        var appPassword = await SecretFileAsync(Path.Combine(DataDirectory, "app.password"), cancellationToken);
+        await using (var server = new NpgsqlConnection(ConnectionString("postgres")))
+        {
+            await server.OpenAsync(cancellationToken);
+            await DatabaseRoles.EnsureLoginRoleAsync(server, DatabaseRoles.EmbeddedOwner, ownerPassword, cancellationToken);
+            await DatabaseRoles.EnsureLoginRoleAsync(server, DatabaseRoles.EmbeddedApp, appPassword, cancellationToken);
+        }
+
+        await DatabaseRoles.PrepareDatabaseAsync(ConnectionString(database), database, DatabaseRoles.EmbeddedOwner, DatabaseRoles.EmbeddedApp,
+            cancellationToken);
+        return new DatabaseConnections(
+            RoleConnectionString(database, DatabaseRoles.EmbeddedApp, appPassword),
+            RoleConnectionString(database, DatabaseRoles.EmbeddedOwner, ownerPassword));
+    }
+
+    public string RoleConnectionString(string database, string role, string password) => new NpgsqlConnectionStringBuilder
+    {
+        Host = "127.0.0.1",
+        Port = Port,
+        Username = role,
+        Password = password,
+        Database = database,
+    }.ConnectionString;
 
     /// <summary>Creates the database if it does not exist yet.</summary>
     public async Task EnsureDatabaseAsync(string database, CancellationToken cancellationToken = default)
@@ -120,6 +197,7 @@ public sealed class PostgresCluster : IAsyncDisposable
         {
             await RunAsync(_binDir, "pg_ctl", CancellationToken.None,
                 "-D", ClusterDirectory, "-m", immediate ? "immediate" : "fast", "-w", "stop");
+            File.Delete(StarterFile(DataDirectory));
             _logger.LogInformation("PostgreSQL on port {Port} stopped", Port);
         }
         catch (Exception ex) when (ex is InvalidOperationException or IOException)
@@ -129,6 +207,153 @@ public sealed class PostgresCluster : IAsyncDisposable
     }
 
     public async ValueTask DisposeAsync() => await StopAsync();
+
+    private static void CreateFolder(string dataDirectory)
+    {
+        try
+        {
+            Directory.CreateDirectory(dataDirectory);
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+        {
+            throw new EmbeddedDatabaseException(
+                $"The embedded PostgreSQL folder {dataDirectory} cannot be created ({ex.Message}): set Database__Embedded__DataDirectory to a folder this user may write.", ex);
+        }
+    }
+
+    /// <summary>As root the server runs as 'postgres', which must be able to reach the folder (not under a private /root).</summary>
+    private static void CheckServerUserCanReach(string folder)
+    {
+        if (!IsRoot)
+        {
+            return;
+        }
+
+        using var probe = Process.Start(new ProcessStartInfo("runuser", ["-u", RootRunAs, "--", "test", "-w", folder, "-a", "-x", folder])
+        {
+            UseShellExecute = false, RedirectStandardError = true,
+        })!;
+        probe.WaitForExit();
+        if (probe.ExitCode != 0)
+        {
+            throw new EmbeddedDatabaseException(
+                $"The embedded PostgreSQL folder {folder} is not reachable by the '{RootRunAs}' user that runs the server when DeployGuard runs as root " +
+                "(a parent folder is private, e.g. /root): set Database__Embedded__DataDirectory to a folder such as /var/lib/deployguard/postgres.");
+        }
+    }
+
+    private static async Task<string> SecretFileAsync(string path, CancellationToken ct)
+    {
+        if (File.Exists(path))
+        {
+            return (await File.ReadAllTextAsync(path, ct)).Trim();
+        }
+
+        var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        await using (var stream = new FileStream(path, options))
+        await using (var writer = new StreamWriter(stream))
+        {
+            await writer.WriteAsync(secret);
+        }
+
+        return secret;
+    }
+
+    // Who started the server: "pid start-time" of the process, so a recycled pid is not taken for the starter.
+    private static string StarterFile(string dataDirectory) => Path.Combine(dataDirectory, "server.owner");
+
+    private static void WriteStarter(string dataDirectory)
+    {
+        var self = Environment.ProcessId;
+        File.WriteAllText(StarterFile(dataDirectory), $"{self} {ProcessStartTime(self)}");
+    }
+
+    /// <summary>The pid of the live process that started the running server, or null when it is gone or unknown.</summary>
+    private static int? StarterAlive(string dataDirectory)
+    {
+        try
+        {
+            var parts = File.ReadAllText(StarterFile(dataDirectory)).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return parts.Length == 2 && int.TryParse(parts[0], out var pid) && ProcessStartTime(pid) is { } started && started == parts[1]
+                ? pid
+                : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Field 22 of /proc/PID/stat (start time in clock ticks since boot), or null when no such process runs.</summary>
+    private static string? ProcessStartTime(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            // The command name (field 2) is in parentheses and may hold spaces: count from the last ')'.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return fields.Length > 19 && fields[0] != "Z" ? fields[19] : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static bool PortFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The last FATAL/ERROR message of the server log, which says why a start failed.</summary>
+    private static string? LastServerError(string log)
+    {
+        try
+        {
+            string? last = null;
+            foreach (var line in File.ReadLines(log))
+            {
+                var at = line.IndexOf("FATAL:", StringComparison.Ordinal);
+                at = at >= 0 ? at : line.IndexOf("ERROR:", StringComparison.Ordinal);
+                if (at >= 0)
+                {
+                    last = line[(at + 6)..].Trim();
+                }
+            }
+
+            return last;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>initdb's own "error:" line rather than our whole command line.</summary>
+    private static string InitDbReason(string message) =>
+        message.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Contains("error:", StringComparison.OrdinalIgnoreCase) && !l.StartsWith("initdb -D", StringComparison.Ordinal))
+        ?? FirstLine(message);
+
+    private static string LastLine(string text) =>
+        text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? text;
+
+    private static string FirstLine(string text) =>
+        text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? text;
 
     private static async Task InitDbAsync(string binDir, string root, string clusterDir, string passwordFile, CancellationToken ct)
     {
@@ -150,9 +375,14 @@ public sealed class PostgresCluster : IAsyncDisposable
                 GiveToServerUser(pwFile);
             }
 
+            CheckServerUserCanReach(root);
             await RunAsync(binDir, "initdb", ct,
                 "-D", clusterDir, "-U", SuperUser, "--pwfile", pwFile,
                 "--auth-host=scram-sha-256", "--auth-local=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8");
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new EmbeddedDatabaseException($"initdb could not create the embedded PostgreSQL cluster in {clusterDir}: {InitDbReason(ex.Message)}", ex);
         }
         finally
         {
@@ -280,7 +510,10 @@ public sealed class PostgresCluster : IAsyncDisposable
     }
 }
 
-public sealed class PostgresNotFoundException() : Exception(
+/// <summary>A problem with the embedded cluster that the user can fix; the message is one line saying how.</summary>
+public class EmbeddedDatabaseException(string message, Exception? inner = null) : Exception(message, inner);
+
+public sealed class PostgresNotFoundException() : EmbeddedDatabaseException(
     "No database is configured and no PostgreSQL server binaries (initdb, pg_ctl) were found in PATH, " +
     "/usr/lib/postgresql/*/bin or `pg_config --bindir`. Either set DATABASE_URL " +
     "(postgresql://user:pass@host:5432/deployguard) or ConnectionStrings__DeployGuard to an existing server, " +

@@ -6,13 +6,16 @@ namespace DeployGuard.Scanning.Cleaning;
 
 /// <summary>What to remove from which repository, and where to put the cleaned copy.</summary>
 /// <param name="RepositoryPath">A work tree or bare repository; a <c>git clone --mirror</c> keeps every branch as a branch.</param>
-/// <param name="SecretHashes">SHA-256 hashes (from findings) of the values to remove.</param>
+/// <param name="SecretHashes">Hashes (from findings) of the values to remove: SHA-256, or what <see cref="StoredHash"/> makes of it.</param>
 /// <param name="OutputDirectory">Receives <c>&lt;name&gt;-cleaned.git</c> and <c>&lt;name&gt;-cleaned.bundle</c>; neither may exist yet.</param>
 public sealed record CleaningRequest(string RepositoryPath, IReadOnlyCollection<string> SecretHashes, string OutputDirectory)
 {
     public const string DefaultReplacement = "***REMOVED***";
 
     public string Replacement { get; init; } = DefaultReplacement;
+
+    /// <summary>How the caller stores hashes (the server keys them), applied to each value's SHA-256 before comparing; null: as is.</summary>
+    public Func<string, string>? StoredHash { get; init; }
 }
 
 public enum CleaningPhase
@@ -38,6 +41,15 @@ public sealed record CleaningResult
     public required IReadOnlyList<string> HashesNotFound { get; init; }
 
     public required int CommitsRewritten { get; init; }
+
+    /// <summary>Commits whose files or message held a selected value (and so changed content, not just their parents).</summary>
+    public int CommitsChanged { get; init; }
+
+    /// <summary>
+    /// Everything the re-scan of the cleaned copy found: the proof. Findings of the selected values mean the cleaning
+    /// failed; the others are secrets nobody selected, which stay in history.
+    /// </summary>
+    public IReadOnlyList<Finding> RescanFindings { get; init; } = [];
 
     /// <summary>Blobs, commit messages and tag messages whose content changed.</summary>
     public required int ObjectsRewritten { get; init; }
@@ -93,12 +105,14 @@ public sealed class HistoryCleaner(SecretScanner scanner)
             throw new IOException($"'{cleanedPath}' or '{bundlePath}' already exists; choose an empty output directory.");
         }
 
+        var stored = request.StoredHash ?? (h => h);
         var values = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         try
         {
             progress?.Report(CleaningPhase.FindingValues);
-            await foreach (var _ in scanner.ScanHistoryAsync(source, (hash, value) =>
+            await foreach (var _ in scanner.ScanHistoryAsync(source, (sha256, value) =>
                            {
+                               var hash = stored(sha256);
                                if (targets.Contains(hash))
                                {
                                    lock (values)
@@ -114,7 +128,7 @@ public sealed class HistoryCleaner(SecretScanner scanner)
             progress?.Report(CleaningPhase.Rewriting);
             var replacer = new ValueReplacer(values.Values, Encoding.UTF8.GetBytes(request.Replacement));
             await GitProcess.RunAsync(request.OutputDirectory, ["init", "--bare", "--quiet", cleanedPath], cancellationToken);
-            var commits = await RewriteAsync(source, cleanedPath, replacer, cancellationToken);
+            var (commits, commitsChanged) = await RewriteAsync(source, cleanedPath, replacer, cancellationToken);
             await CopyHeadAsync(source, cleanedPath, cancellationToken);
 
             progress?.Report(CleaningPhase.Bundling);
@@ -122,9 +136,11 @@ public sealed class HistoryCleaner(SecretScanner scanner)
 
             progress?.Report(CleaningPhase.Verifying);
             var remainingFindings = 0;
+            var rescan = new List<Finding>();
             await foreach (var finding in scanner.ScanHistoryAsync(cleanedPath, cancellationToken: cancellationToken))
             {
-                if (targets.Contains(finding.SecretHash))
+                rescan.Add(finding);
+                if (targets.Contains(stored(finding.SecretHash)))
                 {
                     remainingFindings++;
                 }
@@ -139,6 +155,8 @@ public sealed class HistoryCleaner(SecretScanner scanner)
                 CleanedHashes = values.Keys.Order(StringComparer.Ordinal).ToList(),
                 HashesNotFound = targets.Except(values.Keys).Order(StringComparer.Ordinal).ToList(),
                 CommitsRewritten = commits,
+                CommitsChanged = commitsChanged,
+                RescanFindings = rescan,
                 ObjectsRewritten = replacer.ObjectsChanged,
                 OccurrencesReplaced = replacer.Occurrences,
                 RemainingFindings = remainingFindings,
@@ -156,7 +174,8 @@ public sealed class HistoryCleaner(SecretScanner scanner)
         }
     }
 
-    private static async Task<int> RewriteAsync(string source, string target, ValueReplacer replacer, CancellationToken ct)
+    /// <returns>All commits rewritten, and those whose content changed (a changed blob, inline file or message).</returns>
+    private static async Task<(int Commits, int Changed)> RewriteAsync(string source, string target, ValueReplacer replacer, CancellationToken ct)
     {
         await using var export = GitProcess.Start(source,
             ["fast-export", "--all", "--signed-tags=strip", "--tag-of-filtered-object=rewrite", "--reencode=no"]);
@@ -165,11 +184,22 @@ public sealed class HistoryCleaner(SecretScanner scanner)
         var reader = new ByteStreamReader(export.StandardOutput);
         var output = new BufferedStream(import.StandardInput, 1 << 16);
         var commits = 0;
+        var changedCommits = 0;
+        var changedBlobs = new HashSet<string>(StringComparer.Ordinal);
         var commitPrefix = "commit "u8.ToArray();
         var dataPrefix = "data "u8.ToArray();
+        var markPrefix = "mark "u8.ToArray();
+        var modifyPrefix = "M "u8.ToArray();
+        var blob = "blob"u8.ToArray();
+        // Where we are in the stream: the mark of the blob being read, and whether the current commit changed.
+        string? blobMark = null;
+        var inBlob = false;
+        var inCommit = false;
+        var commitChanged = false;
         while (await reader.ReadLineAsync(ct) is { } line)
         {
-            if (line.AsSpan().StartsWith(dataPrefix))
+            var span = line.AsSpan();
+            if (span.StartsWith(dataPrefix))
             {
                 var text = Encoding.ASCII.GetString(line, dataPrefix.Length, line.Length - dataPrefix.Length);
                 if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var length))
@@ -177,26 +207,71 @@ public sealed class HistoryCleaner(SecretScanner scanner)
                     throw new GitException($"git fast-export: unsupported data header '{text}'.");
                 }
 
-                var data = replacer.Replace(await reader.ReadExactlyAsync(length, ct));
+                var original = await reader.ReadExactlyAsync(length, ct);
+                var data = replacer.Replace(original);
+                if (!ReferenceEquals(data, original))
+                {
+                    if (inBlob && blobMark is not null)
+                    {
+                        changedBlobs.Add(blobMark);
+                    }
+                    else if (inCommit)
+                    {
+                        commitChanged = true; // the message, or an inline file
+                    }
+                }
+
                 await output.WriteAsync(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"data {data.Length}\n")), ct);
                 await output.WriteAsync(data, ct);
                 continue;
             }
 
-            if (line.AsSpan().StartsWith(commitPrefix))
+            var newCommand = span.StartsWith(commitPrefix) || span.SequenceEqual(blob) || span.StartsWith("reset "u8) || span.StartsWith("tag "u8)
+                             || span.SequenceEqual("done"u8);
+            if (newCommand)
             {
-                commits++;
+                if (inCommit && commitChanged)
+                {
+                    changedCommits++;
+                }
+
+                inCommit = span.StartsWith(commitPrefix);
+                inBlob = span.SequenceEqual(blob);
+                commitChanged = false;
+                blobMark = null;
+                if (inCommit)
+                {
+                    commits++;
+                }
+            }
+            else if (inBlob && span.StartsWith(markPrefix))
+            {
+                blobMark = Encoding.ASCII.GetString(line, markPrefix.Length, line.Length - markPrefix.Length);
+            }
+            else if (inCommit && span.StartsWith(modifyPrefix))
+            {
+                // "M <mode> <dataref> <path>": a file set to a blob that had a selected value.
+                var parts = Encoding.ASCII.GetString(line).Split(' ', 4);
+                if (parts.Length >= 3 && changedBlobs.Contains(parts[2]))
+                {
+                    commitChanged = true;
+                }
             }
 
             await output.WriteAsync(line, ct);
             output.WriteByte((byte)'\n');
         }
 
+        if (inCommit && commitChanged)
+        {
+            changedCommits++;
+        }
+
         await output.FlushAsync(ct);
         import.StandardInput.Close();
         await export.WaitForSuccessAsync(ct);
         await import.WaitForSuccessAsync(ct);
-        return commits;
+        return (commits, changedCommits);
     }
 
     private static async Task CopyHeadAsync(string source, string target, CancellationToken ct)

@@ -200,11 +200,11 @@ public sealed class LatencyBenchmarks(ITestOutputHelper output)
         public static async Task<Setup> CreateAsync(bool crossInstance)
         {
             var setup = new Setup { _kit = await DeploymentTestKit.CreateAsync() };
-            setup.Committer = await AppProcess.StartAsync(setup._kit.ConnectionString);
+            setup.Committer = await AppProcess.StartAsync(setup._kit.ConnectionString, settings: AppProcess.Unthrottled);
             if (crossInstance)
             {
                 setup._other = await AppProcess.StartAsync(setup._kit.ConnectionString,
-                    settings: new Dictionary<string, string> { ["Deployments:Runner:Enabled"] = "false" });
+                    settings: new Dictionary<string, string>(AppProcess.Unthrottled) { ["Deployments:Runner:Enabled"] = "false" });
             }
 
             var engineer = await setup._kit.UserAsync(Roles.Engineer);

@@ -51,6 +51,12 @@ public sealed class AppProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Settings for benchmarks that drive the API much harder than the per-user rate limit allows.</summary>
+    public static IReadOnlyDictionary<string, string> Unthrottled { get; } = new Dictionary<string, string>
+    {
+        ["Auth:RateLimits:ApiRequestsPerMinute"] = "1000000",
+    };
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -58,21 +64,39 @@ public sealed class AppProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public static async Task<AppProcess> StartAsync(string connectionString, int? port = null, IDictionary<string, string>? settings = null,
-        string environment = "Development")
+    /// <param name="connectionString">The run-time role's; null runs the embedded default (set Database:Embedded:DataDirectory in settings).</param>
+    /// <param name="runAs">Run the app as this (non-root) user and group, through setpriv.</param>
+    public static async Task<AppProcess> StartAsync(string? connectionString, int? port = null, IReadOnlyDictionary<string, string>? settings = null,
+        string environment = "Development", (int Uid, int Gid)? runAs = null)
     {
         var chosen = port ?? FreePort();
-        var info = new ProcessStartInfo("dotnet")
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+        var info = new ProcessStartInfo(runAs is null ? dotnet : "setpriv")
         {
             WorkingDirectory = Path.GetDirectoryName(WebDll)!,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (runAs is { } user)
+        {
+            foreach (var argument in new[] { $"--reuid={user.Uid}", $"--regid={user.Gid}", "--clear-groups", "--", dotnet })
+            {
+                info.ArgumentList.Add(argument);
+            }
+        }
+
         info.ArgumentList.Add(WebDll);
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add($"http://localhost:{chosen}");
-        info.Environment["ConnectionStrings__DeployGuard"] = connectionString;
+        if (connectionString is not null)
+        {
+            info.Environment["ConnectionStrings__DeployGuard"] = connectionString;
+            info.Environment["ConnectionStrings__Migrations"] = Infrastructure.TestPostgres.AsOwner(connectionString);
+            // Instances on one database share one data folder (keys), as replicas share a mounted secret.
+            var database = new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Database;
+            info.Environment["DataDirectory"] = Path.Combine(Path.GetTempPath(), $"dg-app-{database}");
+        }
         info.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         info.Environment["Logging__LogLevel__DeployGuard"] = "Information";
@@ -123,6 +147,14 @@ public sealed class AppProcess : IAsyncDisposable
         }
 
         info.Environment["Logging__LogLevel__Default"] = "Warning";
+        if (environment.TryGetValue("ConnectionStrings:DeployGuard", out var connectionString))
+        {
+            // As the server above: migrations run as the schema owner, the command's keys in the database's data folder.
+            info.Environment["ConnectionStrings__Migrations"] = TestPostgres.AsOwner(connectionString);
+            var database = new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Database;
+            info.Environment["DataDirectory"] = Path.Combine(Path.GetTempPath(), $"dg-app-{database}");
+        }
+
         foreach (var (key, value) in environment)
         {
             info.Environment[key.Replace(":", "__")] = value;
@@ -223,6 +255,17 @@ public sealed class AppProcess : IAsyncDisposable
         }
 
         throw new TimeoutException($"The app did not answer /healthz within {within.TotalSeconds} s:\n{Output}");
+    }
+
+    /// <summary>SIGTERM, as systemd or Kubernetes stop a service: the host shuts down in order.</summary>
+    public async Task StopAsync(TimeSpan within)
+    {
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", Process.Id.ToString()]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        await Process.WaitForExitAsync().WaitAsync(within);
     }
 
     /// <summary>SIGKILL, like a crash or the OOM killer: no shutdown code runs.</summary>

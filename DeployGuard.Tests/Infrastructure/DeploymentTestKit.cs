@@ -7,6 +7,7 @@ using DeployGuard.Data.Services.Pipelines;
 using DeployGuard.Data.Services.Releases;
 using DeployGuard.Data.Services.Users;
 using DeployGuard.Tests.Infrastructure;
+using DeployGuard.Web.Isolation;
 using DeployGuard.Web.Workers;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -60,6 +61,9 @@ public sealed class DeploymentTestKit : IAsyncDisposable
                 o.WorkDirectory = Path.Combine(Path.GetTempPath(), "deployguard-test-runs");
                 configure?.Invoke(o);
             });
+            // Commands run isolated as in the app; what they must not see here is the test cluster (password file, socket).
+            s.AddSingleton<CommandIsolation>();
+            s.AddProtectedPath(_ => TestPostgres.ClusterDirectory, "the test database's folder");
             s.AddSingleton<CommandStage>();
             s.AddSingleton<HealthCheckStage>();
             s.AddSingleton<SecurityGateStage>();

@@ -37,11 +37,12 @@ public static partial class SignIn
         return cookies;
     }
 
-    /// <summary>Posts the login form (the answer is left to the caller: a redirect when it worked).</summary>
-    public static async Task<HttpResponseMessage> PostLoginAsync(this HttpClient client, string email, string password)
+    /// <summary>Posts the login form (the answer is left to the caller: a redirect when it worked), optionally with a ReturnUrl.</summary>
+    public static async Task<HttpResponseMessage> PostLoginAsync(this HttpClient client, string email, string password, string? returnUrl = null)
     {
-        var token = await AntiforgeryTokenAsync(client, LoginPath);
-        return await client.PostAsync(LoginPath, new FormUrlEncodedContent(new Dictionary<string, string>
+        var path = returnUrl is null ? LoginPath : $"{LoginPath}?ReturnUrl={Uri.EscapeDataString(returnUrl)}";
+        var token = await AntiforgeryTokenAsync(client, path);
+        return await client.PostAsync(path, new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["_handler"] = "login",
             ["__RequestVerificationToken"] = token,

@@ -7,7 +7,7 @@ public static class Sql
 {
     public static async Task<T> ScalarAsync<T>(string connectionString, string sql, params (string Name, object? Value)[] parameters)
     {
-        await using var connection = new NpgsqlConnection(connectionString);
+        await using var connection = new NpgsqlConnection(TestPostgres.AsSuperuser(connectionString));
         await connection.OpenAsync();
         await using var command = Command(connection, sql, parameters);
         var value = await command.ExecuteScalarAsync();
@@ -16,7 +16,7 @@ public static class Sql
 
     public static async Task<int> ExecuteAsync(string connectionString, string sql, params (string Name, object? Value)[] parameters)
     {
-        await using var connection = new NpgsqlConnection(connectionString);
+        await using var connection = new NpgsqlConnection(TestPostgres.AsSuperuser(connectionString));
         await connection.OpenAsync();
         await using var command = Command(connection, sql, parameters);
         return await command.ExecuteNonQueryAsync();
@@ -24,7 +24,7 @@ public static class Sql
 
     public static async Task<List<T>> ListAsync<T>(string connectionString, string sql, params (string Name, object? Value)[] parameters)
     {
-        await using var connection = new NpgsqlConnection(connectionString);
+        await using var connection = new NpgsqlConnection(TestPostgres.AsSuperuser(connectionString));
         await connection.OpenAsync();
         await using var command = Command(connection, sql, parameters);
         await using var reader = await command.ExecuteReaderAsync();

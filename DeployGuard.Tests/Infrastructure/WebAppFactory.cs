@@ -10,7 +10,10 @@ namespace DeployGuard.Tests.Infrastructure;
 /// <summary>The real app in-process (TestServer) on its own fresh database.</summary>
 public class WebAppFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
-    public string ConnectionString { get; private set; } = "";
+    public string ConnectionString { get; protected set; } = "";
+
+    /// <summary>The app's data folder (keys, audit checkpoints) for this factory alone.</summary>
+    public string DataDirectory { get; init; } = Path.Combine(Path.GetTempPath(), $"dg-web-{Guid.NewGuid():N}");
 
     public virtual async Task InitializeAsync() => ConnectionString = await TestPostgres.CreateDatabaseAsync("web");
 
@@ -31,9 +34,18 @@ public class WebAppFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.ConfigureHostConfiguration(config => config.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ConnectionStrings:DeployGuard"] = ConnectionString,
+            ["ConnectionStrings:Migrations"] = TestPostgres.AsOwner(ConnectionString),
+            ["DataDirectory"] = DataDirectory,
         }));
         return base.CreateHost(builder);
     }
 
-    async Task IAsyncLifetime.DisposeAsync() => await DisposeAsync();
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await DisposeAsync();
+        if (Directory.Exists(DataDirectory))
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+    }
 }

@@ -73,7 +73,8 @@ public sealed class ValuePatternTests
     {
         Assert.Equal("******", SecretHasher.Redact("hunter"));
         Assert.Equal("ab" + new string('*', 12), SecretHasher.Redact("abcdefghijklmnop"));
-        Assert.Equal("ghp_" + new string('*', 12), SecretHasher.Redact("ghp_" + _fake.Alnum(36)));
+        var token = "ghp_" + _fake.Alnum(36);
+        Assert.Equal(token[..6] + new string('*', 12), SecretHasher.Redact(token));
     }
 
     [Fact]

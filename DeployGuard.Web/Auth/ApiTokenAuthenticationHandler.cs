@@ -10,7 +10,7 @@ namespace DeployGuard.Web.Auth;
 
 /// <summary>
 /// `Authorization: Bearer dg_...` for the API and the CLI. The principal carries the token owner's current roles,
-/// so a token never grants more than its owner has now.
+/// so a token never grants more than its owner has now; a CI token also carries its service scope.
 /// </summary>
 internal sealed class ApiTokenAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -21,6 +21,12 @@ internal sealed class ApiTokenAuthenticationHandler(
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiToken";
+
+    /// <summary>The claim naming the token a request authenticated with (rate limits are per token).</summary>
+    public const string TokenIdClaim = "dg:token";
+
+    /// <summary>The service a CI token is limited to (<see cref="ServiceTokens"/> decides which endpoints it may call).</summary>
+    public const string ServiceScopeClaim = "dg:service";
 
     /// <summary>Chooses this scheme for requests that carry a bearer token, the Identity cookie otherwise.</summary>
     public const string SelectorScheme = "DeployGuard";
@@ -57,8 +63,13 @@ internal sealed class ApiTokenAuthenticationHandler(
         {
             new(ClaimTypes.NameIdentifier, user.Id),
             new(ClaimTypes.Name, user.UserName ?? user.Id),
-            new("dg:token", owner.TokenId.ToString()),
+            new(TokenIdClaim, owner.TokenId.ToString()),
         };
+        if (owner.ServiceId is { } service)
+        {
+            claims.Add(new Claim(ServiceScopeClaim, service.ToString()));
+        }
+
         claims.AddRange((await users.GetRolesAsync(user)).Select(role => new Claim(ClaimTypes.Role, role)));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));

@@ -35,7 +35,8 @@ public sealed class CurrentUser(AuthenticationStateProvider authentication, Clie
         }
 
         var roles = user.FindAll(ClaimTypes.Role).Select(c => c.Value).ToArray();
-        return new Caller(user.FindFirstValue(ClaimTypes.NameIdentifier), user.Identity.Name, roles, ipAddress, userAgent);
+        var scope = Guid.TryParse(user.FindFirstValue(ApiTokenAuthenticationHandler.ServiceScopeClaim), out var service) ? service : (Guid?)null;
+        return new Caller(user.FindFirstValue(ClaimTypes.NameIdentifier), user.Identity.Name, roles, ipAddress, userAgent, scope);
     }
 
     public static Caller From(HttpContext context) =>

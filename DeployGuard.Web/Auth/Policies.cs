@@ -20,9 +20,13 @@ public static class Policies
 
     public static void Add(AuthorizationOptions options)
     {
-        options.AddPolicy(Read, p => p.RequireAuthenticatedUser().RequireRole(Roles.All));
-        options.AddPolicy(Engineer, p => p.RequireAuthenticatedUser().RequireRole(Roles.Admin, Roles.Engineer));
-        options.AddPolicy(Approve, p => p.RequireAuthenticatedUser().RequireRole(Roles.Admin, Roles.Approver));
-        options.AddPolicy(Admin, p => p.RequireAuthenticatedUser().RequireRole(Roles.Admin));
+        // A signed-in account without a role ("pending approval") satisfies none of these: it sees nothing, every API call is 403.
+        var serviceTokens = new ServiceTokens.Requirement();
+        options.AddPolicy(Read, p => p.RequireAuthenticatedUser().RequireRole(Roles.All).AddRequirements(serviceTokens));
+        options.AddPolicy(Engineer, p => p.RequireAuthenticatedUser().RequireRole(Roles.Admin, Roles.Engineer).AddRequirements(serviceTokens));
+        options.AddPolicy(Approve, p => p.RequireAuthenticatedUser().RequireRole(Roles.Admin, Roles.Approver).AddRequirements(serviceTokens));
+        options.AddPolicy(Admin, p => p.RequireAuthenticatedUser().RequireRole(Roles.Admin).AddRequirements(serviceTokens));
+        // [Authorize] without a policy (account pages, /Account/Manage endpoints): signed in, and not a CI token.
+        options.DefaultPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().AddRequirements(serviceTokens).Build();
     }
 }

@@ -23,6 +23,8 @@ internal static class WebCommands
         AuditCommands.Create(host),
         DemoCommands.Create(host),
         EpssCommands.Create(host),
+        AccessCommands.CreateToken(host),
+        AccessCommands.CreateInvite(host),
     };
 
     /// <summary>Whether the arguments name a command (or ask for help) rather than configure the web server.</summary>

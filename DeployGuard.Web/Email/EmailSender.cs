@@ -34,6 +34,26 @@ internal sealed class EmailSender(IOptions<SmtpOptions> options, OutboxService o
     public Task SendPasswordResetCodeAsync(ApplicationUser user, string email, string resetCode) =>
         SendAsync(email, "Reset your DeployGuard password", $"<p>Reset your password using the following code: {Html(resetCode)}</p>");
 
+    /// <summary>An admin's invitation; the link is HTML-encoded here (it is built by the app, not by an account page).</summary>
+    public Task SendInvitationAsync(string email, string link, string role, IReadOnlyList<string> teams, string? invitedBy, DateTimeOffset expiresAt,
+        CancellationToken ct = default) =>
+        SendAsync(email, "You are invited to DeployGuard",
+            $"<p>{Html(invitedBy ?? "An administrator")} invited you to DeployGuard as {Html(role)}" +
+            (teams.Count > 0 ? $" in {Html(string.Join(", ", teams))}" : "") + ".</p>" +
+            $"<p><a href=\"{Html(link)}\">Create your account</a>. The link works once, until {expiresAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC.</p>", ct);
+
+    /// <summary>Someone registered with an address that already has an account: tell its owner instead of the visitor.</summary>
+    public Task SendAlreadyRegisteredAsync(string email, string signInLink, string resetLink, CancellationToken ct = default) =>
+        SendAsync(email, "Someone tried to register with your address",
+            $"<p>Somebody tried to create a DeployGuard account with this address, which already has one. If it was you, " +
+            $"<a href=\"{Html(signInLink)}\">sign in</a> or <a href=\"{Html(resetLink)}\">reset your password</a>. Otherwise you can ignore this message.</p>", ct);
+
+    /// <summary>Tells an admin that a self-registered account waits for a role.</summary>
+    public Task SendPendingApprovalAsync(string adminEmail, string newUser, string usersLink, CancellationToken ct = default) =>
+        SendAsync(adminEmail, $"{newUser} waits for approval",
+            $"<p>{Html(newUser)} registered and confirmed their address. They cannot see anything until you give them a role on " +
+            $"<a href=\"{Html(usersLink)}\">the users page</a>.</p>", ct);
+
     /// <summary>Any other notification (approvals, deployments).</summary>
     public async Task SendAsync(string to, string subject, string htmlBody, CancellationToken ct = default)
     {

@@ -1,4 +1,5 @@
 using DeployGuard.Data.Services.Audit;
+using DeployGuard.Web.Audit;
 using DeployGuard.Web.Auth;
 using Microsoft.AspNetCore.Mvc;
 
@@ -19,7 +20,10 @@ internal static class AuditEndpoints
             await AuditCsv.WriteAsync(context.Response.Body, audit.StreamAsync(parameters.ToFilter(), ct), ct);
         });
 
-        group.MapGet("/verify", async (AuditChainVerifier verifier, CancellationToken ct) => Results.Ok(await verifier.VerifyAsync(ct: ct)));
+        group.MapGet("/verify", async (AuditTrailVerifier verifier, CancellationToken ct) => Results.Ok(await verifier.VerifyAsync(ct: ct)));
+
+        // What a third party verifies checkpoint signatures with (docs/security.md); the private key never leaves its file.
+        group.MapGet("/public-key", (AuditSigningKey key) => Results.Text(key.PublicKeyPem, "application/x-pem-file"));
 
         group.MapGet("/{id:long}", async (long id, AuditService audit, CancellationToken ct) =>
             await audit.GetAsync(id, ct) is { } row ? Results.Ok(row) : ResultHttp.NotFound("Audit row", id));

@@ -41,16 +41,21 @@ internal static class DeploymentsApi
                 Search = search, ServiceId = serviceId, EnvironmentId = environmentId, ReleaseId = releaseId, Status = status, Skip = skip ?? 0,
                 Take = take ?? 50,
             }, ct)));
-        deployments.MapGet("/{id:guid}", async (Guid id, DeploymentQueries svc, CancellationToken ct) =>
-            await svc.GetAsync(id, ct) is { } deployment ? Results.Ok(deployment) : NotFound("Deployment", id));
+        // CI tokens of the deployment's service may follow it (and only it): see ServiceTokens.
+        deployments.MapGet("/{id:guid}", async (Guid id, DeploymentQueries svc, HttpContext http, CancellationToken ct) =>
+                await svc.GetAsync(id, ct) is not { } deployment ? NotFound("Deployment", id)
+                : !CurrentUser.From(http).InScope(deployment.Deployment.ServiceId) ? OutOfScope()
+                : Results.Ok(deployment))
+            .AllowServiceTokens();
         deployments.MapGet("/{id:guid}/logs", async (Guid id, DeploymentQueries deploymentQueries, LogStore logs, long? afterId, long? beforeId,
-                DeploymentLogLevel? level, string? search, int? take, CancellationToken ct) =>
-            await deploymentQueries.ExistsAsync(id, ct)
-                ? Results.Ok(await logs.ReadAsync(id, new LogQuery
+                DeploymentLogLevel? level, string? search, int? take, HttpContext http, CancellationToken ct) =>
+                await deploymentQueries.ServiceOfAsync(id, ct) is not { } serviceId ? NotFound("Deployment", id)
+                : !CurrentUser.From(http).InScope(serviceId) ? OutOfScope()
+                : Results.Ok(await logs.ReadAsync(id, new LogQuery
                 {
                     AfterId = afterId, BeforeId = beforeId, MinLevel = level, Search = search, Take = take ?? 500,
-                }, ct))
-                : NotFound("Deployment", id));
+                }, ct)))
+            .AllowServiceTokens();
         deployments.MapPost("/", async (StartDeploymentInput input, DeploymentService svc, HttpContext http, CancellationToken ct) =>
                 ToHttp(await svc.StartAsync(input, CurrentUser.From(http), ct), created: d => $"/api/deployments/{d.DeploymentId}"))
             .RequireAuthorization(Policies.Engineer);
@@ -61,11 +66,13 @@ internal static class DeploymentsApi
             .RequireAuthorization(Policies.Engineer);
         deployments.MapPost("/{id:guid}/approvals", async (Guid id, ApprovalInput input, ApprovalService svc, HttpContext http, CancellationToken ct) =>
             ToHttp(await svc.DecideAsync(id, input, CurrentUser.From(http), ct))).RequireAuthorization(Policies.Approve);
+        // Admins, engineers of the service's team, or a CI token scoped to the service. The service decides (not a role
+        // policy), so that every refusal, a viewer's included, is audited.
         deployments.MapPost("/{id:guid}/stages/{name}/result", async (Guid id, string name, ExternalReportInput input, DeploymentService svc,
                 HttpContext http, CancellationToken ct) => ToHttp(await svc.ReportExternalAsync(id, name, input, CurrentUser.From(http), ct)))
-            .RequireAuthorization(Policies.Engineer);
+            .AllowServiceTokens();
         deployments.MapPost("/{id:guid}/metrics", async (Guid id, MetricInput input, DeploymentService svc, HttpContext http, CancellationToken ct) =>
-            ToHttp(await svc.RecordMetricAsync(id, input, CurrentUser.From(http), ct))).RequireAuthorization(Policies.Engineer);
+            ToHttp(await svc.RecordMetricAsync(id, input, CurrentUser.From(http), ct))).AllowServiceTokens();
         deployments.MapDelete("/{id:guid}", async (Guid id, DeploymentService svc, HttpContext http, CancellationToken ct) =>
             ToHttp(await svc.DeleteAsync(id, CurrentUser.From(http), ct))).RequireAuthorization(Policies.Admin);
 
@@ -81,4 +88,7 @@ internal static class DeploymentsApi
             });
         });
     }
+
+    private static IResult OutOfScope() =>
+        Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "This token is limited to another service.");
 }

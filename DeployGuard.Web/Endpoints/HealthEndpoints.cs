@@ -11,7 +11,8 @@ internal static class HealthEndpoints
     {
         endpoints.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).AllowAnonymous().ExcludeFromDescription();
 
-        endpoints.MapGet("/readyz", async (IDbContextFactory<ApplicationDbContext> contexts, SchemaMigrator migrator, CancellationToken ct) =>
+        endpoints.MapGet("/readyz", async (IDbContextFactory<ApplicationDbContext> contexts, SchemaMigrator migrator, DatabasePrivilegeCheck privileges,
+            CancellationToken ct) =>
         {
             try
             {
@@ -22,9 +23,23 @@ internal static class HealthEndpoints
                 }
 
                 var pending = await migrator.PendingAsync(ct);
-                return pending.Count > 0
-                    ? Results.Json(new { status = "unavailable", reason = "pending migrations", pending }, statusCode: 503)
-                    : Results.Ok(new { status = "ready", migration = await migrator.CurrentAsync(ct) });
+                if (pending.Count > 0)
+                {
+                    return Results.Json(new { status = "unavailable", reason = "pending migrations", pending }, statusCode: 503);
+                }
+
+                // Ready either way, but say when the run-time role could rewrite the audit trail.
+                var role = privileges.Result ?? await privileges.RunAsync(ct);
+                return Results.Ok(new
+                {
+                    status = "ready",
+                    migration = await migrator.CurrentAsync(ct),
+                    database = role is null ? null : new
+                    {
+                        role = role.Role, superuser = role.Superuser, ownsAuditLog = role.OwnsAuditLog, canRewriteAuditLog = role.CanRewriteAuditLog,
+                        leastPrivilege = role.LeastPrivilege, warning = role.Warning,
+                    },
+                });
             }
             catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException)
             {

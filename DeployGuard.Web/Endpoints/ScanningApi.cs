@@ -16,8 +16,8 @@ internal static class ScanningApi
         var scans = endpoints.MapGroup("/api/scans").RequireAuthorization(Policies.Read);
 
         // GET /api/scans/{id} is seed 02's (ScansApi): it answers for secret-scan jobs too.
-        // Bundles hold the cleaned history (no secrets); still, only engineers and admins fetch repositories.
-        // Streamed from PostgreSQL, so whichever instance ran the cleaning, any instance serves the download.
+        // A bundle is the repository's whole history, and still holds every secret nobody selected: admins and the
+        // service's engineers only (CleanJobService.MayDownloadAsync). Streamed from PostgreSQL, so any instance serves it.
         scans.MapGet("/{id:guid}/cleanings/{cleanId:guid}/bundle", async (Guid id, Guid cleanId, CleanJobService cleaning, HttpContext http,
                 CancellationToken ct) =>
             {
@@ -26,6 +26,14 @@ internal static class ScanningApi
                     return ResultHttp.NotFound("Cleaned bundle", cleanId);
                 }
 
+                if (!await cleaning.MayDownloadAsync(id, CurrentUser.From(http), ct))
+                {
+                    return Results.Problem(statusCode: StatusCodes.Status403Forbidden,
+                        title: "Only admins and engineers of the scanned service's team can download its cleaned history.");
+                }
+
+                await http.RequestServices.GetRequiredService<DeployGuard.Data.Services.Audit.AuditWriter>().WriteAsync(CurrentUser.ActorFrom(http),
+                    DeployGuard.Data.Services.Audit.AuditActions.CleanBundleDownloaded, DeployGuard.Data.Services.Audit.ResourceTypes.Scan, id.ToString(), new { cleanJobId = cleanId, size });
                 http.Response.ContentLength = size;
                 return Results.Stream(body => cleaning.CopyBundleAsync(cleanId, body, ct), "application/octet-stream",
                     $"deployguard-clean-{cleanId:N}.bundle");

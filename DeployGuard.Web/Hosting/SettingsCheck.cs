@@ -45,5 +45,19 @@ internal static class SettingsCheck
 
             return ExitCode;
         }
+        catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.InsufficientPrivilege)
+        {
+            // Typically `db upgrade` given only the run-time role, which may not change the schema (docs/security.md).
+            await (error ?? Console.Error).WriteLineAsync(
+                $"error: the database refused: {e.MessageText}. Migrations run as the schema owner: set MIGRATIONS_DATABASE_URL " +
+                "or ConnectionStrings__Migrations (docs/security.md#database-roles).");
+            return 1;
+        }
+        catch (EmbeddedDatabaseException e)
+        {
+            // A reason the user can fix (a data folder the postgres user cannot reach, a port in use): one line, no dump.
+            await (error ?? Console.Error).WriteLineAsync($"error: {e.Message}");
+            return 1;
+        }
     }
 }

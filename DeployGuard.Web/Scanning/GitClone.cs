@@ -21,14 +21,29 @@ internal static class GitClone
             : ["clone", "--bare", "--quiet", "--branch", branch, "--single-branch", "--", url, destination];
 
         // No credential helper or prompt: a private repository without a token fails instead of waiting for input.
-        var environment = new Dictionary<string, string> { ["GIT_ASKPASS"] = "true" };
+        var environment = new Dictionary<string, string> { ["GIT_ASKPASS"] = "true", ["GIT_CONFIG_NOSYSTEM"] = "1" };
+        // The URL is untrusted: only the transports a repository host uses (git's own ext:: and fd:: transports run commands),
+        // a local path only for a local source; no hooks. A bare or mirror clone checks nothing out, so no filter, hook or
+        // submodule of the repository ever runs (docs/security.md, "Stage isolation": why clones are not sandboxed).
+        var config = new List<(string Key, string Value)>
+        {
+            ("protocol.allow", "never"), ("protocol.https.allow", "always"), ("protocol.http.allow", "always"), ("protocol.ssh.allow", "always"),
+            ("protocol.git.allow", "always"), ("protocol.ext.allow", "never"), ("protocol.fd.allow", "never"),
+            ("protocol.file.allow", platform == SourcePlatform.Local ? "always" : "never"), ("core.hooksPath", "/dev/null"),
+        };
+
         if (!string.IsNullOrEmpty(accessToken))
         {
             var user = platform switch { SourcePlatform.GitLab => "oauth2", SourcePlatform.Bitbucket => "x-token-auth", _ => "x-access-token" };
             var basic = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{accessToken}"));
-            environment["GIT_CONFIG_COUNT"] = "1";
-            environment["GIT_CONFIG_KEY_0"] = "http.extraHeader";
-            environment["GIT_CONFIG_VALUE_0"] = $"Authorization: Basic {basic}";
+            config.Add(("http.extraHeader", $"Authorization: Basic {basic}"));
+        }
+
+        environment["GIT_CONFIG_COUNT"] = config.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        for (var i = 0; i < config.Count; i++)
+        {
+            environment[$"GIT_CONFIG_KEY_{i}"] = config[i].Key;
+            environment[$"GIT_CONFIG_VALUE_{i}"] = config[i].Value;
         }
 
         // git -C needs an existing folder; clone creates the destination itself.

@@ -14,6 +14,7 @@ internal sealed class ScanJobRunner(
     ScanJobService jobs,
     FalsePositiveLearning learning,
     IOptions<ScanningOptions> options,
+    SecretHashKey hashKey,
     ILogger<ScanJobRunner> logger)
 {
     private const int FindingBatch = 250;
@@ -84,15 +85,23 @@ internal sealed class ScanJobRunner(
             var hashes = clean.Selected.Select(s => s.Hash).Distinct().ToList();
             var output = Path.Combine(workDir, "out");
             var cleaner = new HistoryCleaner(await CreateScannerAsync(ct));
-            var result = await cleaner.CleanAsync(new CleaningRequest(repository, hashes, output), cancellationToken: ct);
+            var result = await cleaner.CleanAsync(new CleaningRequest(repository, hashes, output) { StoredHash = hashKey.Keyed }, cancellationToken: ct);
 
             var cleaned = result.CleanedHashes.ToHashSet(StringComparer.Ordinal);
             var cleanedFindings = clean.Selected.Where(s => cleaned.Contains(s.Hash)).Select(s => s.FindingId).ToList();
-            // Into PostgreSQL with the completion (the work folder, bundle included, is removed below).
+            // Into PostgreSQL with the completion (the work folder, bundle included, is removed below). The re-scan's
+            // hashes are SHA-256; the selected ones are stored keyed.
+            var targets = hashes.ToHashSet(StringComparer.Ordinal);
+            var proof = result.RescanFindings
+                .Select(f => new RescanFinding(f.RuleId, f.FilePath.Truncate(500), f.Line, f.Commit?.Sha, f.RedactedPreview.Truncate(100),
+                    targets.Contains(hashKey.Keyed(f.SecretHash)), f.IsSuppressed))
+                .OrderByDescending(f => f.Selected).ThenBy(f => f.Suppressed).ThenBy(f => f.FilePath, StringComparer.Ordinal).ThenBy(f => f.Line)
+                .ToList();
+            var summary = new CleaningSummary(result.OccurrencesReplaced, result.RemainingFindings + (int)Math.Min(int.MaxValue, result.RemainingOccurrences),
+                hashes.Count, result.CleanedHashes.Count, result.CommitsChanged, proof);
             await using (var bundle = File.OpenRead(result.BundlePath))
             {
-                await queue.CompleteCleanAsync(clean.Id, bundle, result.OccurrencesReplaced,
-                    result.RemainingFindings + (int)Math.Min(int.MaxValue, result.RemainingOccurrences), cleanedFindings, ct);
+                await queue.CompleteCleanAsync(clean.Id, bundle, summary, cleanedFindings, ct);
             }
             logger.LogInformation("Cleaning {CleanId} done: {Occurrences} occurrences replaced in {Commits} commits, verified {Verified}",
                 clean.Id, result.OccurrencesReplaced, result.CommitsRewritten, result.Verified);

@@ -1,86 +1,80 @@
-using System.Diagnostics;
 using System.Globalization;
 using DeployGuard.Data.Entities;
 using DeployGuard.Data.Services.Deployments;
+using DeployGuard.Web.Isolation;
 using Microsoft.Extensions.Options;
 
 namespace DeployGuard.Web.Workers;
 
 /// <summary>
-/// Runs a command stage: <c>setsid bash -c "run"</c> in the stage's working directory with the DG_* variables, streams
-/// stdout and stderr line by line into the deployment log, enforces the timeout, and kills the whole process group on
-/// timeout, cancellation, or when the shell exits leaving background jobs behind.
+/// Runs a command stage: <c>bash -c "run"</c> through <see cref="CommandIsolation"/> (never as the app's own OS user: as
+/// the runner user and/or inside bubblewrap, in a fresh private work directory), with the DG_* variables, the stage's
+/// <c>env:</c> and the runner secrets its <c>secrets:</c> names, and nothing else of the app's environment. It streams stdout
+/// and stderr line by line into the deployment log (secret values masked), enforces the timeout, and kills the whole
+/// process group on timeout, cancellation, or when the shell exits leaving background jobs behind.
 /// Lines of the form <c>##dg metric NAME VALUE [UNIT]</c>, <c>##dg url URL</c> and <c>##dg image TAG [SIZE_MB]</c>
 /// record metrics and deployment details.
 /// </summary>
-internal sealed class CommandStage(IOptions<RunnerOptions> options, DeploymentEngine engine, ILogger<CommandStage> logger)
+internal sealed class CommandStage(IOptions<RunnerOptions> options, CommandIsolation isolation, DeploymentEngine engine, ILogger<CommandStage> logger)
 {
     private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(5);
+    private const string Mask = "***";
 
     public async Task<StageOutcome> RunAsync(ClaimedStage stage, StageLogWriter log, Func<int, Task> started, CancellationToken cancel)
     {
         var definition = stage.Definition;
-        var cwd = definition.Cwd;
-        if (cwd is null)
-        {
-            cwd = Path.Combine(options.Value.ResolveWorkDirectory(), stage.DeploymentId.ToString("N"));
-            Directory.CreateDirectory(cwd);
-        }
-        else if (!Directory.Exists(cwd))
-        {
-            return StageOutcome.Failed($"The working directory '{cwd}' does not exist.");
-        }
-
-        var info = new ProcessStartInfo("setsid")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = cwd,
-        };
-        info.ArgumentList.Add("bash");
-        info.ArgumentList.Add("-c");
-        info.ArgumentList.Add(definition.Run ?? "");
-        // Commands get a clean environment: the app's own secrets (connection strings, SMTP passwords) stay out.
-        info.Environment.Clear();
-        foreach (var name in options.Value.PassEnvironment)
-        {
-            if (Environment.GetEnvironmentVariable(name) is { } value)
-            {
-                info.Environment[name] = value;
-            }
-        }
-
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, value) in stage.Context.Variables(stage.Name))
         {
-            info.Environment[name] = value;
+            environment[name] = value;
         }
 
         foreach (var (name, value) in definition.Env ?? [])
         {
-            info.Environment[name] = value;
+            environment[name] = value;
         }
 
-        using var process = new Process { StartInfo = info };
+        var secrets = new List<string>();
+        foreach (var name in definition.Secrets ?? [])
+        {
+            if (!options.Value.Secrets.TryGetValue(name, out var value))
+            {
+                return StageOutcome.Failed($"The secret '{name}' is not configured on this runner (Deployments:Runner:Secrets:{name}).");
+            }
+
+            environment[name] = value;
+            if (value.Length > 0)
+            {
+                secrets.Add(value);
+            }
+        }
+
+        IsolatedProcess command;
         try
         {
-            process.Start();
+            command = await isolation.StartAsync(new IsolatedCommand
+            {
+                Arguments = ["bash", "-c", definition.Run ?? ""],
+                Environment = environment,
+                WorkingDirectory = definition.Cwd,
+            });
         }
-        catch (System.ComponentModel.Win32Exception ex)
+        catch (IsolationRefusedException ex)
         {
-            return StageOutcome.Failed($"The command could not start: {ex.Message}");
+            return StageOutcome.Failed(ex.Message);
         }
 
+        await using var _ = command;
+        var process = command.Process;
         process.StandardInput.Close();
-        // setsid makes the shell the leader of a new group whose id is its pid. (Reading the group from /proc right
-        // after the fork could still show ours, before setsid has run.)
-        var group = process.Id;
+        var group = command.ProcessGroup;
         await started(group);
-        await log.WriteAsync(DeploymentLogLevel.Debug, "command_started", $"$ {definition.Run}  (pid {process.Id}, cwd {cwd})", cancel);
-        var stdout = PumpAsync(stage, process.StandardOutput, log, DeploymentLogLevel.Info, "stdout", directives: true);
-        var stderr = PumpAsync(stage, process.StandardError, log, DeploymentLogLevel.Warning, "stderr", directives: false);
+        await log.WriteAsync(DeploymentLogLevel.Debug, "command_started",
+            $"$ {definition.Run}  (pid {process.Id}, cwd {command.WorkingDirectory}, isolation: {command.Plan.Description})", cancel);
+        var masked = secrets.OrderByDescending(v => v.Length).ToList();
+        var stdout = PumpAsync(stage, process.StandardOutput, log, DeploymentLogLevel.Info, "stdout", directives: true, masked);
+        var stderr = PumpAsync(stage, process.StandardError, log, DeploymentLogLevel.Warning, "stderr", directives: false, masked);
 
         var timeout = TimeSpan.FromSeconds(definition.TimeoutSeconds ?? 600);
         using var timer = new CancellationTokenSource(timeout);
@@ -124,12 +118,19 @@ internal sealed class CommandStage(IOptions<RunnerOptions> options, DeploymentEn
     }
 
     private async Task PumpAsync(ClaimedStage stage, StreamReader reader, StageLogWriter log, DeploymentLogLevel level, string eventType,
-        bool directives)
+        bool directives, IReadOnlyList<string> secrets)
     {
         try
         {
-            while (await reader.ReadLineAsync() is { } line)
+            while (await reader.ReadLineAsync() is { } raw)
             {
+                // Like CI systems do: a secret the stage was given never reaches the log, whoever prints it.
+                var line = raw;
+                foreach (var secret in secrets)
+                {
+                    line = line.Replace(secret, Mask, StringComparison.Ordinal);
+                }
+
                 if (directives && line.StartsWith("##dg ", StringComparison.Ordinal))
                 {
                     await ApplyDirectiveAsync(stage, line, log);

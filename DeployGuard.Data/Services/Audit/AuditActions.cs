@@ -27,6 +27,10 @@ public static class AuditActions
     public const string UserLocked = "user.locked";
     public const string UserUnlocked = "user.unlocked";
     public const string UserDeleted = "user.deleted";
+    public const string PendingApproval = "user.pending_approval";
+    public const string InvitationCreated = "invitation.created";
+    public const string InvitationRevoked = "invitation.revoked";
+    public const string InvitationAccepted = "invitation.accepted";
     public const string SessionRevoked = "session.revoked";
     public const string TokenCreated = "token.created";
     public const string TokenRevoked = "token.revoked";
@@ -63,6 +67,8 @@ public static class AuditActions
     public const string DeploymentRejected = "deployment.rejected";
     public const string DeploymentStageRecovered = "deployment.stage_recovered";
     public const string DeploymentFinished = "deployment.finished";
+    // A refused report on a deployment (another team's engineer, a CI token of another service): denied calls are kept too.
+    public const string DeploymentAccessDenied = "deployment.access_denied";
 
     // Secret scanning.
     public const string ScanStarted = "scan.started";
@@ -75,9 +81,11 @@ public static class AuditActions
     public const string CleanRequested = "clean.requested";
     public const string CleanCompleted = "clean.completed";
     public const string CleanFailed = "clean.failed";
+    public const string CleanBundleDownloaded = "clean.bundle_downloaded";
     // Without a resource prefix since the first release; kept so old and new rows filter alike.
     public const string SecretCleaned = "secret_cleaned";
     public const string FeedbackReceived = "feedback.received";
+    public const string SecretHashesRekeyed = "finding.hashes_rekeyed";
 
     // Vulnerability management (issue 11).
     public const string ScanImported = "scan.imported";
@@ -116,9 +124,10 @@ public static class ResourceTypes
     public const string RiskAcceptance = "risk_acceptance";
     public const string Epss = "epss";
     public const string SecurityPolicy = "security_policy";
+    public const string Invitation = "invitation";
 
     /// <summary>For filters: every resource type, in the order people look for them.</summary>
     public static IReadOnlyList<string> All { get; } =
-        [User, Session, ApiToken, Team, Service, Environment, Release, Pipeline, Deployment, Scan, Finding, Vulnerability, RiskAcceptance,
+        [User, Invitation, Session, ApiToken, Team, Service, Environment, Release, Pipeline, Deployment, Scan, Finding, Vulnerability, RiskAcceptance,
             SecurityPolicy, Epss, Feedback, Audit];
 }

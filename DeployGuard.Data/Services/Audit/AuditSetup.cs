@@ -10,6 +10,7 @@ public static class AuditSetup
         services.AddSingleton<AuditWriter>();
         services.AddSingleton<AuditService>();
         services.AddSingleton<AuditChainVerifier>();
+        services.AddSingleton<AuditCheckpointStore>();
         return services;
     }
 }

@@ -81,16 +81,16 @@ public sealed class EnvironmentService(IDbContextFactory<ApplicationDbContext> c
 
     public async Task<Result<EnvironmentRow>> UpdateAsync(Guid id, EnvironmentInput input, Caller caller, CancellationToken ct = default)
     {
+        if (!caller.IsAdmin)
+        {
+            return Result<EnvironmentRow>.Forbidden("Only admins can edit environments.");
+        }
+
         await using var db = await contextFactory.CreateDbContextAsync(ct);
         var environment = await db.Environments.FirstOrDefaultAsync(e => e.Id == id, ct);
         if (environment is null)
         {
             return Result<EnvironmentRow>.NotFound($"Environment {id} does not exist.");
-        }
-
-        if (!caller.IsAdmin)
-        {
-            return Result<EnvironmentRow>.Forbidden("Only admins can edit environments.");
         }
 
         var errors = await ValidateAsync(db, input, id, ct);
@@ -113,16 +113,16 @@ public sealed class EnvironmentService(IDbContextFactory<ApplicationDbContext> c
 
     public async Task<Result<Unit>> DeleteAsync(Guid id, Caller caller, CancellationToken ct = default)
     {
+        if (!caller.IsAdmin)
+        {
+            return Result<Unit>.Forbidden("Only admins can delete environments.");
+        }
+
         await using var db = await contextFactory.CreateDbContextAsync(ct);
         var environment = await db.Environments.FirstOrDefaultAsync(e => e.Id == id, ct);
         if (environment is null)
         {
             return Result<Unit>.NotFound($"Environment {id} does not exist.");
-        }
-
-        if (!caller.IsAdmin)
-        {
-            return Result<Unit>.Forbidden("Only admins can delete environments.");
         }
 
         db.Environments.Remove(environment);

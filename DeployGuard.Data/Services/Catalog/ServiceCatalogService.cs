@@ -62,6 +62,18 @@ public sealed class ServiceCatalogService(IDbContextFactory<ApplicationDbContext
     }
 
     /// <summary>Whether the caller may edit or delete this service (for showing buttons; the operations check again).</summary>
+    /// <summary>Whether <paramref name="caller"/> can create any service (admins; engineers who are in a team), for the pages' "New service".</summary>
+    public async Task<bool> CanCreateAsync(Caller caller, CancellationToken ct = default)
+    {
+        if (caller.IsAdmin)
+        {
+            return true;
+        }
+
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        return caller.IsEngineer && caller.UserId is not null && await db.TeamMembers.AnyAsync(m => m.UserId == caller.UserId, ct);
+    }
+
     public async Task<bool> CanEditAsync(Guid? teamId, Caller caller, CancellationToken ct = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
@@ -98,6 +110,11 @@ public sealed class ServiceCatalogService(IDbContextFactory<ApplicationDbContext
 
     public async Task<Result<ServiceDetail>> UpdateAsync(Guid id, ServiceInput input, Caller caller, CancellationToken ct = default)
     {
+        if (!caller.IsAdmin && !caller.IsEngineer)
+        {
+            return Result<ServiceDetail>.Forbidden("Only admins and engineers of the service's team can edit services.");
+        }
+
         await using var db = await contextFactory.CreateDbContextAsync(ct);
         var service = await db.Services.FirstOrDefaultAsync(s => s.Id == id, ct);
         if (service is null)
@@ -131,6 +148,11 @@ public sealed class ServiceCatalogService(IDbContextFactory<ApplicationDbContext
 
     public async Task<Result<Unit>> DeleteAsync(Guid id, Caller caller, CancellationToken ct = default)
     {
+        if (!caller.IsAdmin && !caller.IsEngineer)
+        {
+            return Result<Unit>.Forbidden("Only admins and engineers of the service's team can delete services.");
+        }
+
         await using var db = await contextFactory.CreateDbContextAsync(ct);
         var service = await db.Services.FirstOrDefaultAsync(s => s.Id == id, ct);
         if (service is null)

@@ -105,16 +105,17 @@ public sealed class TeamService(IDbContextFactory<ApplicationDbContext> contextF
     public async Task<Result<TeamDetail>> UpdateAsync(Guid id, TeamInput input, Caller caller, CancellationToken ct = default)
     {
         input.MemberIds ??= []; // JSON may say "memberIds": null
+        // The role first: whether a team exists is nothing to tell someone who may not edit any.
+        if (!caller.IsAdmin)
+        {
+            return Result<TeamDetail>.Forbidden("Only admins can edit teams.");
+        }
+
         await using var db = await contextFactory.CreateDbContextAsync(ct);
         var team = await db.Teams.Include(t => t.Members).FirstOrDefaultAsync(t => t.Id == id, ct);
         if (team is null)
         {
             return Result<TeamDetail>.NotFound($"Team {id} does not exist.");
-        }
-
-        if (!caller.IsAdmin)
-        {
-            return Result<TeamDetail>.Forbidden("Only admins can edit teams.");
         }
 
         var errors = await ValidateAsync(db, input, id, ct);
@@ -151,16 +152,16 @@ public sealed class TeamService(IDbContextFactory<ApplicationDbContext> contextF
 
     public async Task<Result<Unit>> DeleteAsync(Guid id, Caller caller, CancellationToken ct = default)
     {
+        if (!caller.IsAdmin)
+        {
+            return Result<Unit>.Forbidden("Only admins can delete teams.");
+        }
+
         await using var db = await contextFactory.CreateDbContextAsync(ct);
         var team = await db.Teams.FirstOrDefaultAsync(t => t.Id == id, ct);
         if (team is null)
         {
             return Result<Unit>.NotFound($"Team {id} does not exist.");
-        }
-
-        if (!caller.IsAdmin)
-        {
-            return Result<Unit>.Forbidden("Only admins can delete teams.");
         }
 
         var services = await db.Services.CountAsync(s => s.TeamId == id, ct);

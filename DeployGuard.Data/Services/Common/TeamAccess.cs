@@ -4,7 +4,8 @@ namespace DeployGuard.Data.Services.Common;
 
 /// <summary>
 /// Who may release and deploy a service: admins always; engineers when they belong to the service's team, or when the
-/// service has no team yet (nobody owns it, so no team is left out). Viewers and approvers never.
+/// service has no team yet (nobody owns it, so no team is left out). Viewers and approvers never. A caller with a
+/// service-scoped token never acts on another service, whatever its owner's role.
 /// </summary>
 public static class TeamAccess
 {
@@ -12,6 +13,11 @@ public static class TeamAccess
 
     public static async Task<bool> MayOperateAsync(ApplicationDbContext db, Guid serviceId, Caller caller, CancellationToken ct = default)
     {
+        if (!caller.InScope(serviceId))
+        {
+            return false;
+        }
+
         if (caller.IsAdmin)
         {
             return true;

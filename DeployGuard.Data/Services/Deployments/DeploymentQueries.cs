@@ -132,6 +132,13 @@ public sealed class DeploymentQueries(IDbContextFactory<ApplicationDbContext> co
         return await db.Deployments.AnyAsync(d => d.Id == id && !d.IsDeleted, ct);
     }
 
+    /// <summary>The service of a deployment, or null when there is no such deployment (for scope checks).</summary>
+    public async Task<Guid?> ServiceOfAsync(Guid id, CancellationToken ct = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        return await db.Deployments.Where(d => d.Id == id && !d.IsDeleted).Select(d => (Guid?)d.ServiceId).FirstOrDefaultAsync(ct);
+    }
+
     /// <summary>The status and stages only: what a live page reloads on each stage event.</summary>
     public async Task<(DeploymentStatus Status, string? Reason, IReadOnlyList<StageRow> Stages)?> LiveStateAsync(Guid id, CancellationToken ct = default)
     {

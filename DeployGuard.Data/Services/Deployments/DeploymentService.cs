@@ -316,15 +316,16 @@ public sealed class DeploymentService(
             return Result<Unit>.NotFound($"Deployment {id} does not exist.");
         }
 
+        if (!await TeamAccess.MayOperateAsync(db, deployment.ServiceId, caller, ct))
+        {
+            await tx.RollbackAsync(ct);
+            return await DeniedAsync(id, "stage_result", new { stage = stageName, succeeded = input.Succeeded }, caller, ct);
+        }
+
         var stage = await db.DeploymentStages.FirstOrDefaultAsync(s => s.DeploymentId == id && s.Name == stageName, ct);
         if (stage is null)
         {
             return Result<Unit>.NotFound($"Deployment {id} has no stage '{stageName}'.");
-        }
-
-        if (!caller.IsAdmin && !caller.IsEngineer)
-        {
-            return Result<Unit>.Forbidden("Only engineers and admins (or their automation) can report stage results.");
         }
 
         var errors = InputValidator.Validate(input);
@@ -360,14 +361,15 @@ public sealed class DeploymentService(
     public async Task<Result<Unit>> RecordMetricAsync(Guid id, MetricInput input, Caller caller, CancellationToken ct = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
-        if (!await db.Deployments.AnyAsync(d => d.Id == id && !d.IsDeleted, ct))
+        var serviceId = await db.Deployments.Where(d => d.Id == id && !d.IsDeleted).Select(d => (Guid?)d.ServiceId).FirstOrDefaultAsync(ct);
+        if (serviceId is null)
         {
             return Result<Unit>.NotFound($"Deployment {id} does not exist.");
         }
 
-        if (!caller.IsAdmin && !caller.IsEngineer)
+        if (!await TeamAccess.MayOperateAsync(db, serviceId.Value, caller, ct))
         {
-            return Result<Unit>.Forbidden("Only engineers and admins can record metrics.");
+            return await DeniedAsync(id, "metric", new { input.Name, input.Value, input.Unit }, caller, ct);
         }
 
         var errors = InputValidator.Validate(input);
@@ -390,6 +392,21 @@ public sealed class DeploymentService(
             new { input.Name, input.Value, input.Unit });
         await db.SaveChangesAsync(ct);
         return Result<Unit>.Ok(Unit.Value);
+    }
+
+    /// <summary>
+    /// A refused report (another team's engineer, a token scoped to another service): 403 and nothing changes but the
+    /// audit trail, which records who tried what (CloudTrail records denied calls too).
+    /// </summary>
+    private async Task<Result<Unit>> DeniedAsync(Guid deploymentId, string operation, object attempted, Caller caller, CancellationToken ct)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        audit.Add(db, caller.Actor, AuditActions.DeploymentAccessDenied, ResourceTypes.Deployment,
+            deploymentId.ToString(), new { operation, attempted, tokenScope = caller.ServiceScope });
+        await db.SaveChangesAsync(ct);
+        return Result<Unit>.Forbidden(caller.ServiceScope is null
+            ? "Only admins and engineers of the service's team (or a CI token of that service) can report on its deployments."
+            : "This token is limited to another service.");
     }
 
     /// <summary>Soft delete (seed 04): hidden from lists, kept for the audit trail. Admins only, finished deployments only.</summary>

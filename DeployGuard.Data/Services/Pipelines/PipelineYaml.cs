@@ -56,7 +56,7 @@ public static partial class PipelineYaml
 
     private static readonly Dictionary<StageKind, string[]> AllowedKeys = new()
     {
-        [StageKind.Command] = ["run", "cwd", "env", "timeout"],
+        [StageKind.Command] = ["run", "cwd", "env", "secrets", "timeout"],
         [StageKind.Approval] = ["approvals", "timeout"],
         [StageKind.HealthCheck] = ["url", "type", "expect_status", "expect_body", "attempts", "interval", "timeout"],
         [StageKind.SecurityGate] = [],
@@ -85,13 +85,32 @@ public static partial class PipelineYaml
         }
 
         var stream = new YamlStream();
+        var parser = new PositionTrackingParser(new Parser(new StringReader(yaml)));
         try
         {
-            stream.Load(new StringReader(yaml));
+            // The parser alone first: the representation model stumbles over some invalid input ("? :") with an
+            // ArgumentException before the parser reaches the real syntax error and its position.
+            var syntax = new Parser(new StringReader(yaml));
+            while (syntax.MoveNext())
+            {
+            }
+
+            stream.Load(parser);
         }
         catch (YamlException ex)
         {
-            errors.Add(new PipelineError((int)ex.Start.Line, (int)ex.Start.Column, Describe(ex)));
+            // Errors at the end of the text point one line past it: keep them on the last line, where the editor shows them.
+            var (line, column) = ErrorPosition(yaml, ex);
+            errors.Add(new PipelineError(line, column, Describe(ex)));
+            return new PipelineParseResult(stages, errors);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or NotSupportedException)
+        {
+            // The representation model throws plain exceptions for some valid-looking input ("? :", "\t\t: : :"):
+            // place the error at the event it choked on.
+            var at = parser.LastStart;
+            errors.Add(new PipelineError(Math.Clamp((int)at.Line, 1, yaml.Split('\n').Length), Math.Max(1, (int)at.Column),
+                "YAML syntax error: this construct is not supported here (use plain 'key: value' mappings and '- ' lists)."));
             return new PipelineParseResult(stages, errors);
         }
 
@@ -244,6 +263,7 @@ public static partial class PipelineYaml
                     Run = run,
                     Cwd = Scalar(values, "cwd", errors),
                     Env = EnvMap(values, errors),
+                    Secrets = SecretNames(values, errors),
                     TimeoutSeconds = Int(values, "timeout", 1, 24 * 3600, errors) ?? 600,
                 };
                 break;
@@ -438,8 +458,92 @@ public static partial class PipelineYaml
         return env;
     }
 
+    /// <summary>Names of the runner's secrets (Deployments:Runner:Secrets) the stage receives as environment variables.</summary>
+    private static List<string>? SecretNames(Dictionary<string, (YamlNode Key, YamlNode Value)> values, List<PipelineError> errors)
+    {
+        if (!values.TryGetValue("secrets", out var entry))
+        {
+            return null;
+        }
+
+        var nodes = entry.Value switch
+        {
+            YamlSequenceNode sequence => sequence.Children.ToList(),
+            YamlScalarNode scalar => [scalar],
+            _ => null,
+        };
+        if (nodes is null || nodes.Any(n => n is not YamlScalarNode))
+        {
+            Error(errors, entry.Value, "'secrets' must be a list of secret names, like [DEPLOY_TOKEN].");
+            return null;
+        }
+
+        var names = new List<string>();
+        foreach (var node in nodes.Cast<YamlScalarNode>())
+        {
+            var name = node.Value ?? "";
+            if (!EnvName().IsMatch(name))
+            {
+                Error(errors, node, $"'{name}' is not a valid secret name (letters, digits and _).");
+            }
+            else if (name.StartsWith("DG_", StringComparison.Ordinal))
+            {
+                Error(errors, node, $"'{name}': names starting with DG_ are set by DeployGuard.");
+            }
+            else if (!names.Contains(name))
+            {
+                names.Add(name);
+            }
+        }
+
+        return names;
+    }
+
     private static void Error(List<PipelineError> errors, YamlNode node, string message) =>
         errors.Add(new PipelineError((int)node.Start.Line, (int)node.Start.Column, message));
+
+    /// <summary>Remembers where the last event started, for errors YamlDotNet raises without a position.</summary>
+    private sealed class PositionTrackingParser(IParser inner) : IParser
+    {
+        public YamlDotNet.Core.Mark LastStart { get; private set; } = YamlDotNet.Core.Mark.Empty;
+
+        public YamlDotNet.Core.Events.ParsingEvent? Current => inner.Current;
+
+        public bool MoveNext()
+        {
+            var moved = inner.MoveNext();
+            if (inner.Current is { } current)
+            {
+                LastStart = current.Start;
+            }
+
+            return moved;
+        }
+    }
+
+    private static (int Line, int Column) ErrorPosition(string yaml, YamlException ex)
+    {
+        var lines = yaml.Split('\n');
+        var mark = ex.End.Line > ex.Start.Line ? ex.End : ex.Start;
+        var line = Math.Clamp((int)mark.Line, 1, lines.Length);
+        var column = Math.Max(1, (int)mark.Column);
+        if (ex.Message.Contains("tab", StringComparison.OrdinalIgnoreCase))
+        {
+            // YamlDotNet marks the start of the mapping for a tab used as indentation ("stages:\n\t\t: : :" at 1:1):
+            // point at the first line from there whose indentation holds the tab.
+            for (var i = line - 1; i < lines.Length; i++)
+            {
+                var indent = lines[i].Length - lines[i].TrimStart(' ', '\t').Length;
+                var tab = lines[i].IndexOf('\t', StringComparison.Ordinal);
+                if (tab >= 0 && tab < Math.Max(indent, 1))
+                {
+                    return (i + 1, tab + 1);
+                }
+            }
+        }
+
+        return (line, column);
+    }
 
     private static string Describe(YamlException ex)
     {

@@ -13,11 +13,15 @@ public sealed record StageDefinition
     /// <summary>command: the shell command (bash -c).</summary>
     public string? Run { get; init; }
 
-    /// <summary>command: working directory (default: a folder per deployment).</summary>
+    /// <summary>command: working directory, relative to the stage's private work directory, or absolute under one of
+    /// Deployments:Runner:AllowedWorkDirectories (default: the stage's own fresh directory).</summary>
     public string? Cwd { get; init; }
 
     /// <summary>command: extra environment variables.</summary>
     public Dictionary<string, string>? Env { get; init; }
+
+    /// <summary>command: names of runner secrets (Deployments:Runner:Secrets:NAME) the stage gets as variables of that name.</summary>
+    public List<string>? Secrets { get; init; }
 
     /// <summary>command: run time limit; external/approval: how long to wait; health_check: per attempt.</summary>
     public int? TimeoutSeconds { get; init; }

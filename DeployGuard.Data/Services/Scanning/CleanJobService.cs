@@ -1,12 +1,22 @@
 using DeployGuard.Data.Entities;
 using DeployGuard.Data.Services.Audit;
 using DeployGuard.Data.Services.Common;
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 
 namespace DeployGuard.Data.Services.Scanning;
 
 public sealed record CleanJobRow(Guid Id, Guid ScanJobId, ScanStatus Status, int FindingCount, int ReplacementCount, int? RemainingAfterRescan,
-    long? BundleSize, bool HasBundle, string? ErrorMessage, string? RequestedByName, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt);
+    long? BundleSize, bool HasBundle, string? ErrorMessage, string? RequestedByName, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt,
+    int? SecretsSelected = null, int? SecretsCleaned = null, int? CommitsChanged = null, int? OtherFindingsRemaining = null,
+    string? RescanFindingsJson = null)
+{
+    /// <summary>The re-scan's findings in the cleaned copy (selected ones first); empty for cleanings made before it was kept.</summary>
+    public IReadOnlyList<RescanFinding> RescanFindings => RescanFindingsJson is null ? [] : JsonSerializer.Deserialize<List<RescanFinding>>(RescanFindingsJson) ?? [];
+
+    /// <summary>Clean means: no selected secret left and nothing else found either. Unknown (old cleanings) is not clean.</summary>
+    public bool VerifiedClean => Status == ScanStatus.Completed && RemainingAfterRescan == 0 && OtherFindingsRemaining == 0;
+}
 
 /// <summary>Requests for a cleaned copy of a scanned repository, without the findings selected for cleaning.</summary>
 public sealed class CleanJobService(IDbContextFactory<ApplicationDbContext> contextFactory, AuditWriter audit, TimeProvider clock)
@@ -69,6 +79,35 @@ public sealed class CleanJobService(IDbContextFactory<ApplicationDbContext> cont
         return await Rows(db.CleanJobs.AsNoTracking().Where(c => c.ScanJobId == scanJobId).OrderByDescending(c => c.CreatedAt)).ToListAsync(ct);
     }
 
+    /// <summary>
+    /// Who may download a scan's cleaned bundles (the repository's whole history): admins; for a scan linked to a
+    /// service, the engineers who operate it (TeamAccess); for a scan without a service, whoever started the scan or
+    /// requested the cleaning.
+    /// </summary>
+    public async Task<bool> MayDownloadAsync(Guid scanJobId, Caller caller, CancellationToken ct = default)
+    {
+        if (caller.ServiceScope is not null)
+        {
+            return false;
+        }
+
+        if (caller.IsAdmin)
+        {
+            return true;
+        }
+
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var scan = await db.ScanJobs.AsNoTracking().Where(j => j.Id == scanJobId).Select(j => new { j.ServiceId, j.CreatedById }).FirstOrDefaultAsync(ct);
+        if (scan is null || !caller.IsEngineer || caller.UserId is null)
+        {
+            return false;
+        }
+
+        return scan.ServiceId is { } serviceId
+            ? await TeamAccess.MayOperateAsync(db, serviceId, caller, ct)
+            : scan.CreatedById == caller.UserId || await db.CleanJobs.AnyAsync(c => c.ScanJobId == scanJobId && c.RequestedById == caller.UserId, ct);
+    }
+
     /// <summary>The size of a completed cleaning's bundle, or null when the scan has no such cleaning or it has no bundle.</summary>
     public async Task<long?> BundleSizeAsync(Guid scanJobId, Guid cleanJobId, CancellationToken ct = default)
     {
@@ -91,5 +130,6 @@ public sealed class CleanJobService(IDbContextFactory<ApplicationDbContext> cont
 
     private static IQueryable<CleanJobRow> Rows(IQueryable<CleanJob> jobs) =>
         jobs.Select(c => new CleanJobRow(c.Id, c.ScanJobId, c.Status, c.FindingCount, c.ReplacementCount, c.RemainingAfterRescan, c.BundleSize,
-            c.BundleSize != null, c.ErrorMessage, c.RequestedByName, c.CreatedAt, c.CompletedAt));
+            c.BundleSize != null, c.ErrorMessage, c.RequestedByName, c.CreatedAt, c.CompletedAt, c.SecretsSelected, c.SecretsCleaned, c.CommitsChanged,
+            c.OtherFindingsRemaining, c.RescanFindings));
 }

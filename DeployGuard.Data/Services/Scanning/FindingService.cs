@@ -9,7 +9,7 @@ namespace DeployGuard.Data.Services.Scanning;
 
 /// <summary>Findings across scan jobs: listing, grouping, triage (which becomes feedback), selection for cleaning.</summary>
 public sealed class FindingService(IDbContextFactory<ApplicationDbContext> contextFactory, AuditWriter audit, TimeProvider clock,
-    FalsePositiveLearning learning)
+    FalsePositiveLearning learning, SecretHashKey hashKey)
 {
     public async Task<Paged<FindingRow>> ListAsync(FindingQuery query, CancellationToken ct = default)
     {
@@ -171,7 +171,9 @@ public sealed class FindingService(IDbContextFactory<ApplicationDbContext> conte
 
         await using var db = await contextFactory.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var submission = AddSubmission(db, "cli", input.ClientId.Trim(), input.TotalDetected, input.Items!);
+        // The CLI sends SHA-256 (it has no installation key); stored like the findings' hashes, keyed.
+        var keyed = input.Items!.Select(i => i with { ValueHash = hashKey.Keyed(i.ValueHash) }).ToList();
+        var submission = AddSubmission(db, "cli", input.ClientId.Trim(), input.TotalDetected, keyed);
         audit.Add(db, actor, AuditActions.FeedbackReceived, ResourceTypes.Feedback, submission.Id.ToString(),
             new { submission.ClientId, submission.TotalDetected, submission.ConfirmedSecrets, submission.FalsePositives });
         await db.SaveChangesAsync(ct);
@@ -236,7 +238,9 @@ public sealed class FindingService(IDbContextFactory<ApplicationDbContext> conte
             submission.Items.Add(new FeedbackItem
             {
                 Id = Guid.CreateVersion7(),
+                // Keyed already: web triage takes the findings' stored hashes, CLI feedback was keyed above.
                 ValueHash = item.ValueHash.ToLowerInvariant(),
+                HashKeyId = hashKey.KeyId,
                 ValuePattern = item.ValuePattern.Trim(),
                 RuleId = item.RuleId,
                 IsTruePositive = item.IsTruePositive,

@@ -8,7 +8,15 @@ namespace DeployGuard.Data.Services.Scanning;
 /// <summary>A claimed scan job, as the worker needs it.</summary>
 public sealed record ClaimedScan(Guid Id, SourcePlatform SourcePlatform, string SourceUrl, string? Branch, string? EncryptedAccessToken);
 
-/// <summary>A claimed cleaning, with the hashes of the findings selected for it.</summary>
+/// <summary>What a cleaning did and what its re-scan still found.</summary>
+public sealed record CleaningSummary(long Replacements, int RemainingSelected, int SecretsSelected, int SecretsCleaned, int CommitsChanged,
+    IReadOnlyList<RescanFinding> RescanFindings)
+{
+    /// <summary>The proof lists at most this many findings (the counts are always complete).</summary>
+    public const int MaxStoredFindings = 500;
+}
+
+/// <summary>A claimed cleaning, with the (keyed) hashes of the findings selected for it.</summary>
 public sealed record ClaimedClean(Guid Id, Guid ScanJobId, SourcePlatform SourcePlatform, string SourceUrl, string? Branch, string? EncryptedAccessToken,
     IReadOnlyList<(Guid FindingId, string Hash)> Selected);
 
@@ -17,7 +25,7 @@ public sealed record ClaimedClean(Guid Id, Guid ScanJobId, SourcePlatform Source
 /// <c>FOR UPDATE SKIP LOCKED</c>, keep a heartbeat while they work, and rows whose heartbeat went stale (the
 /// instance died) are failed with a clear reason instead of staying "scanning" forever.
 /// </summary>
-public sealed class ScanJobQueue(IDbContextFactory<ApplicationDbContext> contextFactory, AuditWriter audit, TimeProvider clock)
+public sealed class ScanJobQueue(IDbContextFactory<ApplicationDbContext> contextFactory, AuditWriter audit, TimeProvider clock, SecretHashKey hashKey)
 {
     public static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(2);
 
@@ -67,7 +75,8 @@ public sealed class ScanJobQueue(IDbContextFactory<ApplicationDbContext> context
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var scope = SecretFindingStore.RepositoryScope(await db.ScanJobs.Where(j => j.Id == jobId).Select(j => j.SourceUrl).FirstAsync(ct));
         await SecretFindingStore.LockScopeAsync(db, scope, ct);
-        await SecretFindingStore.RecordAsync(db, jobId, scope, findings, clock.GetUtcNow(), ct);
+        // The scanner hands over SHA-256; RecordAsync stores only the keyed hash.
+        await SecretFindingStore.RecordAsync(db, hashKey, jobId, scope, findings, clock.GetUtcNow(), ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
     }
@@ -148,9 +157,10 @@ public sealed class ScanJobQueue(IDbContextFactory<ApplicationDbContext> context
     /// Stores the cleaned bundle (streamed from <paramref name="bundle"/> in 1 MiB pieces, so memory stays flat), marks the
     /// cleaning completed and audits <c>secret_cleaned</c> for every finding whose value was removed: one transaction.
     /// </summary>
-    public async Task CompleteCleanAsync(Guid cleanId, Stream bundle, long replacements, int remaining,
-        IReadOnlyCollection<Guid> cleanedFindingIds, CancellationToken ct = default)
+    public async Task CompleteCleanAsync(Guid cleanId, Stream bundle, CleaningSummary summary, IReadOnlyCollection<Guid> cleanedFindingIds,
+        CancellationToken ct = default)
     {
+        var (replacements, remaining) = (summary.Replacements, summary.RemainingSelected);
         await using var db = await contextFactory.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var clean = await db.CleanJobs.FirstAsync(c => c.Id == cleanId, ct);
@@ -176,6 +186,11 @@ public sealed class ScanJobQueue(IDbContextFactory<ApplicationDbContext> context
         clean.BundleSize = bundleSize;
         clean.ReplacementCount = (int)Math.Min(int.MaxValue, replacements);
         clean.RemainingAfterRescan = remaining;
+        clean.SecretsSelected = summary.SecretsSelected;
+        clean.SecretsCleaned = summary.SecretsCleaned;
+        clean.CommitsChanged = summary.CommitsChanged;
+        clean.OtherFindingsRemaining = summary.RescanFindings.Count(f => !f.Selected && !f.Suppressed);
+        clean.RescanFindings = System.Text.Json.JsonSerializer.Serialize(summary.RescanFindings.Take(CleaningSummary.MaxStoredFindings));
         clean.CompletedAt = now;
         var actor = new AuditActor(clean.RequestedById, clean.RequestedByName);
         foreach (var findingId in cleanedFindingIds)
@@ -184,7 +199,11 @@ public sealed class ScanJobQueue(IDbContextFactory<ApplicationDbContext> context
         }
 
         audit.Add(db, actor, AuditActions.CleanCompleted, ResourceTypes.Scan, clean.ScanJobId.ToString(),
-            new { cleanJobId = cleanId, replacements, remaining, findings = cleanedFindingIds.Count, bundleSize });
+            new
+            {
+                cleanJobId = cleanId, replacements, remaining, findings = cleanedFindingIds.Count, bundleSize, secrets = summary.SecretsCleaned,
+                commits = summary.CommitsChanged, otherFindingsRemaining = clean.OtherFindingsRemaining,
+            });
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
     }

@@ -9,9 +9,12 @@ namespace DeployGuard.Data.Services.Scanning;
 
 /// <summary>Scan jobs: created by people (or uploads), run by the scan worker, watched through their progress.</summary>
 public sealed class ScanJobService(IDbContextFactory<ApplicationDbContext> contextFactory, AuditWriter audit, TimeProvider clock,
-    IDataProtectionProvider dataProtection, IOptions<ScanningOptions> options)
+    IDataProtectionProvider dataProtection, IOptions<ScanningOptions> options, SecretHashKey hashKey)
 {
     public const string TokenPurpose = "DeployGuard.Scanning.AccessToken";
+
+    /// <summary>Whether <paramref name="caller"/> may scan a folder on the server (the New scan page offers the source only then).</summary>
+    public bool MayScanServerPaths(Caller caller) => caller.IsAdmin || caller.IsEngineer && options.Value.AllowLocalRepositories;
 
     public async Task<Result<ScanJobRow>> CreateAsync(ScanJobInput input, Caller caller, CancellationToken ct = default)
     {
@@ -24,7 +27,7 @@ public sealed class ScanJobService(IDbContextFactory<ApplicationDbContext> conte
         if (input.SourcePlatform == SourcePlatform.Local && !errors.ContainsKey(nameof(ScanJobInput.SourceUrl)))
         {
             // Reading the server's disk is an admin's call unless local scanning is switched on for everyone.
-            if (!caller.IsAdmin && !options.Value.AllowLocalRepositories)
+            if (!MayScanServerPaths(caller))
             {
                 errors.Add(nameof(ScanJobInput.SourceUrl), "Only admins can scan a path on the server.");
             }
@@ -122,7 +125,8 @@ public sealed class ScanJobService(IDbContextFactory<ApplicationDbContext> conte
         await db.SaveChangesAsync(ct);
         var scope = SecretFindingStore.RepositoryScope(job.SourceUrl);
         await SecretFindingStore.LockScopeAsync(db, scope, ct);
-        var merge = await SecretFindingStore.RecordAsync(db, job.Id, scope, findings, now, ct);
+        // The CLI reports SHA-256; RecordAsync stores only the keyed hash.
+        var merge = await SecretFindingStore.RecordAsync(db, hashKey, job.Id, scope, findings, now, ct);
         audit.Add(db, caller.Actor, AuditActions.ScanUploaded, ResourceTypes.Scan, job.Id.ToString(),
             new
             {

@@ -20,7 +20,10 @@ public static class SecretFindingStore
 {
     public static string RepositoryScope(string sourceUrl) => "repo:" + sourceUrl.Trim();
 
-    /// <summary>A finding of the engine (or an imported report) as a row; hash, preview and shape only.</summary>
+    /// <summary>
+    /// A finding of the engine (or an imported report) as a row; hash, preview and shape only. The hash is still the
+    /// scanner's SHA-256 here: <see cref="RecordAsync"/> keys it before anything is stored.
+    /// </summary>
     public static SecretFinding ToEntity(Finding finding) => new()
     {
         Id = Guid.CreateVersion7(),
@@ -28,7 +31,8 @@ public static class SecretFindingStore
         SecretType = WireNames.Of(finding.SecretType),
         Severity = WireNames.Of(finding.Severity),
         SecretValueHash = finding.SecretHash,
-        RedactedPreview = finding.RedactedPreview.Truncate(100),
+        // Another tool's (or an older CLI's) preview may show more than ours does.
+        RedactedPreview = SecretHasher.ShortenPreview(finding.RedactedPreview).Truncate(100),
         ValuePattern = finding.ValuePattern.Truncate(255),
         FilePath = finding.FilePath.Truncate(500),
         Line = finding.Line,
@@ -45,15 +49,18 @@ public static class SecretFindingStore
         db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({"secrets:" + scopeKey}, 0))", ct);
 
     /// <summary>
-    /// Records findings a job saw. <paramref name="findings"/> are fresh entities (ids, rule, hash, location); those
-    /// whose identity already exists in the scope update that row instead of being inserted. Saves nothing: the
+    /// Records findings a job saw. <paramref name="findings"/> are fresh entities (ids, rule, SHA-256 of the value,
+    /// location): their hashes are keyed with the installation's key first, so the stored hash and the identity made
+    /// from it are the same for the built-in scanner, CLI uploads and imported reports, and neither is a bare SHA-256.
+    /// Those whose identity already exists in the scope update that row instead of being inserted. Saves nothing: the
     /// caller saves, in its transaction.
     /// </summary>
-    public static async Task<SecretMerge> RecordAsync(ApplicationDbContext db, Guid jobId, string scopeKey, IReadOnlyList<SecretFinding> findings,
-        DateTimeOffset now, CancellationToken ct)
+    public static async Task<SecretMerge> RecordAsync(ApplicationDbContext db, SecretHashKey hashKey, Guid jobId, string scopeKey,
+        IReadOnlyList<SecretFinding> findings, DateTimeOffset now, CancellationToken ct)
     {
+        hashKey.Apply(findings);
         var incoming = findings
-            .Select(f => (Finding: f, Identity: FindingIdentity.Secret(f.SecretValueHash, f.FilePath)))
+            .Select(f => (Finding: f, Identity: SecretHashKey.IdentityOf(f)))
             .GroupBy(x => x.Identity)
             .Select(g => g.First())
             .ToList();

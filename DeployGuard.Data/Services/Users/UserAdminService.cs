@@ -12,6 +12,7 @@ public sealed record UserRow(string Id, string? UserName, string? Email, string?
 
 public sealed record UserQuery : ListQuery
 {
+    /// <summary>A role name, or <see cref="UserAdminService.PendingRole"/> for accounts without one.</summary>
     public string? Role { get; init; }
 }
 
@@ -22,7 +23,10 @@ public sealed record UserQuery : ListQuery
 public sealed class UserAdminService(IServiceScopeFactory scopeFactory, IDbContextFactory<ApplicationDbContext> contextFactory,
     AuditWriter audit, TimeProvider clock)
 {
-    private const long FirstUserLockKey = 0x4447_0001; // advisory lock: "DG" + 1
+    /// <summary>The filter value for accounts that wait for an admin to give them a role.</summary>
+    public const string PendingRole = "(pending)";
+
+    private const long FirstUserLockKey = RegistrationService.FirstUserLockKey;
 
     public async Task<Paged<UserRow>> ListAsync(UserQuery query, CancellationToken ct = default)
     {
@@ -34,7 +38,11 @@ public sealed class UserAdminService(IServiceScopeFactory scopeFactory, IDbConte
             users = users.Where(Like.Contains<ApplicationUser>(query.Search, u => u.Email, u => u.UserName, u => u.DisplayName));
         }
 
-        if (!string.IsNullOrWhiteSpace(query.Role))
+        if (query.Role == PendingRole)
+        {
+            users = users.Where(u => !db.UserRoles.Any(ur => ur.UserId == u.Id));
+        }
+        else if (!string.IsNullOrWhiteSpace(query.Role))
         {
             var roleId = await db.Roles.Where(r => r.Name == query.Role).Select(r => r.Id).FirstOrDefaultAsync(ct);
             users = users.Where(u => db.UserRoles.Any(ur => ur.UserId == u.Id && ur.RoleId == roleId));
@@ -67,29 +75,6 @@ public sealed class UserAdminService(IServiceScopeFactory scopeFactory, IDbConte
         var list = await db.Users.AsNoTracking().OrderBy(u => u.DisplayName ?? u.UserName)
             .Select(u => new { u.Id, Name = (u.DisplayName ?? u.UserName ?? u.Id) + " <" + u.Email + ">" }).ToListAsync(ct);
         return list.Select(u => (u.Id, u.Name)).ToList();
-    }
-
-    /// <summary>
-    /// Gives a newly registered account its role: Admin when no admin exists yet (the first account of
-    /// an empty database), Viewer otherwise. Serialised by an advisory lock so that two first sign-ups
-    /// cannot both become admin.
-    /// </summary>
-    public async Task<string> AssignInitialRoleAsync(string userId, AuditActor actor, CancellationToken ct = default)
-    {
-        await using var scope = scopeFactory.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_xact_lock({FirstUserLockKey})", ct);
-        var user = await users.FindByIdAsync(userId) ?? throw new InvalidOperationException($"User {userId} vanished.");
-        var adminExists = (await users.GetUsersInRoleAsync(Roles.Admin)).Count > 0;
-        var role = adminExists ? Roles.Viewer : Roles.Admin;
-        Check(await users.AddToRoleAsync(user, role));
-        audit.Add(db, actor, AuditActions.RoleChanged, ResourceTypes.User, userId,
-            new { from = (string?)null, to = role, reason = adminExists ? "default role for new accounts" : "first account on an empty database" });
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
-        return role;
     }
 
     public async Task<Result<Unit>> ChangeRoleAsync(string userId, string role, Caller caller, CancellationToken ct = default)

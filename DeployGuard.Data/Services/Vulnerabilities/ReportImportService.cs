@@ -21,13 +21,15 @@ namespace DeployGuard.Data.Services.Vulnerabilities;
 /// parsed, then set-based statements merge it into the scope's findings (one row per identity, see
 /// <see cref="ReportResult.Identity"/>), mark what the scanner no longer reports as fixed, and record the scan's own
 /// copy of each finding. Secrets go to the secret findings through <see cref="SecretFindingStore"/>, hashed as the
-/// built-in scanner hashes them. A report that turns out broken anywhere stores nothing.
+/// built-in scanner hashes them and keyed with the installation's <see cref="SecretHashKey"/>. A report that turns out
+/// broken anywhere stores nothing.
 /// </summary>
 public sealed partial class ReportImportService(
     IDbContextFactory<ApplicationDbContext> contextFactory,
     AuditWriter audit,
     TimeProvider clock,
-    IOptions<ScanningOptions> options)
+    IOptions<ScanningOptions> options,
+    SecretHashKey hashKey)
 {
     public long MaxReportBytes => options.Value.MaxReportBytes;
 
@@ -241,7 +243,7 @@ public sealed partial class ReportImportService(
         _ => ScanKind.GitRepo,
     };
 
-    private static async Task<SecretMerge> RecordSecretsAsync(ApplicationDbContext db, Scan scan, Service? service, List<Finding> secrets, DateTimeOffset now,
+    private async Task<SecretMerge> RecordSecretsAsync(ApplicationDbContext db, Scan scan, Service? service, List<Finding> secrets, DateTimeOffset now,
         CancellationToken ct)
     {
         // The secret part of a report becomes a completed secret-scan job of the repository, so the secret findings
@@ -269,7 +271,9 @@ public sealed partial class ReportImportService(
         await db.SaveChangesAsync(ct);
         var scope = SecretFindingStore.RepositoryScope(job.SourceUrl);
         await SecretFindingStore.LockScopeAsync(db, scope, ct);
-        var merge = await SecretFindingStore.RecordAsync(db, job.Id, scope, secrets.Select(SecretFindingStore.ToEntity).ToList(), now, ct);
+        // gitleaks/trufflehog secrets carry SHA-256 like the scanner's own; keyed with the same installation key, so an
+        // imported secret and a scanned one are the same finding.
+        var merge = await SecretFindingStore.RecordAsync(db, hashKey, job.Id, scope, secrets.Select(SecretFindingStore.ToEntity).ToList(), now, ct);
         await db.SaveChangesAsync(ct);
         return merge;
     }

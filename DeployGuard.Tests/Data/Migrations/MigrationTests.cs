@@ -161,9 +161,18 @@ public sealed class MigrationTests
         var migrator = services.GetRequiredService<SchemaMigrator>();
 
         var script = await migrator.ScriptAsync();
-        // Running the idempotent script twice on an empty database builds the schema once.
-        await Sql.ExecuteAsync(connectionString, script);
-        await Sql.ExecuteAsync(connectionString, script);
+        // Running the idempotent script twice on an empty database (as the schema owner, as a DBA would) builds the schema once;
+        // the run-time role then gets its grants the way `db upgrade` gives them.
+        await using (var owner = new Npgsql.NpgsqlConnection(TestPostgres.AsOwner(connectionString)))
+        {
+            await owner.OpenAsync();
+            await using var first = new Npgsql.NpgsqlCommand(script, owner);
+            await first.ExecuteNonQueryAsync();
+            await using var second = new Npgsql.NpgsqlCommand(script, owner);
+            await second.ExecuteNonQueryAsync();
+        }
+
+        await migrator.GrantRuntimeAsync();
 
         Assert.Contains("CREATE TABLE audit_logs", script);
         Assert.Contains("CREATE TRIGGER audit_logs_chain", script);

@@ -25,9 +25,11 @@ public sealed class SchemaDriftTests
         }
 
         var modelled = await TestPostgres.CreateEmptyDatabaseAsync("drift_model");
-        await using (var services = TestPostgres.BuildDataServices(modelled))
+        // The model's own CREATE script needs the owner's rights, as migrations do.
+        var options = new DbContextOptionsBuilder<ApplicationDbContext>();
+        DependencyInjection.Configure(options, TestPostgres.AsOwner(modelled));
+        await using (var db = new ApplicationDbContext(options.Options))
         {
-            await using var db = await services.GetRequiredService<IDbContextFactory<ApplicationDbContext>>().CreateDbContextAsync();
             await db.Database.ExecuteSqlRawAsync(db.Database.GenerateCreateScript());
         }
 
@@ -59,7 +61,8 @@ internal sealed record SchemaSnapshot(List<string> Tables, List<string> Columns,
 
     public static async Task<SchemaSnapshot> ReadAsync(string connectionString)
     {
-        await using var connection = new NpgsqlConnection(connectionString);
+        // As the superuser: information_schema shows a role only the tables it has rights on.
+        await using var connection = new NpgsqlConnection(TestPostgres.AsSuperuser(connectionString));
         await connection.OpenAsync();
         return new SchemaSnapshot(
             await ListAsync(connection, $"""

@@ -41,6 +41,39 @@ public sealed class PipelineYamlTests
         Assert.Contains(result.Errors, e => e.Line == 10 && e.Message.Contains("'retries'"));
     }
 
+    [Theory]
+    [InlineData("? :", 1)]
+    [InlineData("\t\t: : :", 1)]
+    [InlineData("stages:\n  - name: a\n    ? :\n", 3)]
+    [InlineData("stages:\n  - ? [a, b]\n    : c\n", 2)]
+    [InlineData("stages: *nowhere", 1)]
+    [InlineData("stages: &a [*a]", 1)]
+    [InlineData("stages:\n  - name: a\n    kind: wait\n    seconds: !!binary AAAA\n", 4)]
+    [InlineData("%YAML 9.9\n---\nstages: []", 1)]
+    [InlineData("stages: []\n---\nstages: []", 1)]
+    public void Parse_HostileYaml_ReportsAnErrorWithPositionInsteadOfThrowing(string yaml, int maxLine)
+    {
+        var result = PipelineYaml.Parse(yaml);
+
+        Assert.False(result.IsValid);
+        Assert.All(result.Errors, e => Assert.InRange(e.Line, 1, Math.Max(maxLine, yaml.Split('\n').Length)));
+        Assert.All(result.Errors, e => Assert.True(e.Column >= 1, e.ToString()));
+    }
+
+    [Theory]
+    [InlineData("stages:\n\t\t: : :", 2)]
+    [InlineData("stages:\n  - name: a\n\t\t: : :\n", 3)]
+    [InlineData("stages:\n  - name: a\n    kind: wait\n\tseconds: 1\n", 4)]
+    public void Parse_TabAsIndentation_PointsAtTheLineWithTheTab(string yaml, int line)
+    {
+        var result = PipelineYaml.Parse(yaml);
+
+        var error = Assert.Single(result.Errors);
+        Assert.Equal(line, error.Line);
+        Assert.Equal(1, error.Column);
+        Assert.Contains("tab", error.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
     [Fact]
     public void Parse_SyntaxError_ReportsTheLine()
     {

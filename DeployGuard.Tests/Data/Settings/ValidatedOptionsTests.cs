@@ -1,6 +1,8 @@
 using DeployGuard.Data.Postgres;
 using DeployGuard.Data.Services.Scanning;
+using DeployGuard.Data.Services.Users;
 using DeployGuard.Data.Settings;
+using DeployGuard.Web.Auth;
 using DeployGuard.Web.Email;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -40,6 +42,8 @@ public sealed class ValidatedOptionsTests
         s.AddValidatedOptions<SmtpOptions>(SmtpOptions.Section);
         s.AddValidatedOptions<DatabaseOptions>(DatabaseOptions.Section);
         s.AddValidatedOptions<EmbeddedDatabaseOptions>(EmbeddedDatabaseOptions.Section);
+        s.AddValidatedOptions<AuthOptions>(AuthOptions.Section);
+        s.AddValidatedOptions<RateLimitOptions>(RateLimitOptions.Section);
     }
 
     [Fact]
@@ -126,5 +130,35 @@ public sealed class ValidatedOptionsTests
         var error = Assert.Throws<OptionsValidationException>(() => configuration.GetValidated<EmbeddedDatabaseOptions>(EmbeddedDatabaseOptions.Section));
 
         Assert.Contains("Database:Embedded:DatabaseName", Assert.Single(error.Failures));
+    }
+
+    [Fact]
+    public void AddValidatedOptions_AccessSettings_DefaultsAndValuesAreBound()
+    {
+        using var defaults = Services(All);
+        using var configured = Services(All, ("Auth:Registration", "Open"), ("Auth:AllowedDomains", "example.com, @Corp.Example"),
+            ("Auth:RateLimits:ApiRequestsPerMinute", "600"));
+
+        Assert.Empty(StartupFailures(defaults));
+        Assert.Equal(RegistrationPolicy.FirstUserOnly, defaults.GetRequiredService<IOptions<AuthOptions>>().Value.Registration);
+        Assert.Equal(10, defaults.GetRequiredService<IOptions<RateLimitOptions>>().Value.FailedSignInsPerAddressPerMinute);
+        Assert.Empty(StartupFailures(configured));
+        var auth = configured.GetRequiredService<IOptions<AuthOptions>>().Value;
+        Assert.Equal(RegistrationPolicy.Open, auth.Registration);
+        Assert.Equal(["example.com", "corp.example"], auth.Domains);
+        Assert.Equal(600, configured.GetRequiredService<IOptions<RateLimitOptions>>().Value.ApiRequestsPerMinute);
+    }
+
+    [Theory]
+    [InlineData("Auth:Registration", "Everyone", "Auth:Registration")]
+    [InlineData("Auth:AllowedDomains", "example.com, not a domain", "Auth:AllowedDomains: 'not' is not a domain name")]
+    [InlineData("Auth:RateLimits:FailedSignInsPerAddressPerMinute", "0", "Auth:RateLimits:FailedSignInsPerAddressPerMinute must be at least 1.")]
+    [InlineData("Auth:RateLimits:ApiRequestsPerMinute", "-5", "Auth:RateLimits:ApiRequestsPerMinute must be at least 1.")]
+    public void AddValidatedOptions_BadAccessSetting_StopsStartUpNamingTheKey(string key, string value, string expected)
+    {
+        using var services = Services(All, (key, value));
+
+        var failure = Assert.Single(StartupFailures(services));
+        Assert.Contains(expected, failure);
     }
 }

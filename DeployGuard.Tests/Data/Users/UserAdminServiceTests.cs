@@ -15,38 +15,56 @@ public sealed class UserAdminServiceTests(DatabaseFixture db) : IClassFixture<Da
     private static readonly AuditActor Registrar = new(null, "registration");
 
     [Fact]
-    public async Task AssignInitialRoleAsync_FirstAndLaterAccounts_FirstIsAdminOthersViewer()
+    public async Task AssignInitialRoleAsync_FirstAndLaterAccounts_FirstIsAdminOthersPending()
     {
         await using var services = await EmptyDatabaseAsync();
-        var admin = services.GetRequiredService<UserAdminService>();
+        var registration = services.GetRequiredService<RegistrationService>();
         var first = await TestUsers.CreateAsync(services, role: null);
         var second = await TestUsers.CreateAsync(services, role: null);
 
-        var firstRole = await admin.AssignInitialRoleAsync(first.Id, Registrar);
-        var secondRole = await admin.AssignInitialRoleAsync(second.Id, Registrar);
+        var firstRole = await registration.AssignInitialRoleAsync(first.Id, Registrar);
+        var secondRole = await registration.AssignInitialRoleAsync(second.Id, Registrar);
 
         Assert.Equal(Roles.Admin, firstRole);
-        Assert.Equal(Roles.Viewer, secondRole);
+        Assert.Null(secondRole);
         Assert.Equal([Roles.Admin], await RolesOfAsync(services, first.Id));
-        Assert.Equal([Roles.Viewer], await RolesOfAsync(services, second.Id));
+        Assert.Empty(await RolesOfAsync(services, second.Id));
+        var pending = await services.GetRequiredService<UserAdminService>().ListAsync(new UserQuery { Role = UserAdminService.PendingRole });
+        Assert.Equal([second.Id], pending.Items.Select(u => u.Id));
     }
 
     [Fact]
     public async Task AssignInitialRoleAsync_SeveralSignUpsAtOnceOnEmptyDatabase_ExactlyOneBecomesAdmin()
     {
         await using var services = await EmptyDatabaseAsync();
-        var admin = services.GetRequiredService<UserAdminService>();
+        var registration = services.GetRequiredService<RegistrationService>();
         var users = new List<ApplicationUser>();
         for (var i = 0; i < 6; i++)
         {
             users.Add(await TestUsers.CreateAsync(services, role: null));
         }
 
-        var roles = await Task.WhenAll(users.Select(u => Task.Run(() => admin.AssignInitialRoleAsync(u.Id, Registrar))));
+        var roles = await Task.WhenAll(users.Select(u => Task.Run(() => registration.AssignInitialRoleAsync(u.Id, Registrar))));
 
         Assert.Single(roles, r => r == Roles.Admin);
-        Assert.Equal(5, roles.Count(r => r == Roles.Viewer));
-        Assert.Single((await admin.ListAsync(new UserQuery { Role = Roles.Admin })).Items);
+        Assert.Equal(5, roles.Count(r => r is null));
+        Assert.Single((await services.GetRequiredService<UserAdminService>().ListAsync(new UserQuery { Role = Roles.Admin })).Items);
+    }
+
+    [Fact]
+    public async Task AssignInitialRoleAsync_InviteOnlyOnEmptyDatabase_NobodyBootstrapsAsAdmin()
+    {
+        await using var services = TestPostgres.BuildDataServices(await TestPostgres.CreateDatabaseAsync("users"),
+            s => s.Configure<AuthOptions>(o => o.Registration = RegistrationPolicy.InviteOnly));
+        var registration = services.GetRequiredService<RegistrationService>();
+        var first = await TestUsers.CreateAsync(services, role: null);
+
+        var role = await registration.AssignInitialRoleAsync(first.Id, Registrar);
+        var state = await registration.StateAsync();
+
+        Assert.Null(role);
+        Assert.False(state.SelfRegistration);
+        Assert.False(state.Bootstrap);
     }
 
     [Fact]

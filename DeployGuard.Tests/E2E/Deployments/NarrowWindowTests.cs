@@ -20,7 +20,11 @@ public sealed class NarrowWindowTests : AppInBrowserTest
         var page = await Browser.SignInAsync(App.BaseUrl, admin.UserName!, "Test-pass-2026");
         await page.SetViewportSizeAsync(1024, 800);
 
-        foreach (var path in new[] { "/releases", "/deployments", "/services", "/environments", "/teams", "/scans", "/findings", "/findings/patterns", "/vulnerabilities", "/vulnerabilities?group=cve", "/audit", "/admin/users", "/admin/sessions", "/account/tokens" })
+        foreach (var path in new[]
+                 {
+                     "/releases", "/deployments", "/services", "/environments", "/teams", "/scans", "/findings", "/findings/patterns", "/vulnerabilities",
+                     "/vulnerabilities?group=cve", "/audit", "/admin/users", "/admin/sessions", "/admin/outbox", "/account/sessions", "/account/tokens",
+                 })
         {
             await page.GotoAsync(path);
             await page.Locator("body[data-interactive=true]").WaitForAsync();

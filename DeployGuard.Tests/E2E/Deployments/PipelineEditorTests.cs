@@ -68,4 +68,26 @@ public sealed class PipelineEditorTests : AppInBrowserTest
         await Expect(editor).ToHaveValueAsync(Edited);
         await Expect(page.GetByTestId("pipeline-unsaved")).ToBeVisibleAsync();
     }
+
+    [Fact]
+    public async Task EditPipeline_YamlTheParserChokesOn_ShowsLineAndColumnAndKeepsTheText()
+    {
+        var service = await Kit.ServiceAsync();
+        var admin = await Kit.UserAsync(Roles.Admin);
+        var page = await Browser.SignInAsync(App.BaseUrl, admin.UserName!, "Test-pass-2026");
+        await page.OpenAsync($"/services/{service.Id}/pipeline");
+        var editor = page.GetByLabel("YAML");
+        const string typed = "stages:\n  - name: build\n    kind: command\n    run: make\n    ? :\n";
+
+        await editor.FillAsync(typed);
+
+        // Once made the page die (and the unsaved text with it): now an error at its line, and the circuit lives on.
+        await Expect(page.Locator(".dg-yaml-error").First).ToContainTextAsync(new System.Text.RegularExpressions.Regex("Line [1-6], column [0-9]+: YAML syntax error"));
+        await Expect(editor).ToHaveValueAsync(typed);
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Save pipeline" })).ToBeDisabledAsync();
+        await editor.FillAsync("\t\t: : :");
+        await Expect(page.Locator(".dg-yaml-error").First).ToContainTextAsync("YAML syntax error");
+        await editor.FillAsync("stages:\n  - name: soak\n    kind: wait\n    seconds: 1\n");
+        await Expect(page.GetByText("Valid: soak")).ToBeVisibleAsync();
+    }
 }

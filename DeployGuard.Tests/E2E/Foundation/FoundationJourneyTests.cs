@@ -6,7 +6,7 @@ namespace DeployGuard.Tests.E2E.Foundation;
 
 /// <summary>
 /// The foundation issue's end-to-end journey in a real browser against the real app on Kestrel and PostgreSQL:
-/// first user becomes admin, catalog CRUD, a viewer is kept out of admin pages, revoking the viewer's session
+/// first user becomes admin, catalog CRUD, an invited viewer is kept out of admin pages, revoking the viewer's session
 /// signs that browser out, and the audit log shows it all with an intact chain.
 /// </summary>
 [Collection(E2ECollection.Name)]
@@ -60,9 +60,9 @@ public sealed class FoundationJourneyTests(BrowserFixture browser, KestrelAppFac
             await Expect(admin.Page.GetByRole(AriaRole.Link, new() { Name = "Platform", Exact = true })).ToBeVisibleAsync();
             await admin.ScreenshotAsync("foundation-teams", forDocs: true);
 
-            // A second account starts as Viewer: it reads the catalog but admin pages are closed to it.
-            await viewer.RegisterAsync("vic@example.com", Password, "Vic Viewer");
-            await viewer.SignInAsync("vic@example.com", Password);
+            // Everyone after the first gets in by invitation: the admin invites a Viewer, who reads the catalog but not admin pages.
+            var invitation = await admin.InviteAsync("vic@example.com", "Viewer");
+            await viewer.AcceptInvitationAsync(invitation, Password, "Vic Viewer");
             await viewer.GoAsync("/services");
             await Expect(viewer.Page.GetByRole(AriaRole.Link, new() { Name = "payment-api" })).ToBeVisibleAsync();
             // "New service" is a link to the form (MudButton with Href), and absent for a viewer.
@@ -89,7 +89,7 @@ public sealed class FoundationJourneyTests(BrowserFixture browser, KestrelAppFac
             await Expect(admin.Page.GetByText("Chain intact")).ToBeVisibleAsync(new() { Timeout = 30_000 });
             foreach (var action in new[] { "session.revoked", "service.created", "environment.created", "team.created", "auth.sign_in", "user.role_changed" })
             {
-                await Expect(admin.Page.GetByRole(AriaRole.Gridcell, new() { Name = action, Exact = true }).First).ToBeVisibleAsync();
+                await Expect(admin.Page.GetByRole(AriaRole.Cell, new() { Name = action, Exact = true }).First).ToBeVisibleAsync();
             }
 
             await admin.ScreenshotAsync("foundation-audit", forDocs: true);

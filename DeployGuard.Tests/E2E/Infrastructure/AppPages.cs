@@ -16,7 +16,7 @@ public sealed class AppPages(IPage page, string baseUrl)
         await page.Locator("body[data-interactive=true]").WaitForAsync();
     }
 
-    /// <summary>Registers an account and confirms it through the link the confirmation page shows (no mail server).</summary>
+    /// <summary>Registers the bootstrap admin and confirms it through the link its registration page shows (no mail server).</summary>
     public async Task RegisterAsync(string email, string password, string? name = null)
     {
         await page.GotoAsync(baseUrl + "/Account/Register");
@@ -33,6 +33,39 @@ public sealed class AppPages(IPage page, string baseUrl)
         await Expect(page.GetByText("Thank you for confirming your email.")).ToBeVisibleAsync();
     }
 
+    /// <summary>As an admin on /admin/users: invites <paramref name="email"/> and returns the link the page shows (no mail server).</summary>
+    public async Task<string> InviteAsync(string email, string role, params string[] teams)
+    {
+        await GoAsync("/admin/users");
+        await page.Locator("#invite-email").FillAsync(email);
+        await page.Locator("#invite-role").SelectOptionAsync(role);
+        foreach (var team in teams)
+        {
+            await page.GetByRole(AriaRole.Checkbox, new() { Name = team }).CheckAsync();
+        }
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send invitation" }).ClickAsync();
+        var link = page.Locator("#invite-link");
+        await Expect(link).ToBeVisibleAsync();
+        return (await link.TextContentAsync())!.Trim();
+    }
+
+    /// <summary>Opens an invitation link, sets a name and password, and lands signed in.</summary>
+    public async Task AcceptInvitationAsync(string link, string password, string? name = null)
+    {
+        await page.GotoAsync(link);
+        await Expect(page.GetByRole(AriaRole.Heading, new() { NameRegex = new System.Text.RegularExpressions.Regex("^You are invited as") })).ToBeVisibleAsync();
+        if (name is not null)
+        {
+            await page.GetByLabel("Your name (optional)").FillAsync(name);
+        }
+
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync(password);
+        await page.GetByLabel("Confirm Password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create my account" }).ClickAsync();
+        await page.Locator("body[data-interactive=true]").WaitForAsync();
+    }
+
     public async Task SignInAsync(string email, string password)
     {
         await SignIn.InBrowserAsync(page, baseUrl, email, password);
@@ -41,7 +74,7 @@ public sealed class AppPages(IPage page, string baseUrl)
 
     public async Task SignOutAsync()
     {
-        await page.GetByLabel("User menu").ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "User menu" }).ClickAsync();
         await page.GetByText("Sign out").ClickAsync();
         // Signing out lands on "/", which sends the now anonymous browser on to the login page: wait for the end
         // of that chain, or the next navigation races it (and posts a form rendered for the signed-in user).

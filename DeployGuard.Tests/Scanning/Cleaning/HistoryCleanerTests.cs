@@ -44,6 +44,13 @@ public sealed class HistoryCleanerTests
         Assert.True(result.OccurrencesReplaced >= 2);
         Assert.Equal(CleaningPhase.Completed, progress.Reports[^1]);
 
+        // What changed and what remains: the GitHub token sat in two commits ("settings", "tweak settings") and the
+        // Stripe key in one; the npm token nobody selected is in the cleaner's own re-scan, not as a selected value.
+        Assert.Equal(3, result.CommitsChanged);
+        Assert.True(result.CommitsRewritten > result.CommitsChanged);
+        Assert.Contains(result.RescanFindings, f => f.SecretHash == SecretHasher.Hash(keptSecret));
+        Assert.DoesNotContain(result.RescanFindings, f => targets.Contains(f.SecretHash));
+
         // An independent re-scan of the cleaned copy: the selected secrets are gone, the other one is not.
         var rescan = await new SecretScanner().ScanHistoryAsync(result.CleanedRepositoryPath).ToListAsync();
         Assert.DoesNotContain(rescan, f => targets.Contains(f.SecretHash));

@@ -86,7 +86,9 @@ public sealed class BuiltInRuleTests
 
         Assert.True(SecretHasher.IsValidHash(finding.SecretHash));
         Assert.Contains('*', finding.RedactedPreview);
-        Assert.True(finding.RedactedPreview.TrimEnd('*').Length <= 4);
+        // At most the provider prefix and 2 characters.
+        var shown = finding.RedactedPreview.TrimEnd('*');
+        Assert.True(shown.Length <= (SecretHasher.ProviderPrefix(shown + new string('x', 20))?.Length ?? 0) + 2, finding.RedactedPreview);
         var text = System.Text.Json.JsonSerializer.Serialize(finding, DeployGuard.Scanning.Contracts.ScanningJson.Options) + finding;
         foreach (var token in line.Split([' ', '=', '"', '\'', ':', ';', '\n'], StringSplitOptions.RemoveEmptyEntries).Where(t => t.Length >= 16))
         {

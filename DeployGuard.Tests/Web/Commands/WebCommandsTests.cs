@@ -65,7 +65,7 @@ public sealed class WebCommandsTests
 
     [Theory]
     [InlineData("seed-dmo")]
-    [InlineData("token")]
+    [InlineData("tokens")]
     public async Task RunAsync_UnknownCommandWord_FailsWithTheListOfCommands(string word)
     {
         var (exit, output, error) = await RunAsync(word, "create");

@@ -70,3 +70,56 @@ public sealed class ReadinessTests(UnmigratedWebAppFactory app) : IClassFixture<
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 }
+
+/// <summary>The app run (against the advice) as the database superuser: it says so in /readyz and to admins in a banner.</summary>
+public sealed class SuperuserWebAppFactory : WebAppFactory
+{
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        ConnectionString = TestPostgres.AsSuperuser(ConnectionString);
+    }
+}
+
+public sealed class DatabaseRoleWarningTests(SuperuserWebAppFactory app) : IClassFixture<SuperuserWebAppFactory>
+{
+    [Fact]
+    public async Task Readyz_RuntimeRoleIsSuperuser_StaysReadyAndSaysSo()
+    {
+        var body = await (await app.NewClient().GetAsync("/readyz")).Content.ReadFromJsonAsync<JsonElement>();
+
+        var database = body.GetProperty("database");
+        Assert.Equal("ready", body.GetProperty("status").GetString());
+        Assert.True(database.GetProperty("superuser").GetBoolean());
+        Assert.False(database.GetProperty("leastPrivilege").GetBoolean());
+        Assert.Contains("is a superuser", database.GetProperty("warning").GetString());
+    }
+
+    [Fact]
+    public async Task AnyPage_RuntimeRoleIsSuperuser_AdminsSeeTheBannerOthersDoNot()
+    {
+        var (admin, _) = await app.SignInNewUserAsync(DeployGuard.Data.Services.Users.Roles.Admin);
+        var (viewer, _) = await app.SignInNewUserAsync(DeployGuard.Data.Services.Users.Roles.Viewer);
+
+        var adminPage = await admin.GetStringAsync("/");
+        var viewerPage = await viewer.GetStringAsync("/");
+
+        Assert.Contains("dg-security-banner", adminPage);
+        Assert.Contains("is a superuser: anyone holding its connection can disable the audit triggers", System.Net.WebUtility.HtmlDecode(adminPage));
+        Assert.DoesNotContain("dg-security-banner", viewerPage);
+    }
+}
+
+public sealed class LeastPrivilegeReadinessTests(WebAppFactory app) : IClassFixture<WebAppFactory>
+{
+    [Fact]
+    public async Task Readyz_RuntimeRoleWithRowsOnly_ReportsLeastPrivilege()
+    {
+        var body = await (await app.NewClient().GetAsync("/readyz")).Content.ReadFromJsonAsync<JsonElement>();
+
+        var database = body.GetProperty("database");
+        Assert.Equal(TestPostgres.AppRole, database.GetProperty("role").GetString());
+        Assert.True(database.GetProperty("leastPrivilege").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, database.GetProperty("warning").ValueKind);
+    }
+}

@@ -12,13 +12,13 @@ public sealed class KillRestartTests
     {
         await using var kit = await DeploymentTestKit.CreateAsync();
         var environment = await kit.EnvironmentAsync("crash");
-        var dir = Directory.CreateTempSubdirectory("dg-crash-").FullName;
+        // A sleep no other process has, to find the command from outside its (isolated) pid namespace.
+        var sleep = $"300.{Random.Shared.Next(100_000, 999_999)}";
         var service = await kit.ServiceAsync($$"""
             stages:
               - name: long
                 kind: command
-                cwd: {{dir}}
-                run: echo $$ > shell.pid; for i in $(seq 1 200); do echo "line $i"; done; sleep 300
+                run: for i in $(seq 1 200); do echo "line $i"; done; sleep {{sleep}}
               - name: never
                 kind: command
                 run: echo never
@@ -28,7 +28,7 @@ public sealed class KillRestartTests
 
         var first = await AppProcess.StartAsync(kit.ConnectionString, settings: settings);
         await kit.WaitForAsync(id, _ => LogCount(kit, id) >= 200, TimeSpan.FromSeconds(30), "200 lines written by the first instance");
-        var shellPid = int.Parse((await File.ReadAllTextAsync(Path.Combine(dir, "shell.pid"))).Trim());
+        Assert.NotEmpty(HostProcesses.WithArgument(sleep));
         var before = await kit.LogsAsync(id);
         await first.CrashAsync();
         await first.DisposeAsync();
@@ -47,7 +47,7 @@ public sealed class KillRestartTests
         Assert.Equal(before.Select(l => (l.Id, l.Message)), after.Take(before.Count).Select(l => (l.Id, l.Message)));
         Assert.Equal(Enumerable.Range(1, 200).Select(i => $"line {i}"), after.Where(l => l.EventType == "stdout").Select(l => l.Message));
         // The restarted instance also stopped the command the dead one had left running.
-        await kit.WaitForAsync(id, _ => !Directory.Exists($"/proc/{shellPid}"), TimeSpan.FromSeconds(10), "the orphaned command to be killed");
+        await kit.WaitForAsync(id, _ => HostProcesses.WithArgument(sleep).Count == 0, TimeSpan.FromSeconds(10), "the orphaned command to be killed");
     }
 
     private static int LogCount(DeploymentTestKit kit, Guid id)

@@ -124,18 +124,17 @@ public sealed class RunnerTests : IAsyncLifetime
     [Fact]
     public async Task Cancel_RunningCommand_KillsTheWholeProcessTree()
     {
-        var dir = Directory.CreateTempSubdirectory("dg-cancel-").FullName;
-        // A background child, a grandchild in a pipeline, and the shell itself: all must die.
+        // A background child, a grandchild in a pipeline, and the shell itself: all must die. Each sleeps for a duration no
+        // other process uses, so it can be found by its command line from outside whatever pid namespace it runs in.
+        var tag = Random.Shared.Next(100_000, 999_999);
         var id = await DeployAsync($$"""
             stages:
               - name: tree
                 kind: command
-                cwd: {{dir}}
-                run: (sleep 300; touch survived) & echo $! > child.pid; bash -c 'echo $$ > grandchild.pid; sleep 300' & echo ready; sleep 300
+                run: (sleep 300.{{tag}}1; touch survived) & bash -c 'sleep 300.{{tag}}2; true' & echo ready; sleep 300.{{tag}}3
             """);
-        await _kit.WaitForAsync(id, _ => File.Exists(Path.Combine(dir, "grandchild.pid")) && File.Exists(Path.Combine(dir, "child.pid")), what: "the tree to start");
-        var pids = new[] { "child.pid", "grandchild.pid" }.Select(f => int.Parse(File.ReadAllText(Path.Combine(dir, f)).Trim())).ToList();
-        Assert.All(pids, pid => Assert.True(Directory.Exists($"/proc/{pid}")));
+        string[] sleeps = [$"300.{tag}1", $"300.{tag}2", $"300.{tag}3"];
+        await _kit.WaitForAsync(id, _ => sleeps.All(s => HostProcesses.WithArgument(s).Count > 0), what: "the tree to start");
         var engineer = await _kit.UserAsync(Roles.Engineer);
 
         var result = await _kit.Get<DeploymentService>().CancelAsync(id, new CancelInput { Reason = "wrong build" }, engineer);
@@ -144,13 +143,10 @@ public sealed class RunnerTests : IAsyncLifetime
         var deployment = await _kit.DeploymentAsync(id);
         Assert.Equal(DeploymentStatus.Cancelled, deployment.Status);
         Assert.Equal(StageStatus.Cancelled, deployment.Stages.Single().Status);
-        await _kit.WaitForAsync(id, _ => pids.All(pid => !Alive(pid)), TimeSpan.FromSeconds(10), "the process tree to die");
+        await _kit.WaitForAsync(id, _ => sleeps.All(s => HostProcesses.WithArgument(s).Count == 0), TimeSpan.FromSeconds(10), "the process tree to die");
         Assert.Contains(await _kit.AuditAsync(id.ToString()), a => a.Action == "deployment.cancelled" && a.UserId == engineer.UserId);
         await _kit.WaitForAsync(id, _ => _kit.Runner.RunningCount == 0, TimeSpan.FromSeconds(10), "the runner to let go of the stage");
     }
-
-    private static bool Alive(int pid) =>
-        File.Exists($"/proc/{pid}/stat") && !File.ReadAllText($"/proc/{pid}/stat").Split(' ')[2].Equals("Z", StringComparison.Ordinal);
 
     [Fact]
     public async Task Cancel_FinishedDeployment_IsInvalid()

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using DeployGuard.Data.Services.Audit;
 using DeployGuard.Web.Auth;
+using DeployGuard.Web.Security;
 using DeployGuard.Data.Entities;
 
 namespace Microsoft.AspNetCore.Routing;
@@ -24,7 +25,7 @@ internal static class IdentityComponentsEndpointRouteBuilderExtensions
             ClaimsPrincipal user,
             [FromServices] SignInManager<ApplicationUser> signInManager,
             [FromServices] AuditWriter audit,
-            [FromForm] string returnUrl) =>
+            [FromForm] string? returnUrl) =>
         {
             if (user.Identity?.IsAuthenticated == true)
             {
@@ -33,7 +34,7 @@ internal static class IdentityComponentsEndpointRouteBuilderExtensions
             }
 
             await signInManager.SignOutAsync();
-            return TypedResults.LocalRedirect($"~/{returnUrl}");
+            return TypedResults.LocalRedirect("~/" + LocalUrls.ToBaseRelativeOrRoot(LocalUrls.BaseOf(context.Request), returnUrl));
         });
 
         var manageGroup = accountGroup.MapGroup("/Manage").RequireAuthorization();

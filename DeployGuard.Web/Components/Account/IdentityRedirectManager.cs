@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Identity;
 using DeployGuard.Data.Entities;
+using DeployGuard.Web.Security;
 
 namespace DeployGuard.Web.Components.Account;
 
@@ -16,19 +17,9 @@ internal sealed class IdentityRedirectManager(NavigationManager navigationManage
         MaxAge = TimeSpan.FromSeconds(5),
     };
 
-    public void RedirectTo(string? uri)
-    {
-        uri ??= "";
-
-        // Prevent open redirects.
-        if (!Uri.IsWellFormedUriString(uri, UriKind.Relative)
-            || uri.StartsWith("//", StringComparison.Ordinal))
-        {
-            uri = navigationManager.ToBaseRelativePath(uri);
-        }
-
-        navigationManager.NavigateTo(uri);
-    }
+    /// <summary>Redirects within this site only: a ReturnUrl pointing elsewhere goes to the dashboard.</summary>
+    public void RedirectTo(string? uri) =>
+        navigationManager.NavigateTo(LocalUrls.ToBaseRelativeOrRoot(new Uri(navigationManager.BaseUri), uri));
 
     public void RedirectTo(string uri, Dictionary<string, object?> queryParameters)
     {

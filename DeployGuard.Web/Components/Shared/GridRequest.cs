@@ -41,6 +41,29 @@ public sealed record GridRequest
     public TEnum? EnumFilter<TEnum>(string name) where TEnum : struct, Enum =>
         Enum.TryParse<TEnum>(Filter(name), ignoreCase: true, out var value) && Enum.IsDefined(value) ? value : null;
 
+    /// <summary>
+    /// One page of a list the page already holds in full (a person's tokens or sessions, a few dozen rows): sorted by the
+    /// column's key through <paramref name="sorts"/>, searched with <paramref name="matches"/>, so a short list behaves
+    /// (and links) like a server-paged one.
+    /// </summary>
+    public Paged<T> PageOf<T>(IEnumerable<T> items, IReadOnlyDictionary<string, Func<T, object?>>? sorts = null, Func<T, string, bool>? matches = null)
+    {
+        var rows = items;
+        if (matches is not null && !string.IsNullOrWhiteSpace(Search))
+        {
+            var text = Search.Trim();
+            rows = rows.Where(r => matches(r, text));
+        }
+
+        if (SortBy is not null && sorts is not null && sorts.TryGetValue(SortBy, out var key))
+        {
+            rows = Descending ? rows.OrderByDescending(key, Comparer<object?>.Default) : rows.OrderBy(key, Comparer<object?>.Default);
+        }
+
+        var all = rows.ToList();
+        return new Paged<T>(all.Skip(Page * PageSize).Take(PageSize).ToList(), all.Count);
+    }
+
     public bool Equivalent(GridRequest other) =>
         Page == other.Page && PageSize == other.PageSize && SortBy == other.SortBy && Descending == other.Descending &&
         (Search ?? "") == (other.Search ?? "") && Filters.Count == other.Filters.Count &&

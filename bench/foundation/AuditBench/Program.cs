@@ -9,10 +9,14 @@ using Npgsql;
 // Times the audit page's queries (AuditService.PageAsync) and the streamed CSV export on a large audit_logs table.
 //   AuditBench queries <data-dir> [runs]   page queries: first page, deep page, filters
 //   AuditBench csv <data-dir>              full CSV export to /dev/null with peak RSS (run alone so the peak is the export's)
+//   AuditBench inserts <data-dir> <rows> <writers> <checkpoint-every-rows|0> [batch]
+//                                          audit insert throughput (one row per transaction through AuditWriter, as the app
+//                                          writes; or INSERT ... SELECT batches like `audit generate`), with a checkpoint
+//                                          signer running alongside (ECDSA P-256, AuditCheckpointStore, polling every 50 ms)
 // <data-dir> is an embedded cluster folder (Database__Embedded__DataDirectory of the app); it is started, reused and stopped here.
-if (args.Length < 2 || args[0] is not ("queries" or "csv"))
+if (args.Length < 2 || args[0] is not ("queries" or "csv" or "inserts"))
 {
-    Console.Error.WriteLine("usage: AuditBench queries|csv <embedded-data-dir> [runs]");
+    Console.Error.WriteLine("usage: AuditBench queries|csv|inserts <embedded-data-dir> [runs | rows writers checkpoint-every [batch]]");
     return 2;
 }
 
@@ -32,6 +36,10 @@ try
     if (args[0] == "csv")
     {
         await CsvAsync(audit);
+    }
+    else if (args[0] == "inserts")
+    {
+        await InsertsAsync(provider, connectionString, int.Parse(args[2]), int.Parse(args[3]), int.Parse(args[4]), args.Length > 5 ? int.Parse(args[5]) : 1);
     }
     else
     {
@@ -134,6 +142,77 @@ static async Task CsvAsync(AuditService audit)
                       $"VmHWM {Status("VmHWM") / 1048576.0:F0} MiB");
 }
 
+static async Task InsertsAsync(IServiceProvider services, string connectionString, int rows, int writers, int checkpointEvery, int batch)
+{
+    // The app's own key when there is one (so `audit verify` checks these checkpoints), else a key for this run.
+    using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+    if (Environment.GetEnvironmentVariable("DataDirectory") is { Length: > 0 } data && Path.Combine(data, "keys", "audit-signing-key.pem") is var pem &&
+        File.Exists(pem))
+    {
+        key.ImportFromPem(File.ReadAllText(pem));
+    }
+    var signer = new BenchSigner(key);
+    var store = services.GetRequiredService<AuditCheckpointStore>();
+    var writer = services.GetRequiredService<AuditWriter>();
+    var before = await ScalarAsync<long>(connectionString, "SELECT count(*) FROM audit_checkpoints");
+    using var stop = new CancellationTokenSource();
+    var checkpoints = 0;
+    var signing = checkpointEvery <= 0 ? Task.CompletedTask : Task.Run(async () =>
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            if (await store.CreateAsync(signer, (latest, head, _) => latest is null || head - latest.RowId >= checkpointEvery) is not null)
+            {
+                Interlocked.Increment(ref checkpoints);
+            }
+
+            try
+            {
+                await Task.Delay(50, stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    });
+
+    var watch = Stopwatch.StartNew();
+    var perWriter = rows / writers;
+    await Task.WhenAll(Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
+    {
+        if (batch > 1)
+        {
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            for (var done = 0; done < perWriter; done += batch)
+            {
+                await using var insert = new NpgsqlCommand(
+                    "INSERT INTO audit_logs (user_id, user_name, action, resource_type, resource_id, details) " +
+                    "SELECT 'bench-user-' || (i % 40), 'bench@example.com', 'service.updated', 'service', md5(i::text), jsonb_build_object('n', i) " +
+                    $"FROM generate_series(1, {Math.Min(batch, perWriter - done)}) AS i", connection) { CommandTimeout = 0 };
+                await insert.ExecuteNonQueryAsync();
+            }
+
+            return;
+        }
+
+        for (var i = 0; i < perWriter; i++)
+        {
+            await writer.WriteAsync(new AuditActor($"bench-user-{w}", $"writer {w}", "10.0.0.1", "bench"), "service.updated", "service", i.ToString(),
+                new { i, note = "insert throughput" });
+        }
+    })));
+    watch.Stop();
+    await stop.CancelAsync();
+    await signing;
+    var total = perWriter * writers;
+    Console.WriteLine($"inserts: {total:N0} rows, {writers} writer(s), {(batch > 1 ? $"batches of {batch:N0}" : "one row per transaction")}, " +
+                      $"checkpoints {(checkpointEvery > 0 ? $"every {checkpointEvery:N0} rows" : "off")}: {watch.Elapsed.TotalSeconds:F1} s, " +
+                      $"{total / watch.Elapsed.TotalSeconds:N0} rows/s, {checkpoints} checkpoint(s) signed " +
+                      $"({await ScalarAsync<long>(connectionString, "SELECT count(*) FROM audit_checkpoints") - before} new in the table)");
+}
+
 static long Rss() => Status("VmRSS");
 
 static long Status(string field)
@@ -148,6 +227,15 @@ static async Task<T> ScalarAsync<T>(string connectionString, string sql)
     await connection.OpenAsync();
     await using var command = new NpgsqlCommand(sql, connection);
     return (T)(await command.ExecuteScalarAsync())!;
+}
+
+/// <summary>Signs like the app's key file does (ECDSA P-256, DER), with a key held in memory for the run.</summary>
+internal sealed class BenchSigner(System.Security.Cryptography.ECDsa key) : ICheckpointSigner
+{
+    public string KeyId { get; } = CheckpointFormat.KeyId(key);
+
+    public byte[] Sign(byte[] payload) => key.SignData(payload, System.Security.Cryptography.HashAlgorithmName.SHA256,
+        System.Security.Cryptography.DSASignatureFormat.Rfc3279DerSequence);
 }
 
 /// <summary>A sink that only counts bytes (what /dev/null would get).</summary>
