@@ -21,20 +21,24 @@ public sealed partial class ReportImportService
         "known_exploited, fixed_versions, fix_available, direct, title, message, suppressed, suppression_reason, description, url, cwes, " +
         "aliases, published, details";
 
+    // The staging tables are unlogged tables of their own schema (migration VulnerabilityManagement), not temporary
+    // ones: the run-time role may not create temporary tables (one could shadow audit_logs for its session). Rows go in
+    // and out within the import's transaction, so no other import ever sees them (MVCC), and none stay behind.
+    private const string Stage = "import_work.import_stage";
+    private const string Keys = "import_work.import_keys";
+    private const string Gone = "import_work.import_gone";
+
     private static async Task CreateStageAsync(NpgsqlConnection connection, CancellationToken ct)
     {
         // Wide rows sort and hash in memory rather than on disk.
-        await using var command = new NpgsqlCommand("""
-            SET LOCAL work_mem = '64MB';
-            CREATE TEMP TABLE import_stage (
-                ord int, identity uuid, new_id uuid, occurrence_id uuid, first_of_id boolean, kind text, vulnerability_id text, cve_id text,
-                package_name text, package_version text, package_type text, purl text, path text, line int, target text, severity text,
-                severity_rank smallint, cvss_score double precision, cvss_vector text, cvss_computed boolean, epss double precision,
-                epss_percentile double precision, epss_estimate double precision, known_exploited boolean, fixed_versions text,
-                fix_available boolean, direct boolean, title text, message text, suppressed boolean, suppression_reason text, description text,
-                url text, cwes text, aliases text, published timestamptz, details text
-            ) ON COMMIT DROP
-            """, connection);
+        await using var command = new NpgsqlCommand("SET LOCAL work_mem = '64MB'", connection);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Empties the staging tables of this transaction's rows (the only ones it can see) before it commits.</summary>
+    private static async Task ClearStageAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand($"DELETE FROM {Stage}; DELETE FROM {Keys}; DELETE FROM {Gone}", connection);
         await command.ExecuteNonQueryAsync(ct);
     }
 
@@ -48,7 +52,7 @@ public sealed partial class ReportImportService
         var details = new ArrayBufferWriter<byte>(1024);
         var identities = new HashSet<string>(StringComparer.Ordinal);
         var vulnerabilityIds = new HashSet<string>(StringComparer.Ordinal);
-        await using var importer = await connection.BeginBinaryImportAsync($"COPY import_stage ({StageColumns}) FROM STDIN (FORMAT BINARY)", ct);
+        await using var importer = await connection.BeginBinaryImportAsync($"COPY {Stage} ({StageColumns}) FROM STDIN (FORMAT BINARY)", ct);
         var ord = 0;
         // Synchronous writes: they only buffer, and an await per value would cost more than the values.
         foreach (var r in report.Results)
@@ -145,11 +149,11 @@ public sealed partial class ReportImportService
         await using var batch = new NpgsqlBatch(connection);
         void Add(string sql) => batch.BatchCommands.Add(new NpgsqlBatchCommand(sql));
         // Per staged finding: the scope's existing finding with that identity, and FIRST's EPSS for its CVE.
-        Add("""
-            CREATE TEMP TABLE import_keys ON COMMIT DROP AS
+        Add($"""
+            INSERT INTO {Keys} (identity, existing_id, existing_status, existing_reported, first_epss, first_percentile)
             SELECT s.identity, f.id AS existing_id, f.status AS existing_status, f.reported AS existing_reported,
                    e.epss AS first_epss, e.percentile AS first_percentile
-            FROM import_stage s
+            FROM {Stage} s
             LEFT JOIN vulnerability_findings f ON f.scope_id = $1 AND f.identity = s.identity
             LEFT JOIN epss_scores e ON e.cve = s.cve_id
             """);
@@ -169,7 +173,7 @@ public sealed partial class ReportImportService
                 status_reason = CASE WHEN f.status = 'fixed' THEN 'Reported again by scan ' || $3::text ELSE f.status_reason END,
                 status_changed_by = CASE WHEN f.status = 'fixed' THEN 'system' ELSE f.status_changed_by END,
                 status_changed_at = CASE WHEN f.status = 'fixed' THEN $4 ELSE f.status_changed_at END
-            FROM import_stage s JOIN import_keys k ON k.identity = s.identity
+            FROM {Stage} s JOIN {Keys} k ON k.identity = s.identity
             WHERE f.id = k.existing_id
               AND (NOT f.reported OR f.status = 'fixed' OR f.service_id IS DISTINCT FROM $5
                    OR f.target IS DISTINCT FROM COALESCE(NULLIF(s.target, ''), $6) OR f.severity IS DISTINCT FROM s.severity
@@ -181,8 +185,7 @@ public sealed partial class ReportImportService
             """);
         // What the scope reported last time and not now (swept before this scan's new findings go in): fixed (false positives keep their verdict), last seen at the previous
         // scan; a fixed accepted risk's acceptance ends with it.
-        Add("""
-            CREATE TEMP TABLE import_gone ON COMMIT DROP AS
+        Add($"""
             WITH gone AS (
                 UPDATE vulnerability_findings f
                 SET reported = false, last_seen_at = COALESCE($7, f.last_seen_at), last_scan_id = COALESCE($2, f.last_scan_id),
@@ -191,13 +194,13 @@ public sealed partial class ReportImportService
                     status_reason = CASE WHEN f.status IN ('open', 'accepted_risk') THEN 'Not reported by scan ' || $3::text ELSE f.status_reason END,
                     status_changed_by = CASE WHEN f.status IN ('open', 'accepted_risk') THEN 'system' ELSE f.status_changed_by END,
                     status_changed_at = CASE WHEN f.status IN ('open', 'accepted_risk') THEN $4 ELSE f.status_changed_at END
-                WHERE f.scope_id = $1 AND f.reported AND NOT EXISTS (SELECT 1 FROM import_keys k WHERE k.existing_id = f.id)
+                WHERE f.scope_id = $1 AND f.reported AND NOT EXISTS (SELECT 1 FROM {Keys} k WHERE k.existing_id = f.id)
                 RETURNING f.id, f.status)
-            SELECT id, status FROM gone
+            INSERT INTO {Gone} (id, status) SELECT id, status FROM gone
             """);
-        Add("""
+        Add($"""
             UPDATE risk_acceptances r SET ended_at = $4, end_reason = 'fixed'
-            FROM import_gone g WHERE g.status = 'fixed' AND r.vulnerability_finding_id = g.id AND r.ended_at IS NULL
+            FROM {Gone} g WHERE g.status = 'fixed' AND r.vulnerability_finding_id = g.id AND r.ended_at IS NULL
             """);
         Add($"""
             INSERT INTO vulnerability_findings (id, scope_id, identity, reported, service_id, target, kind, vulnerability_id, cve_id, package_name,
@@ -210,7 +213,7 @@ public sealed partial class ReportImportService
                 CASE WHEN s.epss IS NOT NULL THEN 'report' WHEN k.first_epss IS NOT NULL THEN 'first' WHEN s.epss_estimate IS NOT NULL THEN 'estimate' END,
                 s.known_exploited, s.fixed_versions, s.fix_available, s.direct, s.title, s.message, 'open', s.suppressed, s.suppression_reason,
                 $4, $4, $3, $3
-            FROM import_stage s JOIN import_keys k ON k.identity = s.identity
+            FROM {Stage} s JOIN {Keys} k ON k.identity = s.identity
             WHERE k.existing_id IS NULL
             """);
         Add($"""
@@ -219,13 +222,13 @@ public sealed partial class ReportImportService
             SELECT s.occurrence_id, $3, COALESCE(k.existing_id, s.new_id), s.vulnerability_id, s.package_name, s.package_version, upper(s.severity),
                 s.cvss_score, {Epss}, {Predicted}, s.details::json,
                 CASE WHEN k.existing_id IS NULL THEN 'new' WHEN k.existing_status = 'fixed' THEN 'reopened' ELSE 'unchanged' END, $4
-            FROM import_stage s JOIN import_keys k ON k.identity = s.identity
+            FROM {Stage} s JOIN {Keys} k ON k.identity = s.identity
             """);
         // Text about a vulnerability or rule, once per id; later reports only fill gaps.
-        Add("""
+        Add($"""
             INSERT INTO vulnerability_details (id, title, description, url, cwes, aliases, cvss_vector, cvss_score, published_at, updated_at)
             SELECT s.vulnerability_id, s.title, s.description, s.url, s.cwes, s.aliases, s.cvss_vector, s.cvss_score, s.published, $4
-            FROM import_stage s
+            FROM {Stage} s
             WHERE s.first_of_id
             ON CONFLICT (id) DO UPDATE SET
                 title = COALESCE(vulnerability_details.title, EXCLUDED.title),
@@ -242,13 +245,13 @@ public sealed partial class ReportImportService
                OR (vulnerability_details.cvss_vector IS NULL AND EXCLUDED.cvss_vector IS NOT NULL)
             """);
         Add("UPDATE finding_scopes SET last_scan_id = $3, last_seen_at = $4, target = $6 WHERE id = $1");
-        Add("""
-            SELECT (SELECT count(*) FROM import_keys)::int, (SELECT count(*) FROM import_keys WHERE existing_id IS NOT NULL)::int,
-                   (SELECT count(*) FROM import_keys WHERE existing_status = 'fixed')::int,
-                   (SELECT count(*) FROM import_gone WHERE status = 'fixed')::int,
-                   (SELECT count(*) FROM import_stage WHERE suppressed)::int
+        Add($"""
+            SELECT (SELECT count(*) FROM {Keys})::int, (SELECT count(*) FROM {Keys} WHERE existing_id IS NOT NULL)::int,
+                   (SELECT count(*) FROM {Keys} WHERE existing_status = 'fixed')::int,
+                   (SELECT count(*) FROM {Gone} WHERE status = 'fixed')::int,
+                   (SELECT count(*) FROM {Stage} WHERE suppressed)::int
             """);
-        Add("SELECT severity, count(*)::int FROM import_stage WHERE NOT suppressed GROUP BY severity");
+        Add($"SELECT severity, count(*)::int FROM {Stage} WHERE NOT suppressed GROUP BY severity");
         foreach (NpgsqlBatchCommand command in batch.BatchCommands)
         {
             command.Parameters.Add(new NpgsqlParameter { Value = scopeId, NpgsqlDbType = NpgsqlDbType.Bigint });
@@ -266,16 +269,20 @@ public sealed partial class ReportImportService
             await TraceAsync(connection, batch, ct);
         }
 
-        await using var reader = await batch.ExecuteReaderAsync(ct);
-        await reader.ReadAsync(ct);
-        var (findings, matched, reopened, fixedCount, suppressed) = (reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetInt32(4));
-        await reader.NextResultAsync(ct);
+        int findings, matched, reopened, fixedCount, suppressed;
         var bySeverity = new Dictionary<string, int>(StringComparer.Ordinal);
-        while (await reader.ReadAsync(ct))
+        await using (var reader = await batch.ExecuteReaderAsync(ct))
         {
-            bySeverity[reader.GetString(0)] = reader.GetInt32(1);
+            await reader.ReadAsync(ct);
+            (findings, matched, reopened, fixedCount, suppressed) = (reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetInt32(4));
+            await reader.NextResultAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                bySeverity[reader.GetString(0)] = reader.GetInt32(1);
+            }
         }
 
+        await ClearStageAsync(connection, ct);
         return new MergeCounts(findings, findings - matched, matched - reopened, reopened, fixedCount, suppressed, bySeverity);
     }
 

@@ -154,6 +154,44 @@ public sealed class ReportImportTests(DatabaseFixture db) : IClassFixture<Databa
     }
 
     [Fact]
+    public async Task ImportAsync_GitleaksSecret_StoredKeyedAndTheSameFindingAsTheScannersOwn()
+    {
+        var key = db.Get<SecretHashKey>();
+        var target = $"repo-{Guid.NewGuid():N}";
+        var sha = DeployGuard.Scanning.SecretHasher.Hash("secretAWSsecret");
+        await ImportAsync("gitleaks/gitleaks-dd-1.json", target);
+        var jobId = Guid.CreateVersion7();
+        await using (var context = db.CreateContext())
+        {
+            context.ScanJobs.Add(new ScanJob
+            {
+                Id = jobId, SourcePlatform = SourcePlatform.Local, SourceUrl = target, Status = ScanStatus.Scanning, CreatedAt = DateTimeOffset.UtcNow,
+            });
+            await context.SaveChangesAsync();
+        }
+
+        // The built-in scanner sees the same value in the same file of that repository.
+        await db.Get<ScanJobQueue>().AddFindingsAsync(jobId, [new SecretFinding
+        {
+            Id = Guid.CreateVersion7(), RuleId = "aws-access-token", SecretType = "aws_access_key", Severity = "critical", SecretValueHash = sha,
+            RedactedPreview = "se*************", ValuePattern = "[alnum:15]", FilePath = "conf/aws.tf", Line = 2, Column = 24038,
+        }]);
+
+        var rows = await Sql.ListAsync<string>(db.ConnectionString,
+            "SELECT secret_value_hash || ' ' || coalesce(hash_key_id, '-') || ' ' || identity || ' ' || file_path FROM secret_findings WHERE scope_key = @s",
+            ("s", "repo:" + target));
+        Assert.Equal(3, rows.Count);
+        Assert.All(rows, r => Assert.Equal(key.KeyId, r.Split(' ')[1]));
+        Assert.All(rows, r => Assert.Equal(DeployGuard.Scanning.Reports.FindingIdentity.Secret(r.Split(' ')[0], r.Split(' ')[3]), r.Split(' ')[2]));
+        var aws = Assert.Single(rows, r => r.EndsWith(" conf/aws.tf", StringComparison.Ordinal));
+        Assert.Equal(key.Keyed(sha), aws.Split(' ')[0]);
+        Assert.NotEqual(DeployGuard.Scanning.Reports.FindingIdentity.Secret(sha, "conf/aws.tf"), aws.Split(' ')[2]);
+        Assert.Equal(2, await Sql.ScalarAsync<int>(db.ConnectionString,
+            "SELECT count(*) FROM secret_finding_sightings s JOIN secret_findings f ON f.id = s.finding_id WHERE f.scope_key = @s AND f.file_path = 'conf/aws.tf'",
+            ("s", "repo:" + target)));
+    }
+
+    [Fact]
     public async Task RecordUploadAsync_ThreeScansOfOneRepository_OneRowPerSecretAndTriageCoversEveryScan()
     {
         var service = await CreateServiceAsync();
