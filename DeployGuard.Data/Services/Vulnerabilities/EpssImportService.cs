@@ -43,7 +43,9 @@ public sealed partial class EpssImportService(IDbContextFactory<ApplicationDbCon
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         // One import at a time: the table is replaced as a whole.
         await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended('epss-import', 0))", ct);
-        await db.Database.ExecuteSqlAsync($"TRUNCATE epss_scores", ct);
+        // DELETE, not TRUNCATE: the run-time role has no TRUNCATE (DatabaseRoles.GrantRuntimeAsync); readers keep seeing
+        // the old scores until the commit either way.
+        await db.Database.ExecuteSqlAsync($"DELETE FROM epss_scores", ct);
         string? model = null;
         DateOnly? scoreDate = null;
         var rows = 0;
