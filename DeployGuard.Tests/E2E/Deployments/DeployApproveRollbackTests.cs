@@ -99,9 +99,9 @@ public sealed class DeployApproveRollbackTests(ITestOutputHelper output) : AppIn
             await Expect(engineerPage.GetByTestId("deployment-status")).ToHaveTextAsync("failed");
             await Expect(engineerPage.GetByRole(AriaRole.Log)).ToContainTextAsync("GET /health returned 500");
             await engineerPage.ScreenshotAsync("deployment-smoke-test-failed.png");
-            await engineerPage.GetByRole(AriaRole.Button, new() { Name = "Roll back" }).ClickAsync();
+            await engineerPage.GetByRole(AriaRole.Button, new() { Name = "Roll back", Exact = true }).ClickAsync();
             await engineerPage.GetByLabel("Reason").FillAsync("Smoke test failed: /health returns 500");
-            await engineerPage.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Roll back" }).ClickAsync();
+            await engineerPage.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Roll back", Exact = true }).ClickAsync();
             await engineerPage.WaitForURLAsync(url => url.Contains("/deployments/") && !url.Contains(bad.ToString()));
             await engineerPage.Locator("[data-dg-interactive]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
             await Expect(engineerPage.GetByRole(AriaRole.Heading, new() { Name = $"{service.Name} 1.0.0 → staging" })).ToBeVisibleAsync();
