@@ -58,6 +58,9 @@ public class ApplicationDbContext(DbContextOptions<ApplicationDbContext> options
     public DbSet<SecurityPolicyVersion> SecurityPolicyVersions => Set<SecurityPolicyVersion>();
     public DbSet<SecretFindingSighting> SecretFindingSightings => Set<SecretFindingSighting>();
 
+    // The job queue (issue 10).
+    public DbSet<Job> Jobs => Set<Job>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

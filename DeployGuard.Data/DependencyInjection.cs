@@ -4,6 +4,8 @@ using DeployGuard.Data.Postgres;
 using DeployGuard.Data.Services.Audit;
 using DeployGuard.Data.Services.Catalog;
 using DeployGuard.Data.Services.Deployments;
+using DeployGuard.Data.Services.Events;
+using DeployGuard.Data.Services.Jobs;
 using DeployGuard.Data.Services.Users;
 using DeployGuard.Data.Services.Scanning;
 using DeployGuard.Data.Services.Vulnerabilities;
@@ -38,10 +40,13 @@ public static class DependencyInjection
 
         services.AddSingleton<SchemaMigrator>();
 
+        // One event bus and one job queue for every feature (issue 10); the features below add topics' enrichers and job kinds.
+        services.AddEventBus(connectionString);
+        services.AddJobQueue();
         services.AddAuditServices();
         services.AddAccountServices();
         services.AddCatalogServices();
-        services.AddDeploymentServices(connectionString);
+        services.AddDeploymentServices();
         services.AddScanningServices();
         services.AddVulnerabilityServices();
         services.AddAnalysisServices();

@@ -5,6 +5,8 @@ using DeployGuard.Web.Components;
 using DeployGuard.Web.Components.Shared;
 using DeployGuard.Web.Endpoints;
 using DeployGuard.Web.Security;
+using DeployGuard.Web.Telemetry;
+using DeployGuard.Web.Workers.Jobs;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
 using Radzen;
@@ -17,6 +19,9 @@ internal static class DependencyInjection
     public static void AddWebServices(this WebApplicationBuilder builder)
     {
         builder.AddWebHost();
+        // The event bus's listener and the job queue's workers first: features add their kinds' workers.
+        builder.AddEventsAndJobs();
+        builder.AddTelemetry();
         builder.AddAccounts();
         builder.AddAccessControl();
         builder.AddMail();
@@ -67,6 +72,7 @@ internal static class DependencyInjection
         app.MapScanning();
         app.MapVulnerabilities();
         app.MapAnalyses();
+        app.MapTelemetry();
     }
 
     /// <summary>Blazor and the UI kit, security headers, problem details for the API, Data Protection keys, proxies, rate limiting.</summary>

@@ -2,10 +2,11 @@ using System.Threading.RateLimiting;
 using DeployGuard.Web.Endpoints;
 using DeployGuard.Web.Scanning;
 using DeployGuard.Web.Workers;
+using DeployGuard.Web.Workers.Jobs;
 
 namespace DeployGuard.Web;
 
-/// <summary>Secret scanning's web side: the scan worker and runner, and the scanning API (uploads, feedback, bundles).</summary>
+/// <summary>Secret scanning's web side: the scan and clean workers (job kinds Scan, Clean) and their runner, and the scanning API (uploads, feedback, bundles).</summary>
 internal static class ScanningSetup
 {
     public static void AddScanning(this WebApplicationBuilder builder)
@@ -14,7 +15,8 @@ internal static class ScanningSetup
         // Stored secret hashes are keyed with an installation key kept outside the database.
         builder.AddSecretHashing();
         services.AddSingleton<ScanJobRunner>();
-        services.AddHostedService<ScanWorker>();
+        services.AddJobWorker<ScanWorker>();
+        services.AddJobWorker<CleanWorker>();
 
         // Anonymous CLI feedback: a fixed window per client address keeps one client from flooding the learner.
         services.AddRateLimiter(o => o.AddPolicy(ScanningApi.FeedbackRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(

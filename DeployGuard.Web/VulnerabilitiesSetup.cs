@@ -1,4 +1,5 @@
 using DeployGuard.Web.Endpoints;
+using DeployGuard.Web.Workers.Jobs;
 
 namespace DeployGuard.Web;
 
@@ -10,7 +11,7 @@ internal static class VulnerabilitiesSetup
     public static void AddVulnerabilities(this WebApplicationBuilder builder)
     {
         builder.Services.AddOpenApi();
-        builder.Services.AddHostedService<Workers.RiskExpiryWorker>();
+        builder.Services.AddJobWorker<Workers.RiskExpiryWorker>();
     }
 
     public static void MapVulnerabilities(this WebApplication app)

@@ -31,7 +31,6 @@ public class CleanJob
     public long? BundleSize { get; set; }
     public string? ErrorMessage { get; set; }
     public string? ClaimedBy { get; set; }
-    public DateTimeOffset? HeartbeatAt { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? CompletedAt { get; set; }

@@ -3,8 +3,8 @@ using System.Text.Json.Serialization;
 namespace DeployGuard.Data.Entities;
 
 /// <summary>
-/// One step of a deployment's pipeline (seed 04/05 stages). Runners claim pending stages with
-/// FOR UPDATE SKIP LOCKED and keep <see cref="HeartbeatAt"/> fresh while they work.
+/// One step of a deployment's pipeline (seed 04/05 stages). Runners claim runnable stages through
+/// their jobs (docs/decisions/0013); <see cref="ClaimedBy"/> names the runner that executes it.
 /// </summary>
 public class DeploymentStage : IAuditableEntity
 {
@@ -24,7 +24,6 @@ public class DeploymentStage : IAuditableEntity
     public string? Error { get; set; }
     /// <summary>The runner executing the stage ("host/pid/guid"); null for stages that wait on people or timers.</summary>
     public string? ClaimedBy { get; set; }
-    public DateTimeOffset? HeartbeatAt { get; set; }
     /// <summary>The stage may not start before this time (the environment's wait timer after approval).</summary>
     public DateTimeOffset? NotBefore { get; set; }
     /// <summary>When a waiting stage is due: the end of a wait timer, or the timeout of an external or approval stage.</summary>

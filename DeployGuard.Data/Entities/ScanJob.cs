@@ -25,9 +25,8 @@ public class ScanJob
     public int TotalSecretsFound { get; set; }
     public int SuppressedCount { get; set; }
     public string? ErrorMessage { get; set; }
-    /// <summary>Which worker instance runs it, and when it last said so (a stale heartbeat means it died).</summary>
+    /// <summary>The worker that runs (or ran) it; its liveness is its job's heartbeat (jobs table).</summary>
     public string? ClaimedBy { get; set; }
-    public DateTimeOffset? HeartbeatAt { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? CompletedAt { get; set; }

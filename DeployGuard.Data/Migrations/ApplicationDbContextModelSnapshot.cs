@@ -655,10 +655,6 @@ namespace DeployGuard.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("finding_count");
 
-                    b.Property<DateTimeOffset?>("HeartbeatAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("heartbeat_at");
-
                     b.Property<int?>("OtherFindingsRemaining")
                         .HasColumnType("integer")
                         .HasColumnName("other_findings_remaining");
@@ -1077,10 +1073,6 @@ namespace DeployGuard.Data.Migrations
                     b.Property<int?>("ExitCode")
                         .HasColumnType("integer")
                         .HasColumnName("exit_code");
-
-                    b.Property<DateTimeOffset?>("HeartbeatAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("heartbeat_at");
 
                     b.Property<string>("Kind")
                         .IsRequired()
@@ -1509,6 +1501,97 @@ namespace DeployGuard.Data.Migrations
                         .HasDatabaseName("ix_invitations_token_hash");
 
                     b.ToTable("invitations", (string)null);
+                });
+
+            modelBuilder.Entity("DeployGuard.Data.Entities.Job", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<DateTimeOffset?>("ClaimedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("claimed_at");
+
+                    b.Property<string>("ClaimedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("claimed_by");
+
+                    b.Property<DateTimeOffset?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("completed_at");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset?>("HeartbeatAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("heartbeat_at");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("last_error");
+
+                    b.Property<string>("Payload")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("payload");
+
+                    b.Property<DateTimeOffset>("RunAfter")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("run_after");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("status");
+
+                    b.Property<Guid?>("SubjectId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("subject_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_jobs");
+
+                    b.HasIndex("CompletedAt")
+                        .HasDatabaseName("ix_jobs_completed_at");
+
+                    b.HasIndex("SubjectId")
+                        .HasDatabaseName("ix_jobs_subject_id");
+
+                    b.HasIndex("Kind", "HeartbeatAt")
+                        .HasDatabaseName("ix_jobs_running")
+                        .HasFilter("status = 'Running'");
+
+                    b.HasIndex("Kind", "Key")
+                        .IsUnique()
+                        .HasDatabaseName("ix_jobs_one_per_key")
+                        .HasFilter("key IS NOT NULL AND status IN ('Queued', 'Running')");
+
+                    b.HasIndex("Kind", "RunAfter")
+                        .HasDatabaseName("ix_jobs_claim")
+                        .HasFilter("status = 'Queued'");
+
+                    b.ToTable("jobs", (string)null);
                 });
 
             modelBuilder.Entity("DeployGuard.Data.Entities.KnownFalsePositivePattern", b =>
@@ -2140,10 +2223,6 @@ namespace DeployGuard.Data.Migrations
                     b.Property<int>("FilesTotal")
                         .HasColumnType("integer")
                         .HasColumnName("files_total");
-
-                    b.Property<DateTimeOffset?>("HeartbeatAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("heartbeat_at");
 
                     b.Property<Guid?>("ServiceId")
                         .HasColumnType("uuid")

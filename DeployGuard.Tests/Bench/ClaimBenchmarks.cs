@@ -9,7 +9,7 @@ using Xunit.Abstractions;
 namespace DeployGuard.Tests.Bench;
 
 /// <summary>
-/// 1,000 queued single-stage deployments drained by two runners: the time one claim takes (FOR UPDATE SKIP LOCKED and
+/// 1,000 queued single-stage deployments drained by two runners: the time one claim takes (the job claim and
 /// the update to Running) measured around the engine call by two competing claimers, and the same queue drained by two
 /// real app instances running `true`.
 /// </summary>

@@ -204,7 +204,7 @@ public sealed class LatencyBenchmarks(ITestOutputHelper output)
             if (crossInstance)
             {
                 setup._other = await AppProcess.StartAsync(setup._kit.ConnectionString,
-                    settings: new Dictionary<string, string>(AppProcess.Unthrottled) { ["Deployments:Runner:Enabled"] = "false" });
+                    settings: new Dictionary<string, string>(AppProcess.Unthrottled) { ["Jobs:Enabled"] = "false" });
             }
 
             var engineer = await setup._kit.UserAsync(Roles.Engineer);

@@ -1,5 +1,6 @@
 using Bunit;
 using DeployGuard.Data.Services.Deployments;
+using DeployGuard.Data.Services.Events;
 using DeployGuard.Tests.Infrastructure;
 using DeployGuard.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
@@ -25,7 +26,9 @@ public abstract class ComponentTestBase : BunitContext, IAsyncLifetime
         Services.AddScoped<Notify>();
         Services.AddScoped<Confirm>();
         // The real bus; nothing here publishes to PostgreSQL (DispatchResync stays in the process).
-        Bus = new DeploymentEventBus(DataSource, new LogStore(DataSource, null!), NullLogger<DeploymentEventBus>.Instance);
+        EventBus = new EventBus(DataSource, [], Clock, NullLogger<EventBus>.Instance);
+        Bus = new DeploymentEventBus(EventBus);
+        Services.AddSingleton(EventBus);
         Services.AddSingleton(Bus);
         Services.AddSingleton<LiveEvents>();
         // Last: it builds the service provider.
@@ -33,6 +36,8 @@ public abstract class ComponentTestBase : BunitContext, IAsyncLifetime
     }
 
     protected TestClock Clock { get; } = new();
+
+    protected EventBus EventBus { get; }
 
     protected DeploymentEventBus Bus { get; }
 

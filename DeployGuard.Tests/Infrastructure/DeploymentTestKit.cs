@@ -7,8 +7,10 @@ using DeployGuard.Data.Services.Pipelines;
 using DeployGuard.Data.Services.Releases;
 using DeployGuard.Data.Services.Users;
 using DeployGuard.Tests.Infrastructure;
+using DeployGuard.Data.Services.Jobs;
 using DeployGuard.Web.Isolation;
 using DeployGuard.Web.Workers;
+using DeployGuard.Web.Workers.Jobs;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -43,8 +45,12 @@ public sealed class DeploymentTestKit : IAsyncDisposable
 
     internal DeploymentRunner Runner => Get<DeploymentRunner>();
 
+    /// <summary>The deployment workers a "runner" means: starting deployments, running stages, ending timers.</summary>
+    private IEnumerable<IHostedService> DeploymentWorkers =>
+        Services.GetServices<IJobWorker>().Where(w => w.Kind is DeploymentEngine.StartJobKind or DeploymentEngine.StageJobKind or DeploymentEngine.TimerJobKind);
+
     public static async Task<DeploymentTestKit> CreateAsync(string? connectionString = null, bool runner = false, bool listen = false,
-        Action<RunnerOptions>? configure = null, Action<IServiceCollection>? services = null)
+        Action<JobsOptions>? configure = null, Action<IServiceCollection>? services = null, Action<RunnerOptions>? runnerOptions = null)
     {
         connectionString ??= await TestPostgres.CreateDatabaseAsync("dep");
         var provider = TestPostgres.BuildDataServices(connectionString, s =>
@@ -53,41 +59,52 @@ public sealed class DeploymentTestKit : IAsyncDisposable
             // Identity's token providers need it; nothing here protects data.
             s.AddSingleton<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>(new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider());
             s.AddHttpClient(HealthCheckStage.HttpClientName);
-            s.Configure<RunnerOptions>(o =>
+            s.Configure<JobsOptions>(o =>
             {
                 o.PollIntervalMilliseconds = 200;
                 o.HeartbeatSeconds = 1;
-                o.StaleAfterSeconds = 10;
-                o.WorkDirectory = Path.Combine(Path.GetTempPath(), "deployguard-test-runs");
+                o.Kinds[DeploymentEngine.StageJobKind] = new JobKindOptions { StaleAfterSeconds = 10 };
                 configure?.Invoke(o);
             });
+            if (runnerOptions is not null)
+            {
+                s.Configure(runnerOptions);
+            }
+
             // Commands run isolated as in the app; what they must not see here is the test cluster (password file, socket).
             s.AddSingleton<CommandIsolation>();
             s.AddProtectedPath(_ => TestPostgres.ClusterDirectory, "the test database's folder");
             s.AddSingleton<CommandStage>();
             s.AddSingleton<HealthCheckStage>();
             s.AddSingleton<SecurityGateStage>();
-            s.AddSingleton<DeploymentRunner>();
-            s.AddSingleton<DeploymentEventListener>();
+            s.AddSingleton<JobWorkerServices>();
+            s.AddSingleton<EventBusListener>();
+            s.AddClaimStepWorker(DeploymentEngine.StartJobKind, sp => sp.GetRequiredService<DeploymentEngine>().Starts);
+            s.AddJobWorker<DeploymentRunner>();
+            s.AddClaimStepWorker(DeploymentEngine.TimerJobKind, sp => sp.GetRequiredService<DeploymentEngine>().Timers);
             services?.Invoke(s);
         });
         var kit = new DeploymentTestKit(connectionString, provider);
         if (listen)
         {
-            var listener = provider.GetRequiredService<DeploymentEventListener>();
+            var listener = provider.GetRequiredService<EventBusListener>();
             await kit.StartAsync(listener);
             await listener.Listening.Task.WaitAsync(TimeSpan.FromSeconds(10));
         }
 
         if (runner)
         {
-            await kit.StartAsync(provider.GetRequiredService<DeploymentRunner>());
+            foreach (var worker in kit.DeploymentWorkers)
+            {
+                await kit.StartAsync(worker);
+            }
         }
 
         return kit;
     }
 
-    private async Task StartAsync(IHostedService service)
+    /// <summary>Starts a hosted service of this "instance" (stopped when the kit is disposed).</summary>
+    public async Task StartAsync(IHostedService service)
     {
         await service.StartAsync(CancellationToken.None);
         _started.Add(service);
@@ -95,10 +112,12 @@ public sealed class DeploymentTestKit : IAsyncDisposable
 
     public async Task StopRunnerAsync()
     {
-        var runner = Runner;
-        if (_started.Remove(runner))
+        foreach (var worker in DeploymentWorkers)
         {
-            await runner.StopAsync(CancellationToken.None);
+            if (_started.Remove(worker))
+            {
+                await worker.StopAsync(CancellationToken.None);
+            }
         }
     }
 

@@ -1,24 +1,17 @@
 using DeployGuard.Data.Services.Analyses;
+using DeployGuard.Web.Workers.Jobs;
 
 namespace DeployGuard.Web.Analyses;
 
-/// <summary>Runs queued analyses, two at a time (model calls wait on the network, not on this machine).</summary>
-internal sealed class AnalysisWorker(AnalysisQueue queue, AgentRunner runner, ILogger<AnalysisWorker> logger) : BackgroundService
+/// <summary>The worker of <c>Analysis</c> jobs (<c>Jobs:Kinds:Analysis:Concurrency</c>, default 2).</summary>
+internal sealed class AnalysisWorker(JobWorkerServices services, AnalysisJobs kind, AgentRunner runner) : JobWorker<AnalysisWork>(services, kind)
 {
-    private const int Concurrency = 2;
+    protected override string ShutdownMessage => "DeployGuard stopped while this analysis ran; ask for it again.";
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Parallel.ForEachAsync(queue.ReadAllAsync(stoppingToken), new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = stoppingToken },
-            async (request, ct) =>
-            {
-                try
-                {
-                    await runner.RunAsync(request.ScanId, request.Agent, request.Caller, ct);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // The run itself records model failures; this is the database being unreachable while storing one.
-                    logger.LogError(e, "Agent {Agent} on scan {ScanId} could not be stored", request.Agent, request.ScanId);
-                }
-            });
+    protected override async Task<JobResult> RunAsync(JobRun<AnalysisWork> run, CancellationToken ct)
+    {
+        // The run stores its own outcome (an agent_executions row, success or not); only an unreachable database throws.
+        await runner.RunAsync(run.Work.ScanId, run.Work.Agent, run.Work.Caller, ct);
+        return JobResult.Succeeded;
+    }
 }

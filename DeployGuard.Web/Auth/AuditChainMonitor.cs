@@ -1,4 +1,5 @@
 using DeployGuard.Data.Services.Audit;
+using DeployGuard.Data.Services.Events;
 using DeployGuard.Web.Audit;
 
 namespace DeployGuard.Web.Auth;
@@ -6,31 +7,32 @@ namespace DeployGuard.Web.Auth;
 /// <summary>
 /// Runs the audit trail verification (hash chain and signed checkpoints) in the background for the admin badge. One
 /// verification at a time per app instance; a result younger than a minute is reused, so opening the page repeatedly
-/// costs nothing. A new checkpoint makes the next look verify again.
+/// costs nothing. A new checkpoint makes the next look verify again. Its progress and result go out on the event bus
+/// (topic audit), so every open badge, on any instance, shows them live.
 /// </summary>
 internal sealed class AuditChainMonitor
 {
+    private static readonly TimeSpan Freshness = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan ProgressEvery = TimeSpan.FromMilliseconds(250);
     private readonly AuditTrailVerifier _verifier;
+    private readonly EventBus _bus;
     private readonly TimeProvider _clock;
     private readonly ILogger<AuditChainMonitor> _logger;
+    private readonly Lock _gate = new();
+    private DateTimeOffset _finishedAt;
+    private DateTimeOffset _announcedAt;
 
-    public AuditChainMonitor(AuditTrailVerifier verifier, AuditCheckpointer checkpointer, TimeProvider clock, ILogger<AuditChainMonitor> logger)
+    public AuditChainMonitor(AuditTrailVerifier verifier, AuditCheckpointer checkpointer, EventBus bus, TimeProvider clock,
+        ILogger<AuditChainMonitor> logger)
     {
         _verifier = verifier;
+        _bus = bus;
         _clock = clock;
         _logger = logger;
         checkpointer.Written += _ => _finishedAt = DateTimeOffset.MinValue;
     }
 
-    private static readonly TimeSpan Freshness = TimeSpan.FromMinutes(1);
-    private readonly Lock _gate = new();
-    private DateTimeOffset _finishedAt;
-
-    public sealed record Status(bool Running, long Checked, AuditVerification? Last, string? Error);
-
-    public Status State { get; private set; } = new(false, 0, null, null);
-
-    public event Action? Changed;
+    public AuditEvent State { get; private set; } = new(false, 0, null, null);
 
     public void Start(bool force)
     {
@@ -44,7 +46,7 @@ internal sealed class AuditChainMonitor
             State = State with { Running = true, Checked = 0 };
         }
 
-        Changed?.Invoke();
+        Announce();
         _ = Task.Run(RunAsync);
     }
 
@@ -55,7 +57,11 @@ internal sealed class AuditChainMonitor
             var progress = new Progress<long>(n =>
             {
                 State = State with { Checked = n };
-                Changed?.Invoke();
+                // A few times a second is live enough for a badge (and for NOTIFY).
+                if (_clock.GetUtcNow() - _announcedAt >= ProgressEvery)
+                {
+                    Announce();
+                }
             });
             var result = await _verifier.VerifyAsync(progress: progress);
             if (!result.Intact)
@@ -64,16 +70,22 @@ internal sealed class AuditChainMonitor
                     string.Join(" ", result.CheckpointProblems));
             }
 
-            State = new Status(false, result.RowsChecked, result, null);
+            State = new AuditEvent(false, result.RowsChecked, result, null);
         }
         catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException or IOException
                                        or System.Security.Cryptography.CryptographicException)
         {
             _logger.LogWarning(ex, "Audit chain verification failed");
-            State = new Status(false, 0, null, ex.Message);
+            State = new AuditEvent(false, 0, null, ex.Message);
         }
 
         _finishedAt = _clock.GetUtcNow();
-        Changed?.Invoke();
+        Announce();
+    }
+
+    private void Announce()
+    {
+        _announcedAt = _clock.GetUtcNow();
+        _ = _bus.PublishAsync(Topics.Audit, State);
     }
 }

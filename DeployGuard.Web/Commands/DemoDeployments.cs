@@ -3,7 +3,7 @@ using DeployGuard.Data.Entities;
 using DeployGuard.Data.Services.Common;
 using DeployGuard.Data.Services.Deployments;
 using DeployGuard.Data.Services.Pipelines;
-using DeployGuard.Web.Workers;
+using DeployGuard.Data.Services.Jobs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -63,21 +63,12 @@ internal static class DemoDeployments
             environments = await db.Environments.ToDictionaryAsync(e => e.Name, e => e.Id);
         }
 
-        if (!services.GetRequiredService<IOptions<RunnerOptions>>().Value.Enabled)
+        if (!services.GetRequiredService<IOptions<JobsOptions>>().Value.Enabled)
         {
-            Console.WriteLine("  no deployments: the pipeline runner is disabled on this instance (Deployments:Runner:Enabled=false)");
+            Console.WriteLine("  no deployments: job workers are switched off on this instance (Jobs:Enabled=false)");
             return;
         }
 
-        // In the command mode the host is not running: run the pipeline runner for the length of the seeding.
-        var runner = services.GetRequiredService<DeploymentRunner>();
-        var hostRunning = services.GetRequiredService<IHostApplicationLifetime>().ApplicationStarted.IsCancellationRequested;
-        if (!hostRunning)
-        {
-            await runner.StartAsync(CancellationToken.None);
-        }
-
-        try
         {
             var seeding = new Seeding(services, userIds, releases, environments);
             Require(await services.GetRequiredService<PipelineService>().SaveAsync(serviceIds["notification-service"],
@@ -98,13 +89,6 @@ internal static class DemoDeployments
             // Left waiting, so the approvals inbox has something in it.
             await seeding.DeployAsync("payment-api", "1.0.0", "Production", backend, waitForApproval: true);
             Console.WriteLine($"  {seeding.Count} deployment(s), run by the pipeline runner; one waits for approval in Production");
-        }
-        finally
-        {
-            if (!hostRunning)
-            {
-                await runner.StopAsync(CancellationToken.None);
-            }
         }
     }
 

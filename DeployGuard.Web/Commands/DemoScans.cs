@@ -49,6 +49,12 @@ internal static class DemoScans
             serviceId = await db.Services.Where(s => s.Name == "payment-api").Select(s => s.Id).SingleAsync();
         }
 
+        if (!services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Data.Services.Jobs.JobsOptions>>().Value.Enabled)
+        {
+            Console.WriteLine("  no demo scan: job workers are switched off on this instance (Jobs:Enabled=false)");
+            return;
+        }
+
         if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any() && !Directory.Exists(Path.Combine(folder, ".git")))
         {
             Console.WriteLine($"  no demo scan: {folder} exists and is not a git repository (set Demo:RepositoryDirectory elsewhere)");
@@ -84,12 +90,10 @@ internal static class DemoScans
             : $"  the demo scan of {folder} ended {job.Status}: {job.ErrorMessage}");
     }
 
-    // Runs the job here unless a worker (this host's, or another instance's on the same database) takes it first.
+    // The scan workers (this instance's, or another's on the same database) run it; wait for its end.
     private static async Task<ScanJobRow> RunAsync(IServiceProvider services, Guid jobId)
     {
         var jobs = services.GetRequiredService<ScanJobService>();
-        var queue = services.GetRequiredService<ScanJobQueue>();
-        var runner = services.GetRequiredService<ScanJobRunner>();
         using var timeout = new CancellationTokenSource(ScanTimeout);
         while (true)
         {
@@ -97,12 +101,6 @@ internal static class DemoScans
             if (job.Status is ScanStatus.Completed or ScanStatus.Failed)
             {
                 return job;
-            }
-
-            if (job.Status == ScanStatus.Pending && await queue.ClaimScanAsync($"seed-demo/{Environment.ProcessId}", timeout.Token) is { } claimed)
-            {
-                await runner.RunScanAsync(claimed, timeout.Token);
-                continue;
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(200), timeout.Token);

@@ -146,9 +146,14 @@ internal static class DemoSeeder
             Console.WriteLine($"  {releasesCreated} release(s)");
         }
 
-        await DemoDeployments.SeedAsync(services, userIds);
-        await DemoScans.SeedAsync(services, userIds, demoRepositoryFolder ?? DemoScans.DefaultRepositoryFolder(services));
-        await DemoVulnerabilities.SeedAsync(services, userIds);
+        // Deployments and the demo scan run through the job queue: in the command mode the host is not running, so this
+        // instance's workers run for the length of the seeding.
+        await Workers.Jobs.JobsSetup.WithWorkersAsync(services, async () =>
+        {
+            await DemoDeployments.SeedAsync(services, userIds);
+            await DemoScans.SeedAsync(services, userIds, demoRepositoryFolder ?? DemoScans.DefaultRepositoryFolder(services));
+            await DemoVulnerabilities.SeedAsync(services, userIds);
+        });
         Console.WriteLine($"Demo data ready. Sign in as any of the demo users with password '{Password}', for example admin@deployguard.local.");
     }
 

@@ -4,7 +4,7 @@ using DeployGuard.Data.Services.Common;
 using DeployGuard.Data.Services.Deployments;
 using DeployGuard.Data.Services.Users;
 using DeployGuard.Data.Services.Vulnerabilities;
-using DeployGuard.Web.Workers;
+using DeployGuard.Data.Services.Jobs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -59,9 +59,10 @@ internal static class DemoVulnerabilities
 
     private static async Task BlockedThenAcceptedAsync(IServiceProvider services, IReadOnlyDictionary<string, string> userIds, Guid serviceId)
     {
-        if (!services.GetRequiredService<IOptions<RunnerOptions>>().Value.Enabled)
+        // The deployments run on this instance's job workers (DemoSeeder runs them for the length of the seeding).
+        if (!services.GetRequiredService<IOptions<JobsOptions>>().Value.Enabled)
         {
-            Console.WriteLine("  no gated deployment: the pipeline runner is disabled on this instance (Deployments:Runner:Enabled=false)");
+            Console.WriteLine("  no gated deployment: job workers are switched off on this instance (Jobs:Enabled=false)");
             return;
         }
 
@@ -77,14 +78,6 @@ internal static class DemoVulnerabilities
         const string approver = "lead.backend@deployguard.local";
         var engineerCaller = new Caller(userIds[engineer], engineer, [Roles.Engineer], "127.0.0.1", "seed-demo");
         var approverCaller = new Caller(userIds[approver], approver, [Roles.Approver], "127.0.0.1", "seed-demo");
-        var runner = services.GetRequiredService<DeploymentRunner>();
-        var hostRunning = services.GetRequiredService<IHostApplicationLifetime>().ApplicationStarted.IsCancellationRequested;
-        if (!hostRunning)
-        {
-            await runner.StartAsync(CancellationToken.None);
-        }
-
-        try
         {
             var deployments = services.GetRequiredService<DeploymentService>();
             var input = new StartDeploymentInput { ReleaseId = releaseId, EnvironmentId = stagingId };
@@ -102,13 +95,6 @@ internal static class DemoVulnerabilities
             var second = await WaitAsync(factory, Require(await deployments.StartAsync(input, engineerCaller)).DeploymentId);
             Console.WriteLine($"  notification-service 1.0.0 to Staging: {first.Status} by the security gate, then {second.Status} once " +
                               $"{criticals.Count} critical finding(s) were accepted by {approver}");
-        }
-        finally
-        {
-            if (!hostRunning)
-            {
-                await runner.StopAsync(CancellationToken.None);
-            }
         }
     }
 

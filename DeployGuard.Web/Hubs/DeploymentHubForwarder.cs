@@ -48,6 +48,7 @@ internal sealed class DeploymentHubForwarder(DeploymentEventBus bus, IHubContext
     private static object Message(DeploymentEvent e) => e.Kind switch
     {
         DeploymentEventKind.LogAppended => new { e.DeploymentId, e.StageId, e.FirstLogId, e.LastLogId, Lines = e.Lines ?? [], e.At },
-        _ => new { e.DeploymentId, e.StageId, e.StageName, e.Status, e.Message, e.At },
+        // What a page patches itself with travels to hub clients too (the stage, the deployment's state, the row added).
+        _ => new { e.DeploymentId, e.StageId, e.StageName, e.Status, e.Message, e.At, e.Stage, e.Deployment, e.Approval, e.HealthCheck, e.Gate, e.Metrics },
     };
 }

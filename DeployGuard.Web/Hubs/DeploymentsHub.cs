@@ -8,7 +8,7 @@ namespace DeployGuard.Web.Hubs;
 /// <summary>
 /// Live deployment events for clients that are not Blazor pages (CLIs, dashboards, tests). Authorised like the UI:
 /// a signed-in user with a role. Call Subscribe(deploymentId), then receive StageChanged, LogAppended,
-/// DeploymentFinished (and DeploymentChanged, ApprovalDecided, HealthCheckRecorded).
+/// DeploymentFinished (and DeploymentChanged, ApprovalDecided, HealthCheckRecorded, GateDecided, MetricRecorded).
 /// </summary>
 [Authorize(Policy = Policies.Read)]
 internal sealed class DeploymentsHub(DeploymentQueries queries) : Hub

@@ -5,6 +5,7 @@ using DeployGuard.Scanning.Cleaning;
 using DeployGuard.Scanning.Suppressions;
 using Microsoft.Extensions.Options;
 using DeployGuard.Data.Services.Common;
+using DeployGuard.Data.Services.Jobs;
 
 namespace DeployGuard.Web.Scanning;
 
@@ -22,7 +23,11 @@ internal sealed class ScanJobRunner(
 
     private string WorkRoot => options.Value.ResolveWorkDirectory();
 
-    public async Task RunScanAsync(ClaimedScan job, CancellationToken ct)
+    /// <summary>
+    /// Runs one claimed scan for <paramref name="owner"/>: clone, scan, store findings in batches, complete. Throws on any
+    /// failure; the job worker turns that into the scan's failure (the one catch-and-fail path).
+    /// </summary>
+    public async Task RunScanAsync(ClaimedScan job, string owner, CancellationToken ct)
     {
         var workDir = Path.Combine(WorkRoot, "scan-" + job.Id.ToString("N"));
         logger.LogInformation("Scan {JobId} of {Source} started", job.Id, job.SourceUrl);
@@ -34,7 +39,7 @@ internal sealed class ScanJobRunner(
             ScanProgress? latest = null;
             var progress = new SynchronousProgress<ScanProgress>(p => latest = p);
             using var done = new CancellationTokenSource();
-            var reporter = ReportProgressAsync(job.Id, () => latest, done.Token);
+            var reporter = ReportProgressAsync(job.Id, owner, () => latest, done.Token);
 
             var batch = new List<SecretFinding>(FindingBatch);
             await foreach (var finding in scanner.ScanHistoryAsync(repository, progress, ct))
@@ -42,26 +47,20 @@ internal sealed class ScanJobRunner(
                 batch.Add(ToEntity(finding));
                 if (batch.Count >= FindingBatch)
                 {
-                    await queue.AddFindingsAsync(job.Id, batch, ct);
+                    await queue.AddFindingsAsync(job.Id, owner, batch, ct);
                     batch = new List<SecretFinding>(FindingBatch);
                 }
             }
 
-            await queue.AddFindingsAsync(job.Id, batch, ct);
+            await queue.AddFindingsAsync(job.Id, owner, batch, ct);
             await done.CancelAsync();
             await reporter;
-            await queue.CompleteScanAsync(job.Id, latest?.CommitsTotal ?? 0, latest?.FilesDone ?? 0, ct);
+            if (!await queue.CompleteScanAsync(job.Id, owner, latest?.CommitsTotal ?? 0, latest?.FilesDone ?? 0, ct))
+            {
+                throw new JobClaimLostException($"Scan {job.Id} was recovered while it ran.");
+            }
+
             logger.LogInformation("Scan {JobId} completed: {Commits} commits, {Files} blobs", job.Id, latest?.CommitsTotal, latest?.FilesDone);
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            await queue.FailScanAsync(job.Id, "DeployGuard stopped while scanning. Start the scan again.", CancellationToken.None);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            // Engine and git errors name the repository and git's message, never a secret value or token.
-            logger.LogWarning("Scan {JobId} failed: {Error}", job.Id, ex.Message);
-            await queue.FailScanAsync(job.Id, ex.Message, CancellationToken.None);
         }
         finally
         {
@@ -69,12 +68,11 @@ internal sealed class ScanJobRunner(
         }
     }
 
-    public async Task RunCleanAsync(ClaimedClean clean, CancellationToken ct)
+    /// <summary>Runs one claimed cleaning for <paramref name="owner"/>: mirror, rewrite, re-scan, store the bundle. Throws on failure.</summary>
+    public async Task RunCleanAsync(ClaimedClean clean, string owner, CancellationToken ct)
     {
         var workDir = Path.Combine(WorkRoot, "clean-" + clean.Id.ToString("N"));
         logger.LogInformation("Cleaning {CleanId} of {Source} started ({Count} findings)", clean.Id, clean.SourceUrl, clean.Selected.Count);
-        using var heartbeat = new CancellationTokenSource();
-        var beating = HeartbeatAsync(clean.Id, heartbeat.Token);
         try
         {
             // A fresh mirror of every branch: the cleaned copy must keep the whole history shape.
@@ -101,24 +99,17 @@ internal sealed class ScanJobRunner(
                 hashes.Count, result.CleanedHashes.Count, result.CommitsChanged, proof);
             await using (var bundle = File.OpenRead(result.BundlePath))
             {
-                await queue.CompleteCleanAsync(clean.Id, bundle, summary, cleanedFindings, ct);
+                if (!await queue.CompleteCleanAsync(clean.Id, owner, bundle, summary, cleanedFindings, ct))
+                {
+                    throw new JobClaimLostException($"Cleaning {clean.Id} was recovered while it ran.");
+                }
             }
+
             logger.LogInformation("Cleaning {CleanId} done: {Occurrences} occurrences replaced in {Commits} commits, verified {Verified}",
                 clean.Id, result.OccurrencesReplaced, result.CommitsRewritten, result.Verified);
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            await queue.FailCleanAsync(clean.Id, "DeployGuard stopped while cleaning. Request it again.", CancellationToken.None);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            logger.LogWarning("Cleaning {CleanId} failed: {Error}", clean.Id, ex.Message);
-            await queue.FailCleanAsync(clean.Id, ex.Message, CancellationToken.None);
-        }
         finally
         {
-            await heartbeat.CancelAsync();
-            await beating;
             TryDelete(workDir);
         }
     }
@@ -159,16 +150,20 @@ internal sealed class ScanJobRunner(
         return destination;
     }
 
-    private async Task ReportProgressAsync(Guid jobId, Func<ScanProgress?> latest, CancellationToken stop)
+    private async Task ReportProgressAsync(Guid jobId, string owner, Func<ScanProgress?> latest, CancellationToken stop)
     {
         using var timer = new PeriodicTimer(ProgressInterval);
+        long bytesReported = 0;
         try
         {
             while (await timer.WaitForNextTickAsync(stop))
             {
                 if (latest() is { } p)
                 {
-                    await queue.ReportProgressAsync(jobId, p.CommitsDone, p.CommitsTotal, p.FilesDone, p.FilesTotal, p.FindingsFound, stop);
+                    await queue.ReportProgressAsync(jobId, owner, p.CommitsDone, p.CommitsTotal, p.FilesDone, p.FilesTotal, p.FindingsFound, p.BytesScanned,
+                        stop);
+                    ScanMetrics.Scanned(p.BytesScanned - bytesReported);
+                    bytesReported = p.BytesScanned;
                 }
             }
         }
@@ -176,21 +171,10 @@ internal sealed class ScanJobRunner(
         {
             // The scan finished.
         }
-    }
 
-    private async Task HeartbeatAsync(Guid cleanId, CancellationToken stop)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(15));
-        try
+        if (latest() is { } last)
         {
-            while (await timer.WaitForNextTickAsync(stop))
-            {
-                await queue.HeartbeatCleanAsync(cleanId, stop);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // The cleaning finished.
+            ScanMetrics.Scanned(last.BytesScanned - bytesReported);
         }
     }
 

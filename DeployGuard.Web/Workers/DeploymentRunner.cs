@@ -1,252 +1,98 @@
-using System.Collections.Concurrent;
+using System.Diagnostics;
 using DeployGuard.Data.Entities;
 using DeployGuard.Data.Services.Deployments;
+using DeployGuard.Data.Services.Jobs;
+using DeployGuard.Data.Services.Telemetry;
+using DeployGuard.Web.Workers.Jobs;
 using Microsoft.Extensions.Options;
 
 namespace DeployGuard.Web.Workers;
 
 /// <summary>
-/// The pipeline runner of this instance. It starts queued deployments, claims runnable stages (FOR UPDATE SKIP LOCKED,
-/// so any number of instances share the work without running a stage twice), executes them with heartbeats, and
-/// sweeps for overdue timers and stages abandoned by dead runners. Events wake it at once; otherwise it polls.
+/// The pipeline runner of this instance: the worker of <c>DeploymentStage</c> jobs. It executes the stages that need
+/// work (commands, health checks, security gates) with the job's heartbeat, stops a stage when its deployment is
+/// cancelled, records the outcome through the engine (guarded by its claim), and kills what a crashed runner on this
+/// host left running when the sweep recovers its stage.
 /// </summary>
 internal sealed class DeploymentRunner(
-    IOptions<RunnerOptions> options,
+    JobWorkerServices services,
     DeploymentEngine engine,
     DeploymentEventBus bus,
+    IOptions<RunnerOptions> options,
     LogStore logs,
     CommandStage commands,
     HealthCheckStage healthChecks,
-    SecurityGateStage securityGates,
-    TimeProvider clock,
-    ILogger<DeploymentRunner> logger) : BackgroundService
+    SecurityGateStage securityGates) : JobWorker<ClaimedStage>(services, engine.Stages)
 {
-    // At most one pending wake-up; a timed-out wait consumes nothing, so no signal is lost to an abandoned read.
-    private readonly SemaphoreSlim _wake = new(0, 1);
-    private readonly ConcurrentDictionary<Guid, Running> _running = new();
+    /// <summary>host/pid/random: <see cref="JobWorker{TWork}.Owner"/>, as stages show it.</summary>
+    public string RunnerId => Owner;
 
-    /// <summary>host/pid/random: the host and pid let a restarted instance on the same host see that the old process is gone.</summary>
-    public string RunnerId { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..6]}";
+    protected override string ShutdownMessage => "The DeployGuard instance running this stage shut down; the stage was stopped.";
 
-    public int RunningCount => _running.Count;
+    protected override string FailureMessage(Exception ex) => $"The runner failed while executing the stage: {ex.Message}";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var settings = options.Value;
-        if (!settings.Enabled)
+        // A person cancelled a deployment: stop its command now, not at the next heartbeat.
+        using var cancels = bus.Subscribe(null, e =>
         {
-            logger.LogInformation("The pipeline runner is disabled on this instance (Deployments:Runner:Enabled=false)");
-            return;
-        }
-
-        logger.LogInformation("Pipeline runner {RunnerId} started ({Max} stages at once)", RunnerId, settings.MaxConcurrency);
-        using var subscription = bus.Subscribe(null, OnEvent);
-        var staleAfter = TimeSpan.FromSeconds(Math.Max(2, settings.StaleAfterSeconds));
-        var poll = TimeSpan.FromMilliseconds(Math.Max(10, settings.PollIntervalMilliseconds));
-        var nextSweep = DateTimeOffset.MinValue;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
+            if (e.Kind == DeploymentEventKind.CancelRequested)
             {
-                if (clock.GetUtcNow() >= nextSweep)
+                foreach (var running in Running.Where(r => r.Work.DeploymentId == e.DeploymentId))
                 {
-                    // First pass at startup: recovers what a crashed predecessor left running.
-                    await SweepAsync(staleAfter, stoppingToken);
-                    nextSweep = clock.GetUtcNow().AddSeconds(1);
-                }
-
-                await engine.StartQueuedAsync(stoppingToken);
-                while (_running.Count < settings.MaxConcurrency && await engine.ClaimNextAsync(RunnerId, stoppingToken) is { } stage)
-                {
-                    Start(stage, stoppingToken);
+                    running.Stop();
                 }
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex)
-            {
-                // The database may be restarting; keep the loop alive and try again on the next tick.
-                logger.LogError(ex, "Runner loop failed; retrying");
-            }
-
-            try
-            {
-                await _wake.WaitAsync(poll, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-        }
-
-        await Task.WhenAll(_running.Values.Select(r => r.Task));
+        });
+        await base.ExecuteAsync(stoppingToken);
     }
 
-    private async Task SweepAsync(TimeSpan staleAfter, CancellationToken ct)
+    protected override Activity? StartActivity(JobClaim<ClaimedStage> claim)
     {
-        var recovered = await engine.SweepAsync(staleAfter, IsDeadOnThisHost, ct);
-        foreach (var stage in recovered)
-        {
-            // A crashed runner's command keeps running in its own session; on the same host we can still stop it.
-            if (stage.ProcessId is { } group && stage.ClaimedBy is { } owner && IsDeadOnThisHost(owner))
-            {
-                if (ProcessGroup.Kill(group))
-                {
-                    logger.LogWarning("Killed process group {Group} left by dead runner {Runner}", group, owner);
-                }
-            }
-        }
+        var stage = claim.Work!;
+        // Every stage of a deployment, on whichever instance it runs, lands in one trace: the deployment id is its trace id.
+        var bytes = stage.DeploymentId.ToByteArray();
+        var parent = new ActivityContext(ActivityTraceId.CreateFromBytes(bytes), ActivitySpanId.CreateFromBytes(bytes.AsSpan(0, 8)),
+            ActivityTraceFlags.Recorded, isRemote: true);
+        return DeployGuardTelemetry.Activities.StartActivity($"stage {stage.Name}", ActivityKind.Internal, parent)?
+            .SetTag("deployment.id", stage.DeploymentId).SetTag("stage.id", stage.StageId).SetTag("stage.name", stage.Name)
+            .SetTag("stage.type", Data.Services.Pipelines.PipelineYaml.KindName(stage.Kind)).SetTag("service.name", stage.Context.ServiceName)
+            .SetTag("deployment.environment", stage.Context.EnvironmentName).SetTag("release.version", stage.Context.Version);
     }
 
-    /// <summary>Whether a runner id names a process on this host that no longer exists.</summary>
-    private static bool IsDeadOnThisHost(string runnerId)
+    protected override async Task<JobResult> RunAsync(JobRun<ClaimedStage> run, CancellationToken ct)
     {
-        var parts = runnerId.Split('/');
-        return parts.Length == 3 && parts[0] == Environment.MachineName && int.TryParse(parts[1], out var pid) &&
-               pid != Environment.ProcessId && !ProcessGroup.ProcessAlive(pid);
-    }
-
-    private void OnEvent(DeploymentEvent e)
-    {
-        if (e.Kind == DeploymentEventKind.CancelRequested)
-        {
-            foreach (var running in _running.Values.Where(r => r.DeploymentId == e.DeploymentId))
-            {
-                running.Stop();
-            }
-        }
-
-        if (e.Kind is DeploymentEventKind.DeploymentChanged or DeploymentEventKind.StageChanged or DeploymentEventKind.DeploymentFinished)
-        {
-            Wake();
-        }
-    }
-
-    private void Wake()
-    {
-        try
-        {
-            _wake.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-            // A wake-up is already pending.
-        }
-    }
-
-    private void Start(ClaimedStage stage, CancellationToken stoppingToken)
-    {
-        var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        var running = new Running(stage.DeploymentId, stop);
-        _running[stage.StageId] = running;
-        running.Task = Task.Run(async () =>
-        {
-            try
-            {
-                await RunAsync(stage, running, stoppingToken);
-            }
-            finally
-            {
-                _running.TryRemove(stage.StageId, out _);
-                stop.Dispose();
-                Wake();
-            }
-        }, CancellationToken.None);
-    }
-
-    private async Task RunAsync(ClaimedStage stage, Running running, CancellationToken stoppingToken)
-    {
-        var settings = options.Value;
-        var processId = (int?)null;
-        await using var log = new StageLogWriter(stage.DeploymentId, stage.StageId, logs, bus, clock, settings, logger);
-        using var heartbeatStop = new CancellationTokenSource();
-        var heartbeat = Task.Run(async () =>
-        {
-            var interval = TimeSpan.FromSeconds(Math.Max(1, settings.HeartbeatSeconds));
-            while (!heartbeatStop.IsCancellationRequested)
-            {
-                try
-                {
-                    await Task.Delay(interval, clock, heartbeatStop.Token);
-                    if (!await engine.HeartbeatAsync(stage.StageId, RunnerId, processId, heartbeatStop.Token))
-                    {
-                        // Cancelled by someone, or taken over by recovery: stop working on it.
-                        running.Stop();
-                        return;
-                    }
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-                catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
-                {
-                    logger.LogWarning(ex, "Heartbeat of stage {StageId} failed", stage.StageId);
-                }
-            }
-        }, CancellationToken.None);
-
+        var stage = run.Work;
         StageOutcome outcome;
-        try
+        await using (var log = new StageLogWriter(stage.DeploymentId, stage.StageId, logs, bus, Clock, options.Value, Logger))
         {
             outcome = stage.Kind switch
             {
-                StageKind.Command => await commands.RunAsync(stage, log, async pid =>
-                {
-                    processId = pid;
-                    await engine.HeartbeatAsync(stage.StageId, RunnerId, pid, CancellationToken.None);
-                }, running.Token),
-                StageKind.HealthCheck => await healthChecks.RunAsync(stage, log, running.Token),
-                StageKind.SecurityGate => await securityGates.RunAsync(stage, running.Token),
+                StageKind.Command => await commands.RunAsync(stage, log, pid => engine.RecordProcessAsync(stage.StageId, Owner, pid, CancellationToken.None), ct),
+                StageKind.HealthCheck => await healthChecks.RunAsync(stage, log, ct),
+                StageKind.SecurityGate => await securityGates.RunAsync(stage, ct),
                 _ => StageOutcome.Failed($"A runner cannot execute {stage.Kind} stages."),
             };
         }
-        catch (OperationCanceledException) when (running.Token.IsCancellationRequested)
-        {
-            outcome = new StageOutcome(StageStatus.Cancelled, null, "Stopped.");
-        }
-        catch (Exception ex)
-        {
-            logger.LogError(ex, "Stage {StageId} crashed", stage.StageId);
-            outcome = StageOutcome.Failed($"The runner failed while executing the stage: {ex.Message}");
-        }
-        finally
-        {
-            await heartbeatStop.CancelAsync();
-            await heartbeat;
-        }
 
-        await log.DisposeAsync();
-        if (outcome.Status == StageStatus.Cancelled && stoppingToken.IsCancellationRequested)
+        if (outcome.Status == StageStatus.Cancelled && Stopping)
         {
             // This instance is shutting down; say so instead of leaving the stage for crash recovery.
-            outcome = StageOutcome.Failed("The DeployGuard instance running this stage shut down; the stage was stopped.");
+            outcome = StageOutcome.Failed(ShutdownMessage);
         }
 
-        // False when the stage had already ended (cancelled by a person, or recovered): their version stands.
-        await engine.CompleteStageAsync(stage.StageId, RunnerId, outcome, CancellationToken.None);
+        Activity.Current?.SetTag("stage.outcome", outcome.Status.ToString().ToLowerInvariant());
+        // Refused when the stage had already ended (cancelled by a person, or recovered): their version stands.
+        await engine.CompleteStageAsync(stage.StageId, Owner, outcome, CancellationToken.None);
+        return JobResult.Recorded;
     }
 
-    private sealed class Running(Guid deploymentId, CancellationTokenSource stop)
+    protected override void OnSwept(SweptJob job)
     {
-        public Guid DeploymentId => deploymentId;
-
-        public CancellationToken Token => stop.Token;
-
-        public Task Task { get; set; } = Task.CompletedTask;
-
-        public void Stop()
+        // A crashed runner's command keeps running in its own session; on the same host we can still stop it.
+        if (job.Detail is int group && job.Failure.Owner is { } owner && JobOwner.IsDeadOnThisHost(owner) && ProcessGroup.Kill(group))
         {
-            try
-            {
-                stop.Cancel();
-            }
-            catch (ObjectDisposedException)
-            {
-                // Already finished.
-            }
+            Logger.LogWarning("Killed process group {Group} left by dead runner {Runner}", group, owner);
         }
     }
 }

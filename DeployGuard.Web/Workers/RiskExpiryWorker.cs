@@ -1,32 +1,32 @@
+using DeployGuard.Data.Services.Jobs;
 using DeployGuard.Data.Services.Vulnerabilities;
+using DeployGuard.Web.Workers.Jobs;
 
 namespace DeployGuard.Web.Workers;
 
 /// <summary>
-/// Re-opens findings whose risk acceptance expired, every minute. Safe on any number of instances (the sweep claims
-/// rows with SKIP LOCKED); the gate never waits for it, since it treats an expired acceptance as none.
+/// The worker of the recurring <c>RiskExpiry</c> job: it queues the first sweep (once across instances) when it starts;
+/// the sweep itself is the kind's claim step.
 /// </summary>
-internal sealed class RiskExpiryWorker(RiskService risks, ILogger<RiskExpiryWorker> logger) : BackgroundService
+internal sealed class RiskExpiryWorker(JobWorkerServices services, RiskExpiryJobs kind) : JobWorker<NoWork>(services, kind)
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Interval);
-        do
+        if (Settings.Enabled)
         {
             try
             {
-                if (await risks.ExpireDueAsync(stoppingToken) is > 0 and var expired)
-                {
-                    logger.LogInformation("{Count} risk acceptance(s) expired; their findings are open again", expired);
-                }
+                await RiskExpiryJobs.EnsureScheduledAsync(Queue, stoppingToken);
             }
-            catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
+            catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
             {
-                logger.LogWarning("The risk expiry sweep could not reach the database: {Error}", e.Message);
+                Logger.LogWarning(ex, "Could not schedule the risk expiry sweep; the next start will");
             }
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+
+        await base.ExecuteAsync(stoppingToken);
     }
+
+    protected override Task<JobResult> RunAsync(JobRun<NoWork> run, CancellationToken ct) =>
+        throw new InvalidOperationException("The risk expiry sweep is done by its claim step.");
 }

@@ -1,25 +1,15 @@
+using System.ComponentModel.DataAnnotations;
 using DeployGuard.Web.Isolation;
 
 namespace DeployGuard.Web.Workers;
 
-/// <summary>Settings of the pipeline runner (section Deployments:Runner).</summary>
+/// <summary>
+/// How the pipeline runner executes stages (section <c>Deployments:Runner</c>). How many run at once, heartbeats and the
+/// stale period are the job queue's settings (<c>Jobs</c>, <c>Jobs:Kinds:DeploymentStage</c>).
+/// </summary>
 public sealed class RunnerOptions
 {
     public const string Section = "Deployments:Runner";
-
-    /// <summary>Whether this instance runs stages. Instances that only serve pages can set false.</summary>
-    public bool Enabled { get; set; } = true;
-
-    /// <summary>Stages this instance executes at once.</summary>
-    public int MaxConcurrency { get; set; } = 4;
-
-    /// <summary>How often to look for work when no event announced any (events wake the runner at once).</summary>
-    public int PollIntervalMilliseconds { get; set; } = 1000;
-
-    public int HeartbeatSeconds { get; set; } = 2;
-
-    /// <summary>A running stage whose heartbeat is older than this is taken as abandoned and failed.</summary>
-    public int StaleAfterSeconds { get; set; } = 30;
 
     /// <summary>Parent folder of the stages' private work directories (one fresh directory per stage, removed afterwards).</summary>
     public string? WorkDirectory { get; set; }
@@ -50,8 +40,10 @@ public sealed class RunnerOptions
     public List<string> PassEnvironment { get; set; } = ["PATH", "LANG", "LC_ALL", "TZ", "SHELL", "TERM"];
 
     /// <summary>Lines per database write and the longest a line waits before it is written.</summary>
+    [Range(1, 100_000)]
     public int LogBatchSize { get; set; } = 2000;
 
+    [Range(1, 10_000)]
     public int LogFlushMilliseconds { get; set; } = 100;
 
     /// <summary>The configured folder, or <c>/tmp/deployguard-runs</c> (<c>-UID</c> for users other than root, so instances

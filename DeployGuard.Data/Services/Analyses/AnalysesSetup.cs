@@ -1,3 +1,4 @@
+using DeployGuard.Data.Services.Jobs;
 using DeployGuard.Data.Settings;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -7,7 +8,7 @@ public static class AnalysesSetup
 {
     /// <summary>
     /// The AI agents of scans (issue 11, section 5): settings from <c>Analyses</c>, the chat client, the context loader,
-    /// the runner and its queue, the queries. The worker that drains the queue is registered by the web side.
+    /// the runner and its job kind, the queries. The kind's worker is registered by the web side.
     /// </summary>
     public static IServiceCollection AddAnalysisServices(this IServiceCollection services)
     {
@@ -15,7 +16,8 @@ public static class AnalysesSetup
         services.AddSingleton<AgentChatClient>();
         services.AddSingleton<AgentContextLoader>();
         services.AddSingleton<AgentRunner>();
-        services.AddSingleton<AnalysisQueue>();
+        services.AddSingleton<AnalysisJobs>();
+        services.AddSingleton<IJobKind>(sp => sp.GetRequiredService<AnalysisJobs>());
         services.AddSingleton<AnalysisService>();
         services.AddSingleton<AgentUsageQueries>();
         return services;

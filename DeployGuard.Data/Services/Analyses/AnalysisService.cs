@@ -24,7 +24,7 @@ public sealed record AnalysisRow(
 public sealed record AnalysisQueued(Guid ScanId, IReadOnlyList<string> Agents, string Provider, string Model);
 
 /// <summary>Asks for analyses of a scan and lists them.</summary>
-public sealed class AnalysisService(IDbContextFactory<ApplicationDbContext> contextFactory, AnalysisQueue queue, AgentChatClient chat)
+public sealed class AnalysisService(IDbContextFactory<ApplicationDbContext> contextFactory, AgentChatClient chat, TimeProvider clock)
 {
     public const int MaxList = 200;
 
@@ -48,13 +48,18 @@ public sealed class AnalysisService(IDbContextFactory<ApplicationDbContext> cont
             return Result<AnalysisQueued>.NotFound("No such scan.");
         }
 
+        if (await AnalysisJobs.WaitingAsync(db, ct) + wanted.Count > AnalysisJobs.MaxWaiting)
+        {
+            return Result<AnalysisQueued>.Invalid("agents", "Too many analyses are waiting; try again in a minute.");
+        }
+
+        var now = clock.GetUtcNow();
         foreach (var agent in wanted)
         {
-            if (!queue.TryEnqueue(new AnalysisRequest(scanId, agent, caller)))
-            {
-                return Result<AnalysisQueued>.Invalid("agents", "Too many analyses are waiting; try again in a minute.");
-            }
+            AnalysisJobs.Enqueue(db, scanId, agent, caller, now);
         }
+
+        await db.SaveChangesAsync(ct);
 
         return Result<AnalysisQueued>.Ok(new AnalysisQueued(scanId, wanted, chat.Provider, chat.Model));
     }

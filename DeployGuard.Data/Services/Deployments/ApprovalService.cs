@@ -23,92 +23,74 @@ public sealed record PendingApproval(Guid DeploymentId, Guid StageId, string Sta
 public sealed class ApprovalService(
     IDbContextFactory<ApplicationDbContext> contextFactory,
     AuditWriter audit,
-    DeploymentEngine engine,
-    DeploymentEventBus bus,
-    TimeProvider clock)
+    DeploymentEngine engine)
 {
-    public async Task<Result<DeploymentStatus>> DecideAsync(Guid deploymentId, ApprovalInput input, Caller caller, CancellationToken ct = default)
-    {
-        await using var db = await contextFactory.CreateDbContextAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var deployment = await DeploymentEngine.LockDeploymentAsync(db, deploymentId, ct);
-        if (deployment is null)
+    public Task<Result<DeploymentStatus>> DecideAsync(Guid deploymentId, ApprovalInput input, Caller caller, CancellationToken ct = default) =>
+        engine.ChangeAsync<DeploymentStatus>(deploymentId, async (changes, deployment) =>
         {
-            return Result<DeploymentStatus>.NotFound($"Deployment {deploymentId} does not exist.");
-        }
+            var db = changes.Db;
+            var errors = InputValidator.Validate(input);
+            if (errors.Count > 0)
+            {
+                return Result<DeploymentStatus>.Invalid(errors);
+            }
 
-        var errors = InputValidator.Validate(input);
-        if (errors.Count > 0)
-        {
-            return Result<DeploymentStatus>.Invalid(errors);
-        }
+            var stage = await db.DeploymentStages.FirstOrDefaultAsync(s => s.DeploymentId == deploymentId && s.Kind == StageKind.Approval &&
+                                                                           s.Status == StageStatus.Running, ct);
+            if (stage is null)
+            {
+                return Result<DeploymentStatus>.Invalid("", deployment.IsFinished
+                    ? $"This deployment already {DeploymentEngine.Verb(deployment.Status)}; it takes no more decisions."
+                    : "This deployment is not waiting for an approval right now.");
+            }
 
-        var stage = await db.DeploymentStages.FirstOrDefaultAsync(s => s.DeploymentId == deploymentId && s.Kind == StageKind.Approval &&
-                                                                       s.Status == StageStatus.Running, ct);
-        if (stage is null)
-        {
-            return Result<DeploymentStatus>.Invalid("", deployment.IsFinished
-                ? $"This deployment already {DeploymentEngine.Verb(deployment.Status)}; it takes no more decisions."
-                : "This deployment is not waiting for an approval right now.");
-        }
+            var environment = await db.Environments.AsNoTracking().FirstAsync(e => e.Id == deployment.EnvironmentId, ct);
+            if (await CannotDecideAsync(db, deployment, environment, stage.Id, caller, ct) is { } reason)
+            {
+                return Result<DeploymentStatus>.Forbidden(reason);
+            }
 
-        var environment = await db.Environments.AsNoTracking().FirstAsync(e => e.Id == deployment.EnvironmentId, ct);
-        if (await CannotDecideAsync(db, deployment, environment, stage.Id, caller, ct) is { } reason)
-        {
-            return Result<DeploymentStatus>.Forbidden(reason);
-        }
+            var notes = string.IsNullOrWhiteSpace(input.Notes) ? null : input.Notes.Trim();
+            var approval = new Approval
+            {
+                Id = Guid.CreateVersion7(), DeploymentId = deploymentId, StageId = stage.Id, ApproverId = caller.UserId, ApproverName = caller.UserName,
+                Decision = input.Approve ? ApprovalDecision.Approved : ApprovalDecision.Rejected, Notes = notes, DecidedAt = changes.Now,
+            };
+            db.Approvals.Add(approval);
+            var required = Math.Max(1, StageDefinition.FromJson(stage.Config).Approvals ?? environment.RequiredApprovals);
+            var approvals = await db.Approvals.CountAsync(a => a.StageId == stage.Id && a.Decision == ApprovalDecision.Approved, ct) +
+                            (input.Approve ? 1 : 0);
+            var release = await db.Releases.AsNoTracking().FirstAsync(r => r.Id == deployment.ReleaseId, ct);
+            audit.Add(db, caller.Actor, input.Approve ? AuditActions.DeploymentApproved : AuditActions.DeploymentRejected,
+                ResourceTypes.Deployment, deploymentId.ToString(),
+                new { release = release.Version, environment = environment.Name, stage = stage.Name, notes, approvals, required });
+            changes.Log(deploymentId, stage.Id, input.Approve ? DeploymentLogLevel.Info : DeploymentLogLevel.Warning, "approval_decided",
+                input.Approve
+                    ? $"Approved by {caller.UserName} ({approvals} of {required})" + (notes is null ? "." : $": {notes}")
+                    : $"Rejected by {caller.UserName}" + (notes is null ? "." : $": {notes}"));
+            changes.Raise(new DeploymentEvent(DeploymentEventKind.ApprovalDecided, deploymentId)
+            {
+                StageId = stage.Id, StageName = stage.Name, Status = input.Approve ? "Approved" : "Rejected",
+                Approval = new ApprovalRow(approval.Id, approval.ApproverName, approval.Decision, approval.Notes, approval.DecidedAt),
+            });
 
-        var changes = new ChangeSet(db, clock.GetUtcNow());
-        var notes = string.IsNullOrWhiteSpace(input.Notes) ? null : input.Notes.Trim();
-        db.Approvals.Add(new Approval
-        {
-            Id = Guid.CreateVersion7(), DeploymentId = deploymentId, StageId = stage.Id, ApproverId = caller.UserId, ApproverName = caller.UserName,
-            Decision = input.Approve ? ApprovalDecision.Approved : ApprovalDecision.Rejected, Notes = notes, DecidedAt = changes.Now,
-        });
-        var required = Math.Max(1, StageDefinition.FromJson(stage.Config).Approvals ?? environment.RequiredApprovals);
-        var approvals = await db.Approvals.CountAsync(a => a.StageId == stage.Id && a.Decision == ApprovalDecision.Approved, ct) +
-                        (input.Approve ? 1 : 0);
-        var release = await db.Releases.AsNoTracking().FirstAsync(r => r.Id == deployment.ReleaseId, ct);
-        audit.Add(db, caller.Actor, input.Approve ? AuditActions.DeploymentApproved : AuditActions.DeploymentRejected,
-            ResourceTypes.Deployment, deploymentId.ToString(),
-            new { release = release.Version, environment = environment.Name, stage = stage.Name, notes, approvals, required });
-        changes.Log(deploymentId, stage.Id, input.Approve ? DeploymentLogLevel.Info : DeploymentLogLevel.Warning, "approval_decided",
-            input.Approve
-                ? $"Approved by {caller.UserName} ({approvals} of {required})" + (notes is null ? "." : $": {notes}")
-                : $"Rejected by {caller.UserName}" + (notes is null ? "." : $": {notes}"));
-        changes.Raise(new DeploymentEvent(DeploymentEventKind.ApprovalDecided, deploymentId)
-        {
-            StageId = stage.Id, StageName = stage.Name, Status = input.Approve ? "Approved" : "Rejected",
-        });
+            if (!input.Approve)
+            {
+                await engine.EndStageAsync(changes, deployment, stage,
+                    StageOutcome.Failed($"Rejected by {caller.UserName}" + (notes is null ? "" : $": {notes}")) with
+                    {
+                        EndDeploymentAs = DeploymentStatus.Rejected,
+                    }, ct);
+            }
+            else if (approvals >= required)
+            {
+                var wait = environment.WaitTimerSeconds;
+                await engine.EndStageAsync(changes, deployment, stage,
+                    StageOutcome.Succeeded() with { NextNotBefore = wait > 0 ? changes.Now.AddSeconds(wait) : null }, ct);
+            }
 
-        if (!input.Approve)
-        {
-            await engine.EndStageAsync(changes, deployment, stage,
-                StageOutcome.Failed($"Rejected by {caller.UserName}" + (notes is null ? "" : $": {notes}")) with
-                {
-                    EndDeploymentAs = DeploymentStatus.Rejected,
-                }, ct);
-        }
-        else if (approvals >= required)
-        {
-            var wait = environment.WaitTimerSeconds;
-            await engine.EndStageAsync(changes, deployment, stage,
-                StageOutcome.Succeeded() with { NextNotBefore = wait > 0 ? changes.Now.AddSeconds(wait) : null }, ct);
-        }
-
-        try
-        {
-            await db.SaveChangesAsync(ct);
-            await tx.CommitAsync(ct);
-        }
-        catch (DbUpdateException ex) when (ex.IsUniqueViolation())
-        {
-            return Result<DeploymentStatus>.Invalid("", "You have already decided on this deployment.");
-        }
-
-        await bus.PublishAsync(changes.Events(), ct);
-        return Result<DeploymentStatus>.Ok(deployment.Status);
-    }
+            return Result<DeploymentStatus>.Ok(deployment.Status);
+        }, ct, onConflict: ex => ex.IsUniqueViolation() ? Result<DeploymentStatus>.Invalid("", "You have already decided on this deployment.") : null);
 
     /// <summary>Why the caller may not decide on this approval stage, or null when they may.</summary>
     private static async Task<string?> CannotDecideAsync(ApplicationDbContext db, Deployment deployment, DeploymentEnvironment environment, Guid stageId,

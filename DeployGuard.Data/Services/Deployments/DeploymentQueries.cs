@@ -9,7 +9,11 @@ public sealed record DeploymentRow(Guid Id, Guid ServiceId, string ServiceName, 
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt, double? DurationSeconds);
 
 public sealed record StageRow(Guid Id, string Name, StageKind Kind, int Position, StageStatus Status, DateTimeOffset? StartedAt,
-    DateTimeOffset? CompletedAt, long? DurationMs, int? ExitCode, string? Error, string? ClaimedBy, DateTimeOffset? NotBefore, DateTimeOffset? DueAt);
+    DateTimeOffset? CompletedAt, long? DurationMs, int? ExitCode, string? Error, string? ClaimedBy, DateTimeOffset? NotBefore, DateTimeOffset? DueAt)
+{
+    public static StageRow Of(DeploymentStage s) =>
+        new(s.Id, s.Name, s.Kind, s.Position, s.Status, s.StartedAt, s.CompletedAt, s.DurationMs, s.ExitCode, s.Error, s.ClaimedBy, s.NotBefore, s.DueAt);
+}
 
 public sealed record HealthCheckRow(Guid Id, Guid StageId, HealthCheckType CheckType, string Url, int? StatusCode, int? LatencyMs, bool Healthy,
     string? BodyExcerpt, int Attempt, int MaxAttempts, string? Error, DateTimeOffset CheckedAt);
@@ -137,14 +141,6 @@ public sealed class DeploymentQueries(IDbContextFactory<ApplicationDbContext> co
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
         return await db.Deployments.Where(d => d.Id == id && !d.IsDeleted).Select(d => (Guid?)d.ServiceId).FirstOrDefaultAsync(ct);
-    }
-
-    /// <summary>The status and stages only: what a live page reloads on each stage event.</summary>
-    public async Task<(DeploymentStatus Status, string? Reason, IReadOnlyList<StageRow> Stages)?> LiveStateAsync(Guid id, CancellationToken ct = default)
-    {
-        await using var db = await contextFactory.CreateDbContextAsync(ct);
-        var deployment = await db.Deployments.AsNoTracking().Where(d => d.Id == id).Select(d => new { d.Status, d.StatusReason }).FirstOrDefaultAsync(ct);
-        return deployment is null ? null : (deployment.Status, deployment.StatusReason, await StagesAsync(db, id, ct));
     }
 
     public async Task<IReadOnlyList<StageRow>> StagesAsync(Guid deploymentId, CancellationToken ct = default)

@@ -1,6 +1,7 @@
 using DeployGuard.Data.Entities;
 using DeployGuard.Data.Services.Audit;
 using DeployGuard.Data.Services.Common;
+using DeployGuard.Data.Services.Jobs;
 using DeployGuard.Data.Services.Pipelines;
 using Microsoft.EntityFrameworkCore;
 
@@ -104,7 +105,7 @@ public sealed class DeploymentService(
         }
 
         await db.SaveChangesAsync(ct);
-        await bus.PublishAsync(changes.Events(), ct);
+        await changes.AfterCommitAsync(bus, ct);
         return Result<DeploymentStarted>.Ok(new DeploymentStarted(deployment.Id, deployment.Status));
     }
 
@@ -150,212 +151,190 @@ public sealed class DeploymentService(
         changes.Log(deployment.Id, null, DeploymentLogLevel.Info, "deployment_queued",
             $"{caller.UserName ?? "system"} queued {release.Version} for {environment.Name} ({strategy}, {trigger}); stages: " +
             string.Join(" → ", stages.Select(s => s.Name)) + ".");
-        changes.Raise(new DeploymentEvent(DeploymentEventKind.DeploymentChanged, deployment.Id) { Status = deployment.Status.ToString() });
+        changes.DeploymentChanged(deployment);
+        // Its start job runs once this commits; it waits (and is queued again later) while another deployment runs here.
+        JobQueue.Enqueue(db, DeploymentEngine.StartJobKind, changes.Now, deployment.Id);
         return deployment;
     }
 
-    public async Task<Result<Unit>> CancelAsync(Guid id, CancelInput input, Caller caller, CancellationToken ct = default)
-    {
-        await using var db = await contextFactory.CreateDbContextAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var deployment = await DeploymentEngine.LockDeploymentAsync(db, id, ct);
-        if (deployment is null)
+    public Task<Result<Unit>> CancelAsync(Guid id, CancelInput input, Caller caller, CancellationToken ct = default) =>
+        engine.ChangeAsync<Unit>(id, async (changes, deployment) =>
         {
-            return Result<Unit>.NotFound($"Deployment {id} does not exist.");
-        }
-
-        if (!await TeamAccess.MayOperateAsync(db, deployment.ServiceId, caller, ct))
-        {
-            return Result<Unit>.Forbidden(TeamAccess.Denied);
-        }
-
-        var errors = InputValidator.Validate(input);
-        if (errors.Count > 0)
-        {
-            return Result<Unit>.Invalid(errors);
-        }
-
-        if (deployment.IsFinished)
-        {
-            return Result<Unit>.Invalid("", $"This deployment already {DeploymentEngine.Verb(deployment.Status)}; there is nothing to cancel.");
-        }
-
-        var changes = new ChangeSet(db, clock.GetUtcNow());
-        var reason = $"Cancelled by {caller.UserName}" + (string.IsNullOrWhiteSpace(input.Reason) ? "." : $": {input.Reason.Trim()}");
-        var stages = await db.DeploymentStages.Where(s => s.DeploymentId == id).OrderBy(s => s.Position).ToListAsync(ct);
-        var release = await db.Releases.FirstAsync(r => r.Id == deployment.ReleaseId, ct);
-        deployment.StartedAt ??= changes.Now;
-        await engine.FinishAsync(changes, deployment, stages, release, DeploymentStatus.Cancelled, reason, ct);
-        audit.Add(db, caller.Actor, AuditActions.DeploymentCancelled, ResourceTypes.Deployment, id.ToString(),
-            new { release = release.Version, reason = input.Reason });
-        changes.Raise(new DeploymentEvent(DeploymentEventKind.CancelRequested, id) { Message = reason });
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
-        await bus.PublishAsync(changes.Events(), ct);
-        return Result<Unit>.Ok(Unit.Value);
-    }
-
-    public async Task<Result<DeploymentStarted>> RollbackAsync(Guid id, RollbackInput input, Caller caller, CancellationToken ct = default)
-    {
-        await using var db = await contextFactory.CreateDbContextAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var deployment = await DeploymentEngine.LockDeploymentAsync(db, id, ct);
-        if (deployment is null)
-        {
-            return Result<DeploymentStarted>.NotFound($"Deployment {id} does not exist.");
-        }
-
-        if (!await TeamAccess.MayOperateAsync(db, deployment.ServiceId, caller, ct))
-        {
-            return Result<DeploymentStarted>.Forbidden(TeamAccess.Denied);
-        }
-
-        var errors = InputValidator.Validate(input);
-        if (errors.Count > 0)
-        {
-            return Result<DeploymentStarted>.Invalid(errors);
-        }
-
-        if (deployment.Status is not (DeploymentStatus.Succeeded or DeploymentStatus.Failed))
-        {
-            return Result<DeploymentStarted>.Invalid("", deployment.Status switch
+            var db = changes.Db;
+            if (!await TeamAccess.MayOperateAsync(db, deployment.ServiceId, caller, ct))
             {
-                DeploymentStatus.Queued or DeploymentStatus.Running => "This deployment is still in progress: cancel it instead.",
-                DeploymentStatus.RolledBack => "This deployment has already been rolled back.",
-                _ => $"This deployment {DeploymentEngine.Verb(deployment.Status)}; only succeeded or failed deployments are rolled back.",
-            });
-        }
-
-        var environment = await db.Environments.FirstAsync(e => e.Id == deployment.EnvironmentId, ct);
-        var release = await db.Releases.Include(r => r.Service).FirstAsync(r => r.Id == deployment.ReleaseId, ct);
-        Release? target;
-        if (input.TargetReleaseId is { } targetId)
-        {
-            target = await db.Releases.Include(r => r.Service).FirstOrDefaultAsync(r => r.Id == targetId, ct);
-            if (target is null || target.ServiceId != release.ServiceId)
-            {
-                return Result<DeploymentStarted>.Invalid(nameof(input.TargetReleaseId), $"{release.Service!.Name} has no release {targetId}.");
+                return Result<Unit>.Forbidden(TeamAccess.Denied);
             }
 
-            if (target.Id == release.Id)
+            var errors = InputValidator.Validate(input);
+            if (errors.Count > 0)
             {
-                return Result<DeploymentStarted>.Invalid(nameof(input.TargetReleaseId), "Choose a different release than the one rolled back.");
+                return Result<Unit>.Invalid(errors);
             }
-        }
-        else
+
+            if (deployment.IsFinished)
+            {
+                return Result<Unit>.Invalid("", $"This deployment already {DeploymentEngine.Verb(deployment.Status)}; there is nothing to cancel.");
+            }
+
+            var reason = $"Cancelled by {caller.UserName}" + (string.IsNullOrWhiteSpace(input.Reason) ? "." : $": {input.Reason.Trim()}");
+            var stages = await db.DeploymentStages.Where(s => s.DeploymentId == id).OrderBy(s => s.Position).ToListAsync(ct);
+            var release = await db.Releases.FirstAsync(r => r.Id == deployment.ReleaseId, ct);
+            deployment.StartedAt ??= changes.Now;
+            await engine.FinishAsync(changes, deployment, stages, release, DeploymentStatus.Cancelled, reason, ct);
+            audit.Add(db, caller.Actor, AuditActions.DeploymentCancelled, ResourceTypes.Deployment, id.ToString(),
+                new { release = release.Version, reason = input.Reason });
+            changes.Raise(new DeploymentEvent(DeploymentEventKind.CancelRequested, id) { Message = reason });
+            return Result<Unit>.Ok(Unit.Value);
+        }, ct, endStageJobs: true);
+
+    public Task<Result<DeploymentStarted>> RollbackAsync(Guid id, RollbackInput input, Caller caller, CancellationToken ct = default) =>
+        engine.ChangeAsync<DeploymentStarted>(id, async (changes, deployment) =>
         {
-            target = await db.Deployments
-                .Where(d => d.ServiceId == release.ServiceId && d.EnvironmentId == environment.Id && d.ReleaseId != release.Id &&
-                            (d.Status == DeploymentStatus.Succeeded || d.Status == DeploymentStatus.RolledBack) && d.CompletedAt != null)
-                .Where(d => !db.BlockedReleases.Any(b => b.EnvironmentId == environment.Id && b.ReleaseId == d.ReleaseId && b.UnblockedAt == null))
-                .OrderByDescending(d => d.CompletedAt).Select(d => d.Release).FirstOrDefaultAsync(ct);
-            if (target is null)
+            var db = changes.Db;
+            if (!await TeamAccess.MayOperateAsync(db, deployment.ServiceId, caller, ct))
+            {
+                return Result<DeploymentStarted>.Forbidden(TeamAccess.Denied);
+            }
+
+            var errors = InputValidator.Validate(input);
+            if (errors.Count > 0)
+            {
+                return Result<DeploymentStarted>.Invalid(errors);
+            }
+
+            if (deployment.Status is not (DeploymentStatus.Succeeded or DeploymentStatus.Failed))
+            {
+                return Result<DeploymentStarted>.Invalid("", deployment.Status switch
+                {
+                    DeploymentStatus.Queued or DeploymentStatus.Running => "This deployment is still in progress: cancel it instead.",
+                    DeploymentStatus.RolledBack => "This deployment has already been rolled back.",
+                    _ => $"This deployment {DeploymentEngine.Verb(deployment.Status)}; only succeeded or failed deployments are rolled back.",
+                });
+            }
+
+            var environment = await db.Environments.FirstAsync(e => e.Id == deployment.EnvironmentId, ct);
+            var release = await db.Releases.Include(r => r.Service).FirstAsync(r => r.Id == deployment.ReleaseId, ct);
+            Release? target;
+            if (input.TargetReleaseId is { } targetId)
+            {
+                target = await db.Releases.Include(r => r.Service).FirstOrDefaultAsync(r => r.Id == targetId, ct);
+                if (target is null || target.ServiceId != release.ServiceId)
+                {
+                    return Result<DeploymentStarted>.Invalid(nameof(input.TargetReleaseId), $"{release.Service!.Name} has no release {targetId}.");
+                }
+
+                if (target.Id == release.Id)
+                {
+                    return Result<DeploymentStarted>.Invalid(nameof(input.TargetReleaseId), "Choose a different release than the one rolled back.");
+                }
+            }
+            else
+            {
+                target = await db.Deployments
+                    .Where(d => d.ServiceId == release.ServiceId && d.EnvironmentId == environment.Id && d.ReleaseId != release.Id &&
+                                (d.Status == DeploymentStatus.Succeeded || d.Status == DeploymentStatus.RolledBack) && d.CompletedAt != null)
+                    .Where(d => !db.BlockedReleases.Any(b => b.EnvironmentId == environment.Id && b.ReleaseId == d.ReleaseId && b.UnblockedAt == null))
+                    .OrderByDescending(d => d.CompletedAt).Select(d => d.Release).FirstOrDefaultAsync(ct);
+                if (target is null)
+                {
+                    return Result<DeploymentStarted>.Invalid(nameof(input.TargetReleaseId),
+                        $"No other release of {release.Service!.Name} has succeeded in {environment.Name}; choose the release to roll back to.");
+                }
+
+                target.Service = release.Service;
+            }
+
+            if (await db.BlockedReleases.AnyAsync(b => b.EnvironmentId == environment.Id && b.ReleaseId == target.Id && b.UnblockedAt == null, ct))
             {
                 return Result<DeploymentStarted>.Invalid(nameof(input.TargetReleaseId),
-                    $"No other release of {release.Service!.Name} has succeeded in {environment.Name}; choose the release to roll back to.");
+                    $"Release {target.Version} is blocked in {environment.Name}; unblock it first or choose another.");
             }
 
-            target.Service = release.Service;
-        }
-
-        if (await db.BlockedReleases.AnyAsync(b => b.EnvironmentId == environment.Id && b.ReleaseId == target.Id && b.UnblockedAt == null, ct))
-        {
-            return Result<DeploymentStarted>.Invalid(nameof(input.TargetReleaseId),
-                $"Release {target.Version} is blocked in {environment.Name}; unblock it first or choose another.");
-        }
-
-        var changes = new ChangeSet(db, clock.GetUtcNow());
-        var reason = input.Reason.Trim();
-        deployment.Status = DeploymentStatus.RolledBack;
-        deployment.StatusReason = $"Rolled back to {target.Version} by {caller.UserName}: {reason}";
-        release.Status = ReleaseStatus.RolledBack;
-        var rollback = new Rollback
-        {
-            Id = Guid.CreateVersion7(), DeploymentId = deployment.Id, TargetReleaseId = target.Id, Reason = reason, Status = RollbackStatus.InProgress,
-            InitiatedById = caller.UserId, InitiatedByName = caller.UserName,
-        };
-        db.Rollbacks.Add(rollback);
-        if (!await db.BlockedReleases.AnyAsync(b => b.EnvironmentId == environment.Id && b.ReleaseId == release.Id && b.UnblockedAt == null, ct))
-        {
-            db.BlockedReleases.Add(new BlockedRelease
+            var reason = input.Reason.Trim();
+            deployment.Status = DeploymentStatus.RolledBack;
+            deployment.StatusReason = $"Rolled back to {target.Version} by {caller.UserName}: {reason}";
+            release.Status = ReleaseStatus.RolledBack;
+            var rollback = new Rollback
             {
-                Id = Guid.CreateVersion7(), EnvironmentId = environment.Id, ReleaseId = release.Id, RollbackId = rollback.Id,
-                Reason = $"Rolled back: {reason}", BlockedByName = caller.UserName, BlockedAt = changes.Now,
-            });
-            audit.Add(db, caller.Actor, AuditActions.ReleaseBlocked, ResourceTypes.Release, release.Id.ToString(),
-                new { release = release.Version, environment = environment.Name, reason });
-        }
+                Id = Guid.CreateVersion7(), DeploymentId = deployment.Id, TargetReleaseId = target.Id, Reason = reason, Status = RollbackStatus.InProgress,
+                InitiatedById = caller.UserId, InitiatedByName = caller.UserName,
+            };
+            db.Rollbacks.Add(rollback);
+            if (!await db.BlockedReleases.AnyAsync(b => b.EnvironmentId == environment.Id && b.ReleaseId == release.Id && b.UnblockedAt == null, ct))
+            {
+                db.BlockedReleases.Add(new BlockedRelease
+                {
+                    Id = Guid.CreateVersion7(), EnvironmentId = environment.Id, ReleaseId = release.Id, RollbackId = rollback.Id,
+                    Reason = $"Rolled back: {reason}", BlockedByName = caller.UserName, BlockedAt = changes.Now,
+                });
+                audit.Add(db, caller.Actor, AuditActions.ReleaseBlocked, ResourceTypes.Release, release.Id.ToString(),
+                    new { release = release.Version, environment = environment.Name, reason });
+            }
 
-        // The rollback runs the target's pipeline like any deployment (approvals included), but freeze windows and the
-        // promotion order do not stop it: it puts back what already ran here.
-        var pipeline = await db.PipelineDefinitions.AsNoTracking().FirstOrDefaultAsync(p => p.ServiceId == release.ServiceId, ct);
-        var (stages, revision) = PipelineService.Resolve(pipeline, environment);
-        var next = await QueueAsync(changes, target, environment, stages, revision, deployment.Strategy, DeploymentTrigger.Manual, caller,
-            deployment.Id, ct);
-        rollback.RollbackDeploymentId = next.Id;
-        changes.Log(deployment.Id, null, DeploymentLogLevel.Warning, "rolled_back",
-            $"{caller.UserName} rolled back to {target.Version}: {reason}. Release {release.Version} is now blocked in {environment.Name}.");
-        changes.Log(next.Id, null, DeploymentLogLevel.Info, "rollback", $"Rollback from {release.Version} (deployment {deployment.Id}): {reason}");
-        changes.Raise(new DeploymentEvent(DeploymentEventKind.DeploymentChanged, deployment.Id) { Status = deployment.Status.ToString() });
-        audit.Add(db, caller.Actor, AuditActions.DeploymentRolledBack, ResourceTypes.Deployment, id.ToString(),
-            new { from = release.Version, to = target.Version, environment = environment.Name, reason, rollbackId = rollback.Id, newDeploymentId = next.Id });
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
-        await bus.PublishAsync(changes.Events(), ct);
-        return Result<DeploymentStarted>.Ok(new DeploymentStarted(next.Id, next.Status) { RollbackId = rollback.Id });
-    }
+            // The rollback runs the target's pipeline like any deployment (approvals included), but freeze windows and the
+            // promotion order do not stop it: it puts back what already ran here.
+            var pipeline = await db.PipelineDefinitions.AsNoTracking().FirstOrDefaultAsync(p => p.ServiceId == release.ServiceId, ct);
+            var (stages, revision) = PipelineService.Resolve(pipeline, environment);
+            var next = await QueueAsync(changes, target, environment, stages, revision, deployment.Strategy, DeploymentTrigger.Manual, caller,
+                deployment.Id, ct);
+            rollback.RollbackDeploymentId = next.Id;
+            changes.Log(deployment.Id, null, DeploymentLogLevel.Warning, "rolled_back",
+                $"{caller.UserName} rolled back to {target.Version}: {reason}. Release {release.Version} is now blocked in {environment.Name}.");
+            changes.Log(next.Id, null, DeploymentLogLevel.Info, "rollback", $"Rollback from {release.Version} (deployment {deployment.Id}): {reason}");
+            changes.DeploymentChanged(deployment);
+            audit.Add(db, caller.Actor, AuditActions.DeploymentRolledBack, ResourceTypes.Deployment, id.ToString(),
+                new { from = release.Version, to = target.Version, environment = environment.Name, reason, rollbackId = rollback.Id, newDeploymentId = next.Id });
+            return Result<DeploymentStarted>.Ok(new DeploymentStarted(next.Id, next.Status) { RollbackId = rollback.Id });
+        }, ct);
 
     public async Task<Result<Unit>> ReportExternalAsync(Guid id, string stageName, ExternalReportInput input, Caller caller,
         CancellationToken ct = default)
     {
-        await using var db = await contextFactory.CreateDbContextAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var deployment = await DeploymentEngine.LockDeploymentAsync(db, id, ct);
-        if (deployment is null)
+        var result = await engine.ChangeAsync<Unit>(id, async (changes, deployment) =>
         {
-            return Result<Unit>.NotFound($"Deployment {id} does not exist.");
-        }
+            var db = changes.Db;
+            if (!await TeamAccess.MayOperateAsync(db, deployment.ServiceId, caller, ct))
+            {
+                return Result<Unit>.Forbidden(TeamAccess.Denied);
+            }
 
-        if (!await TeamAccess.MayOperateAsync(db, deployment.ServiceId, caller, ct))
-        {
-            await tx.RollbackAsync(ct);
-            return await DeniedAsync(id, "stage_result", new { stage = stageName, succeeded = input.Succeeded }, caller, ct);
-        }
+            var stage = await db.DeploymentStages.FirstOrDefaultAsync(s => s.DeploymentId == id && s.Name == stageName, ct);
+            if (stage is null)
+            {
+                return Result<Unit>.NotFound($"Deployment {id} has no stage '{stageName}'.");
+            }
 
-        var stage = await db.DeploymentStages.FirstOrDefaultAsync(s => s.DeploymentId == id && s.Name == stageName, ct);
-        if (stage is null)
-        {
-            return Result<Unit>.NotFound($"Deployment {id} has no stage '{stageName}'.");
-        }
+            var errors = InputValidator.Validate(input);
+            if (errors.Count > 0)
+            {
+                return Result<Unit>.Invalid(errors);
+            }
 
-        var errors = InputValidator.Validate(input);
-        if (errors.Count > 0)
-        {
-            return Result<Unit>.Invalid(errors);
-        }
+            if (stage.Kind != StageKind.External)
+            {
+                return Result<Unit>.Invalid("", $"Stage '{stageName}' is a {PipelineYaml.KindName(stage.Kind)} stage; only external stages take reports.");
+            }
 
-        if (stage.Kind != StageKind.External)
-        {
-            return Result<Unit>.Invalid("", $"Stage '{stageName}' is a {PipelineYaml.KindName(stage.Kind)} stage; only external stages take reports.");
-        }
+            if (stage.Status != StageStatus.Running)
+            {
+                return Result<Unit>.Invalid("", $"Stage '{stageName}' is {stage.Status.ToString().ToLowerInvariant()}, not waiting for a report.");
+            }
 
-        if (stage.Status != StageStatus.Running)
-        {
-            return Result<Unit>.Invalid("", $"Stage '{stageName}' is {stage.Status.ToString().ToLowerInvariant()}, not waiting for a report.");
-        }
+            var message = string.IsNullOrWhiteSpace(input.Message) ? null : input.Message.Trim();
+            changes.Log(id, stage.Id, input.Succeeded == true ? DeploymentLogLevel.Info : DeploymentLogLevel.Error, "external_report",
+                $"{caller.UserName} reported {(input.Succeeded == true ? "success" : "failure")}" + (message is null ? "." : $": {message}"));
+            await engine.EndStageAsync(changes, deployment, stage,
+                input.Succeeded == true ? StageOutcome.Succeeded() : StageOutcome.Failed(message ?? "The external system reported a failure."), ct);
+            audit.Add(db, caller.Actor, AuditActions.DeploymentExternalReported, ResourceTypes.Deployment, id.ToString(),
+                new { stage = stageName, succeeded = input.Succeeded, message });
+            return Result<Unit>.Ok(Unit.Value);
+        }, ct);
 
-        var changes = new ChangeSet(db, clock.GetUtcNow());
-        var message = string.IsNullOrWhiteSpace(input.Message) ? null : input.Message.Trim();
-        changes.Log(id, stage.Id, input.Succeeded == true ? DeploymentLogLevel.Info : DeploymentLogLevel.Error, "external_report",
-            $"{caller.UserName} reported {(input.Succeeded == true ? "success" : "failure")}" + (message is null ? "." : $": {message}"));
-        await engine.EndStageAsync(changes, deployment, stage,
-            input.Succeeded == true ? StageOutcome.Succeeded() : StageOutcome.Failed(message ?? "The external system reported a failure."), ct);
-        audit.Add(db, caller.Actor, AuditActions.DeploymentExternalReported, ResourceTypes.Deployment, id.ToString(),
-            new { stage = stageName, succeeded = input.Succeeded, message });
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
-        await bus.PublishAsync(changes.Events(), ct);
-        return Result<Unit>.Ok(Unit.Value);
+        // The refused change was rolled back with the rest; the refusal itself is recorded on its own.
+        return result.Status == ResultStatus.Forbidden
+            ? await DeniedAsync(id, "stage_result", new { stage = stageName, succeeded = input.Succeeded }, caller, ct)
+            : result;
     }
 
     public async Task<Result<Unit>> RecordMetricAsync(Guid id, MetricInput input, Caller caller, CancellationToken ct = default)
@@ -383,14 +362,13 @@ public sealed class DeploymentService(
             return Result<Unit>.Invalid(errors);
         }
 
-        db.DeploymentMetrics.Add(new DeploymentMetric
-        {
-            Id = Guid.CreateVersion7(), DeploymentId = id, Name = input.Name, Value = input.Value!.Value, Unit = input.Unit,
-            RecordedAt = clock.GetUtcNow(),
-        });
+        var changes = new ChangeSet(db, clock.GetUtcNow());
+        db.DeploymentMetrics.Add(changes.Metric(id, null, input.Name, input.Value!.Value, input.Unit, out var row));
+        changes.Raise(new DeploymentEvent(DeploymentEventKind.MetricRecorded, id) { Metrics = [row] });
         audit.Add(db, caller.Actor, AuditActions.DeploymentMetricRecorded, ResourceTypes.Deployment, id.ToString(),
             new { input.Name, input.Value, input.Unit });
         await db.SaveChangesAsync(ct);
+        await changes.AfterCommitAsync(bus, ct);
         return Result<Unit>.Ok(Unit.Value);
     }
 

@@ -1,8 +1,10 @@
 using DeployGuard.Data.Entities;
 using DeployGuard.Data.Services.Audit;
 using DeployGuard.Data.Services.Common;
-using System.Text.Json;
+using DeployGuard.Data.Services.Events;
+using DeployGuard.Data.Services.Jobs;
 using Microsoft.EntityFrameworkCore;
+using System.Text.Json;
 
 namespace DeployGuard.Data.Services.Scanning;
 
@@ -19,7 +21,7 @@ public sealed record CleanJobRow(Guid Id, Guid ScanJobId, ScanStatus Status, int
 }
 
 /// <summary>Requests for a cleaned copy of a scanned repository, without the findings selected for cleaning.</summary>
-public sealed class CleanJobService(IDbContextFactory<ApplicationDbContext> contextFactory, AuditWriter audit, TimeProvider clock)
+public sealed class CleanJobService(IDbContextFactory<ApplicationDbContext> contextFactory, AuditWriter audit, TimeProvider clock, EventBus bus)
 {
     public async Task<Result<CleanJobRow>> RequestAsync(Guid scanJobId, Caller caller, CancellationToken ct = default)
     {
@@ -63,7 +65,9 @@ public sealed class CleanJobService(IDbContextFactory<ApplicationDbContext> cont
         };
         db.CleanJobs.Add(job);
         audit.Add(db, caller.Actor, AuditActions.CleanRequested, ResourceTypes.Scan, scanJobId.ToString(), new { cleanJobId = job.Id, findings = selected });
+        JobQueue.Enqueue(db, ScanJobQueue.CleanJobKind, job.CreatedAt, job.Id);
         await db.SaveChangesAsync(ct);
+        await bus.PublishAsync(Topics.Cleanings, CleaningEvent.Of(CleaningEventKind.Requested, job), ct);
         return Result<CleanJobRow>.Ok((await GetAsync(job.Id, ct))!);
     }
 

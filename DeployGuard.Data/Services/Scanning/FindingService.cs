@@ -3,13 +3,14 @@ using System.Text;
 using DeployGuard.Data.Entities;
 using DeployGuard.Data.Services.Audit;
 using DeployGuard.Data.Services.Common;
+using DeployGuard.Data.Services.Events;
 using Microsoft.EntityFrameworkCore;
 
 namespace DeployGuard.Data.Services.Scanning;
 
 /// <summary>Findings across scan jobs: listing, grouping, triage (which becomes feedback), selection for cleaning.</summary>
 public sealed class FindingService(IDbContextFactory<ApplicationDbContext> contextFactory, AuditWriter audit, TimeProvider clock,
-    FalsePositiveLearning learning, SecretHashKey hashKey)
+    FalsePositiveLearning learning, SecretHashKey hashKey, EventBus bus)
 {
     public async Task<Paged<FindingRow>> ListAsync(FindingQuery query, CancellationToken ct = default)
     {
@@ -134,8 +135,14 @@ public sealed class FindingService(IDbContextFactory<ApplicationDbContext> conte
 
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
+        await AnnounceAsync(findings, ct);
         return Result<int>.Ok(findings.Count);
     }
+
+    /// <summary>Open lists of these findings' scans reload the page they show.</summary>
+    private Task AnnounceAsync(IEnumerable<SecretFinding> findings, CancellationToken ct) =>
+        bus.PublishAsync(findings.GroupBy(f => f.JobId)
+            .Select(g => new Published(Topics.Findings, new FindingsEvent(FindingsEventKind.Changed, g.Key) { Count = g.Count() })), ct);
 
     /// <summary>Anonymous feedback from the CLI (seed 01): hashes and shapes only.</summary>
     public async Task<Result<Guid>> RecordFeedbackAsync(FeedbackInput input, AuditActor actor, CancellationToken ct = default)
@@ -217,6 +224,7 @@ public sealed class FindingService(IDbContextFactory<ApplicationDbContext> conte
         }
 
         await db.SaveChangesAsync(ct);
+        await AnnounceAsync(findings, ct);
         return Result<int>.Ok(findings.Count);
     }
 

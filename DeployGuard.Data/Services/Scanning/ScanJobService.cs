@@ -1,6 +1,8 @@
 using DeployGuard.Data.Entities;
 using DeployGuard.Data.Services.Audit;
 using DeployGuard.Data.Services.Common;
+using DeployGuard.Data.Services.Events;
+using DeployGuard.Data.Services.Jobs;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -9,7 +11,7 @@ namespace DeployGuard.Data.Services.Scanning;
 
 /// <summary>Scan jobs: created by people (or uploads), run by the scan worker, watched through their progress.</summary>
 public sealed class ScanJobService(IDbContextFactory<ApplicationDbContext> contextFactory, AuditWriter audit, TimeProvider clock,
-    IDataProtectionProvider dataProtection, IOptions<ScanningOptions> options, SecretHashKey hashKey)
+    IDataProtectionProvider dataProtection, IOptions<ScanningOptions> options, SecretHashKey hashKey, EventBus bus)
 {
     public const string TokenPurpose = "DeployGuard.Scanning.AccessToken";
 
@@ -70,7 +72,9 @@ public sealed class ScanJobService(IDbContextFactory<ApplicationDbContext> conte
                 platform = job.SourcePlatform.ToString(), job.SourceUrl, job.Branch, job.ServiceId, job.CommitSha,
                 privateRepository = job.EncryptedAccessToken is not null,
             });
+        JobQueue.Enqueue(db, ScanJobQueue.ScanJobKind, job.CreatedAt, job.Id);
         await db.SaveChangesAsync(ct);
+        await bus.PublishAsync(Topics.Scans, ScanEvent.Of(ScanEventKind.Queued, job), ct);
         return Result<ScanJobRow>.Ok((await GetAsync(job.Id, ct))!);
     }
 
@@ -135,6 +139,10 @@ public sealed class ScanJobService(IDbContextFactory<ApplicationDbContext> conte
             });
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
+        await bus.PublishAsync([
+            new Published(Topics.Scans, ScanEvent.Of(ScanEventKind.Completed, job)),
+            new Published(Topics.Findings, new FindingsEvent(FindingsEventKind.Added, job.Id) { Count = findings.Count }),
+        ], ct);
         return Result<ScanJobRow>.Ok((await GetAsync(job.Id, ct))!);
     }
 

@@ -4,14 +4,14 @@ using DeployGuard.Data.Services.Vulnerabilities;
 
 namespace DeployGuard.Data.Services.Scanning;
 
-/// <summary>Section <c>Scanning</c>: the scan worker, who may scan what, scanner commands per scan type, report size.</summary>
+/// <summary>
+/// Section <c>Scanning</c>: how a scan runs, who may scan what, scanner commands per
+/// scan type, report size. How many scans and cleanings run at once is the job
+/// queue's (<c>Jobs:Kinds:Scan:Concurrency</c>, <c>Jobs:Kinds:Clean:Concurrency</c>).
+/// </summary>
 public sealed class ScanningOptions : IValidatableObject
 {
     public const string Section = "Scanning";
-
-    /// <summary>Scan and clean jobs run at once on this instance; 0 runs none here (another instance does).</summary>
-    [Range(0, 16)]
-    public int Workers { get; set; } = 1;
 
     /// <summary>Threads one scan uses to read files and blobs; default: one per processor.</summary>
     [Range(1, 256)]

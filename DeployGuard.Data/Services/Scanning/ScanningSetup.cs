@@ -1,3 +1,4 @@
+using DeployGuard.Data.Services.Jobs;
 using DeployGuard.Data.Settings;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -14,6 +15,8 @@ public static class ScanningSetup
         services.AddSingleton<FalsePositiveLearning>();
         services.AddSingleton<CleanJobService>();
         services.AddSingleton<ScanJobQueue>();
+        services.AddSingleton<IJobKind>(sp => sp.GetRequiredService<ScanJobQueue>().Scans);
+        services.AddSingleton<IJobKind>(sp => sp.GetRequiredService<ScanJobQueue>().Cleanings);
         return services;
     }
 }

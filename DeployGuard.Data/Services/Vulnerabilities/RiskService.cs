@@ -164,17 +164,28 @@ public sealed class RiskService(IDbContextFactory<ApplicationDbContext> contextF
     }
 
     /// <summary>
-    /// Ends the acceptances that expired by now and re-opens their findings (each audited). Idempotent, and safe on
-    /// many instances at once: rows are claimed with SKIP LOCKED. The gate does not wait for this: it treats an
-    /// expired acceptance as none.
+    /// Ends the acceptances that expired by now and re-opens their findings (each audited), in one transaction of its own.
+    /// The recurring <see cref="RiskExpiryJobs"/> job does this every minute; the gate does not wait for it, since it treats
+    /// an expired acceptance as none.
     /// </summary>
     public async Task<int> ExpireDueAsync(CancellationToken ct = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var now = clock.GetUtcNow();
+        var expired = await ExpireDueAsync(db, clock.GetUtcNow(), ct);
+        await tx.CommitAsync(ct);
+        return expired;
+    }
+
+    /// <summary>
+    /// As above, in the caller's transaction (the recurring job's claim). The rows are locked (<c>FOR UPDATE</c>), so a
+    /// revocation at the same moment waits instead of both ending the acceptance; only one expiry job runs at a time (its
+    /// key), so nothing here needs to skip locked rows.
+    /// </summary>
+    internal async Task<int> ExpireDueAsync(ApplicationDbContext db, DateTimeOffset now, CancellationToken ct)
+    {
         var due = await db.RiskAcceptances
-            .FromSql($"SELECT * FROM risk_acceptances WHERE ended_at IS NULL AND expires_at <= {now} ORDER BY expires_at LIMIT 500 FOR UPDATE SKIP LOCKED")
+            .FromSql($"SELECT * FROM risk_acceptances WHERE ended_at IS NULL AND expires_at <= {now} ORDER BY expires_at LIMIT 500 FOR UPDATE")
             .ToListAsync(ct);
         foreach (var acceptance in due)
         {
@@ -187,7 +198,6 @@ public sealed class RiskService(IDbContextFactory<ApplicationDbContext> contextF
         }
 
         await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
         return due.Count;
     }
 

@@ -1,3 +1,4 @@
+using DeployGuard.Data.Services.Jobs;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DeployGuard.Data.Services.Vulnerabilities;
@@ -10,6 +11,8 @@ public static class VulnerabilitiesSetup
         services.AddSingleton<ReportImportService>();
         services.AddSingleton<ScanService>();
         services.AddSingleton<RiskService>();
+        services.AddSingleton<RiskExpiryJobs>();
+        services.AddSingleton<IJobKind>(sp => sp.GetRequiredService<RiskExpiryJobs>());
         services.AddSingleton<SecurityPolicyService>();
         services.AddSingleton<SecurityGateService>();
         services.AddSingleton<EpssImportService>();

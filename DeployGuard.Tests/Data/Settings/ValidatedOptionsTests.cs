@@ -53,7 +53,6 @@ public sealed class ValidatedOptionsTests
 
         Assert.Empty(StartupFailures(services));
         var scanning = services.GetRequiredService<IOptions<ScanningOptions>>().Value;
-        Assert.Equal(1, scanning.Workers);
         Assert.Equal(Environment.ProcessorCount, scanning.ResolveParallelism());
         Assert.Equal(0.8, scanning.FalsePositiveConfidence);
         Assert.False(services.GetRequiredService<IOptions<SmtpOptions>>().Value.IsConfigured);
@@ -63,22 +62,21 @@ public sealed class ValidatedOptionsTests
     [Fact]
     public void AddValidatedOptions_ValidValues_AreBound()
     {
-        using var services = Services(All, ("Scanning:Workers", "4"), ("Scanning:Parallelism", "2"), ("Scanning:AllowLocalRepositories", "true"),
+        using var services = Services(All, ("Scanning:Parallelism", "2"), ("Scanning:AllowLocalRepositories", "true"),
             ("Scanning:WorkDirectory", "/srv/work"), ("Smtp:Host", "mail.test"), ("Smtp:Port", "465"), ("Smtp:UserName", "u"), ("Smtp:Password", "p"),
             ("Database:MigrateOnStartup", "false"));
 
         Assert.Empty(StartupFailures(services));
         var scanning = services.GetRequiredService<IOptions<ScanningOptions>>().Value;
-        Assert.Equal((4, 2, true, "/srv/work"), (scanning.Workers, scanning.ResolveParallelism(), scanning.AllowLocalRepositories, scanning.ResolveWorkDirectory()));
+        Assert.Equal((2, true, "/srv/work"), (scanning.ResolveParallelism(), scanning.AllowLocalRepositories, scanning.ResolveWorkDirectory()));
         Assert.Equal(465, services.GetRequiredService<IOptions<SmtpOptions>>().Value.Port);
         Assert.False(services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStartup);
     }
 
     [Theory]
-    [InlineData("Scanning:Workers", "17", "Scanning:Workers must be between 0 and 16")]
-    [InlineData("Scanning:Workers", "-1", "Scanning:Workers must be between 0 and 16")]
-    [InlineData("Scanning:Workers", "two", "'Scanning:Workers'")]
     [InlineData("Scanning:Parallelism", "0", "Scanning:Parallelism must be between 1 and 256")]
+    [InlineData("Scanning:Parallelism", "257", "Scanning:Parallelism must be between 1 and 256")]
+    [InlineData("Scanning:Parallelism", "two", "'Scanning:Parallelism'")]
     [InlineData("Scanning:FalsePositiveConfidence", "0", "Scanning:FalsePositiveConfidence must be between 0 exclusive and 1")]
     [InlineData("Scanning:FalsePositiveConfidence", "1.5", "Scanning:FalsePositiveConfidence must be between 0 exclusive and 1")]
     [InlineData("Scanning:AllowLocalRepositories", "sometimes", "'Scanning:AllowLocalRepositories'")]
@@ -112,12 +110,12 @@ public sealed class ValidatedOptionsTests
     [Fact]
     public void AddValidatedOptions_SeveralBadSections_ReportsEveryFailure()
     {
-        using var services = Services(All, ("Scanning:Workers", "99"), ("Scanning:Parallelism", "0"), ("Smtp:Port", "0"));
+        using var services = Services(All, ("Scanning:FalsePositiveConfidence", "2"), ("Scanning:Parallelism", "0"), ("Smtp:Port", "0"));
 
         var failures = StartupFailures(services);
 
         Assert.Equal(3, failures.Count);
-        Assert.Contains(failures, f => f.Contains("Scanning:Workers", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.Contains("Scanning:FalsePositiveConfidence", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.Contains("Scanning:Parallelism", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.Contains("Smtp:Port", StringComparison.Ordinal));
     }

@@ -165,13 +165,14 @@ public sealed class ReportImportTests(DatabaseFixture db) : IClassFixture<Databa
         {
             context.ScanJobs.Add(new ScanJob
             {
-                Id = jobId, SourcePlatform = SourcePlatform.Local, SourceUrl = target, Status = ScanStatus.Scanning, CreatedAt = DateTimeOffset.UtcNow,
+                Id = jobId, SourcePlatform = SourcePlatform.Local, SourceUrl = target, Status = ScanStatus.Scanning, ClaimedBy = "test-worker",
+                CreatedAt = DateTimeOffset.UtcNow,
             });
             await context.SaveChangesAsync();
         }
 
         // The built-in scanner sees the same value in the same file of that repository.
-        await db.Get<ScanJobQueue>().AddFindingsAsync(jobId, [new SecretFinding
+        await db.Get<ScanJobQueue>().AddFindingsAsync(jobId, "test-worker", [new SecretFinding
         {
             Id = Guid.CreateVersion7(), RuleId = "aws-access-token", SecretType = "aws_access_key", Severity = "critical", SecretValueHash = sha,
             RedactedPreview = "se*************", ValuePattern = "[alnum:15]", FilePath = "conf/aws.tf", Line = 2, Column = 24038,

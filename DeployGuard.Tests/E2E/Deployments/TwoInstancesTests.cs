@@ -24,7 +24,7 @@ public sealed class TwoInstancesTests : IAsyncLifetime
     {
         _kit = await DeploymentTestKit.CreateAsync();
         _runnerInstance = await AppProcess.StartAsync(_kit.ConnectionString);
-        _pageInstance = await AppProcess.StartAsync(_kit.ConnectionString, settings: new Dictionary<string, string> { ["Deployments:Runner:Enabled"] = "false" });
+        _pageInstance = await AppProcess.StartAsync(_kit.ConnectionString, settings: new Dictionary<string, string> { ["Jobs:Enabled"] = "false" });
         _browser = await BrowserSession.LaunchAsync();
     }
 

@@ -14,7 +14,8 @@ public sealed class SettingsCheckTests
         {
             // Never reached: settings are checked first.
             ["ConnectionStrings:DeployGuard"] = "Host=127.0.0.1;Port=1;Database=none;Username=none;Password=none",
-            ["Scanning:Workers"] = "99",
+            ["Jobs:Kinds:Scan:Concurrency"] = "99",
+            ["Scanning:Workers"] = "2",
             ["Smtp:Port"] = "0",
             ["Database:MigrateOnStartup"] = "yes",
             ["ForwardedHeaders:Enabled"] = "maybe",
@@ -25,7 +26,8 @@ public sealed class SettingsCheckTests
         Assert.Equal(2, exit);
         var lines = error.Trim().Split('\n');
         Assert.All(lines, l => Assert.StartsWith("DeployGuard cannot start: ", l));
-        Assert.Contains(lines, l => l.Contains("Scanning:Workers must be between 0 and 16", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("Jobs:Kinds:Scan:Concurrency must be between 0 and 64 (is 99)", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("Scanning:Workers is no longer read: set Jobs:Kinds:Scan:Concurrency", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("Smtp:Port must be between 1 and 65535", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("'Database:MigrateOnStartup'", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("'ForwardedHeaders:Enabled'", StringComparison.Ordinal));

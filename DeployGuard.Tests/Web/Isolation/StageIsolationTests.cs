@@ -182,7 +182,7 @@ public abstract class IsolationAppFactory(string? isolation) : WebAppFactory
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
-        builder.UseSetting("Deployments:Runner:PollIntervalMilliseconds", "200");
+        builder.UseSetting("Jobs:PollIntervalMilliseconds", "200");
         builder.UseSetting("Deployments:Runner:Secrets:DEPLOY_TOKEN", DeployToken);
         builder.UseSetting("Deployments:Runner:Secrets:OTHER_TOKEN", OtherToken);
         if (isolation is not null)
@@ -265,7 +265,7 @@ public sealed class UnprivilegedIsolationTests : IAsyncLifetime
         await using var app = await AppProcess.StartAsync(connectionString, settings: new Dictionary<string, string>
         {
             ["DataDirectory"] = _data, ["HOME"] = _data, ["Deployments:Runner:WorkDirectory"] = _runs,
-            ["Deployments:Runner:PollIntervalMilliseconds"] = "200",
+            ["Jobs:PollIntervalMilliseconds"] = "200",
         }, environment: "Production", runAs: runAs);
         var key = Path.Combine(_data, "keys", "test-only.key");
         var environment = await kit.EnvironmentAsync("nobody");
@@ -306,7 +306,7 @@ public sealed class IsolationRefusalTests
     public async Task CommandStage_IsolationNotAvailable_FailsWithTheReasonAndRunsNothing()
     {
         // As root: a runner user that does not exist; as an ordinary user: the runner user (which needs root).
-        await using var kit = await DeploymentTestKit.CreateAsync(runner: true, configure: o =>
+        await using var kit = await DeploymentTestKit.CreateAsync(runner: true, runnerOptions: o =>
         {
             o.Isolation = DeployGuard.Web.Isolation.IsolationMode.RunnerUser;
             o.RunnerUser = "dg-no-such-user";

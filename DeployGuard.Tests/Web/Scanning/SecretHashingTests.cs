@@ -22,13 +22,16 @@ public sealed class SecretHashingTests(DatabaseFixture db) : IClassFixture<Datab
 {
     private static readonly SecretHashKey Key = new(TestPostgres.TestSecretHashKey);
 
+    // Findings are stored only for the worker that holds the scan.
+    private const string Owner = "test-host/1/hashing";
+
     [Fact]
     public async Task AddFindings_ScannerSha256_IsStoredKeyedWithTheKeyId()
     {
         var value = "ghp_" + Convert.ToHexString(RandomNumberGenerator.GetBytes(18));
         var jobId = await NewJobAsync();
 
-        await db.Get<ScanJobQueue>().AddFindingsAsync(jobId, [Finding(SecretHasher.Hash(value), SecretHasher.Redact(value))]);
+        await db.Get<ScanJobQueue>().AddFindingsAsync(jobId, Owner, [Finding(SecretHasher.Hash(value), SecretHasher.Redact(value))]);
 
         await using var context = db.CreateContext();
         var stored = await context.SecretFindings.SingleAsync(f => f.JobId == jobId);
@@ -103,7 +106,7 @@ public sealed class SecretHashingTests(DatabaseFixture db) : IClassFixture<Datab
         var job = new ScanJob
         {
             Id = Guid.CreateVersion7(), SourcePlatform = SourcePlatform.Local, SourceUrl = $"/tmp/repo-{Guid.NewGuid():N}", Status = ScanStatus.Scanning,
-            CreatedAt = DateTimeOffset.UtcNow,
+            ClaimedBy = Owner, CreatedAt = DateTimeOffset.UtcNow,
         };
         context.ScanJobs.Add(job);
         await context.SaveChangesAsync();

@@ -194,6 +194,7 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Factory ap
         // Live events.
         ["* /hubs/deployments"] = Access.Read,
         ["* /hubs/deployments/negotiate"] = Access.Read,
+        ["* /metrics"] = Access.Admin,
 
         // HTTP API.
         ["GET /api/audit/export.csv"] = Access.Admin,

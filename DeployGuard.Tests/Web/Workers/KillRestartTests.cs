@@ -24,7 +24,7 @@ public sealed class KillRestartTests
                 run: echo never
             """);
         var id = await kit.StartAsync(await kit.ReleaseAsync(service.Id), environment.Id);
-        var settings = new Dictionary<string, string> { ["Deployments:Runner:HeartbeatSeconds"] = "1" };
+        var settings = new Dictionary<string, string> { ["Jobs:HeartbeatSeconds"] = "1" };
 
         var first = await AppProcess.StartAsync(kit.ConnectionString, settings: settings);
         await kit.WaitForAsync(id, _ => LogCount(kit, id) >= 200, TimeSpan.FromSeconds(30), "200 lines written by the first instance");

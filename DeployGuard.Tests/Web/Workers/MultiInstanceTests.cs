@@ -158,7 +158,7 @@ public sealed class MultiInstanceTests
         await using var runner = await DeploymentTestKit.CreateAsync(kit.ConnectionString, runner: true,
             configure: o =>
             {
-                o.StaleAfterSeconds = 2;
+                o.Kinds[DeploymentEngine.StageJobKind] = new DeployGuard.Data.Services.Jobs.JobKindOptions { StaleAfterSeconds = 2 };
                 o.HeartbeatSeconds = 1;
             });
         var deployment = await kit.WaitForFinishAsync(id, TimeSpan.FromSeconds(20));

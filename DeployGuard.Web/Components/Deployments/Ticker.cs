@@ -2,31 +2,21 @@ namespace DeployGuard.Web.Components.Deployments;
 
 /// <summary>
 /// Re-renders one component every second while <see cref="Active"/> says so (running durations), so only that small
-/// component diffs each tick, not the whole page.
+/// component diffs each tick, not the whole page. A clock for the display, not a poll: nothing is read on a tick.
 /// </summary>
-internal sealed class Ticker(Func<Task> render, Func<bool> active) : IDisposable
+internal sealed class Ticker(TimeProvider clock, Func<Task> render, Func<bool> active) : IDisposable
 {
-    private readonly PeriodicTimer _timer = new(TimeSpan.FromSeconds(1));
+    private ITimer? _timer;
 
-    public void Start() => _ = RunAsync();
+    public void Start() => _timer = clock.CreateTimer(_ => Tick(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
 
-    private async Task RunAsync()
+    private void Tick()
     {
-        try
+        if (active())
         {
-            while (await _timer.WaitForNextTickAsync())
-            {
-                if (active())
-                {
-                    await render();
-                }
-            }
-        }
-        catch (ObjectDisposedException)
-        {
-            // The component went away.
+            _ = render();
         }
     }
 
-    public void Dispose() => _timer.Dispose();
+    public void Dispose() => _timer?.Dispose();
 }

@@ -1,15 +1,17 @@
 using System.Threading.Channels;
 using DeployGuard.Data.Services.Deployments;
+using DeployGuard.Data.Services.Events;
 using Npgsql;
 
 namespace DeployGuard.Web.Workers;
 
 /// <summary>
-/// Holds a LISTEN connection to PostgreSQL and hands other instances' deployment events to the local bus, so pages
-/// and runners here see what happens there. Reconnects after failures; after a reconnect it tells every local subscriber
-/// to reload (<see cref="DeploymentEventKind.Resync"/>), since NOTIFYs sent while it was away are lost for good.
+/// Holds this instance's one LISTEN connection to PostgreSQL and hands other instances' events (and the jobs table's
+/// wake-ups) to the local <see cref="EventBus"/>, so pages and workers here see what happens there. Reconnects after
+/// failures; after a reconnect it tells every local subscriber to reload, since NOTIFYs sent while it was away are lost
+/// for good.
 /// </summary>
-internal sealed class DeploymentEventListener(DeploymentsDataSource dataSource, DeploymentEventBus bus, ILogger<DeploymentEventListener> logger)
+internal sealed class EventBusListener(DeploymentsDataSource dataSource, EventBus bus, ILogger<EventBusListener> logger)
     : BackgroundService
 {
     // Queued after the payloads that arrived before the reconnect, so subscribers reload after handling them.
@@ -31,7 +33,7 @@ internal sealed class DeploymentEventListener(DeploymentsDataSource dataSource, 
             {
                 await using var connection = await dataSource.Source.OpenConnectionAsync(stoppingToken);
                 connection.Notification += (_, e) => _payloads.Writer.TryWrite(e.Payload);
-                await using (var listen = new NpgsqlCommand($"LISTEN {DeploymentEventBus.Channel}", connection))
+                await using (var listen = new NpgsqlCommand($"LISTEN {EventBus.Channel}", connection))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }
@@ -39,7 +41,7 @@ internal sealed class DeploymentEventListener(DeploymentsDataSource dataSource, 
                 Listening.TrySetResult();
                 if (listenedBefore)
                 {
-                    logger.LogInformation("Listening for deployment events again; open pages reload what they show");
+                    logger.LogInformation("Listening for events again; open pages reload what they show");
                     _payloads.Writer.TryWrite(ResyncMarker);
                 }
 
@@ -60,7 +62,7 @@ internal sealed class DeploymentEventListener(DeploymentsDataSource dataSource, 
             }
             catch (Exception ex)
             {
-                logger.LogWarning(ex, "Listening for deployment events failed; reconnecting");
+                logger.LogWarning(ex, "Listening for events failed; reconnecting");
                 try
                 {
                     await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
@@ -91,7 +93,7 @@ internal sealed class DeploymentEventListener(DeploymentsDataSource dataSource, 
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                logger.LogWarning(ex, "Dispatching a deployment event failed");
+                logger.LogWarning(ex, "Dispatching an event failed");
             }
             catch (OperationCanceledException)
             {
