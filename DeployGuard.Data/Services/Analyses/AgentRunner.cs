@@ -5,6 +5,7 @@ using DeployGuard.Data.Configurations;
 using DeployGuard.Data.Entities;
 using DeployGuard.Data.Services.Audit;
 using DeployGuard.Data.Services.Common;
+using DeployGuard.Data.Services.Events;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -28,6 +29,7 @@ public sealed class AgentRunner(
     AuditWriter audit,
     IOptions<AnalysisOptions> options,
     TimeProvider clock,
+    EventBus bus,
     ILogger<AgentRunner> logger)
 {
     public async Task<Result<AgentRunResult>> RunAsync(Guid scanId, string agent, Caller caller, CancellationToken ct = default)
@@ -144,6 +146,7 @@ public sealed class AgentRunner(
             return Result<AgentRunResult>.NotFound("No such scan.");
         }
 
+        await bus.PublishAsync(Topics.Analyses, new AnalysisEvent(scanId, agent, execution.Success), ct);
         return Result<AgentRunResult>.Ok(new AgentRunResult(execution.Id, analysis.Id, agent, execution.Success, execution.LlmModel, inputTokens, outputTokens,
             cost, error));
     }

@@ -1,5 +1,7 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using DeployGuard.Data.Services.Common;
+using DeployGuard.Data.Services.Events;
 using DeployGuard.Data.Services.Jobs;
 using Microsoft.EntityFrameworkCore;
 
@@ -7,6 +9,13 @@ namespace DeployGuard.Data.Services.Analyses;
 
 /// <summary>An agent run as its worker needs it: the scan, the agent, and who asked (for the audit row).</summary>
 public sealed record AnalysisWork(Guid ScanId, string Agent, Caller Caller);
+
+/// <summary>An agent run on a scan finished and its analysis is stored (topic <see cref="Topics.Analyses"/>).</summary>
+public sealed record AnalysisEvent(Guid ScanId, string Agent, bool Success) : BusEvent
+{
+    [JsonIgnore]
+    public override Guid? EntityId => ScanId;
+}
 
 /// <summary>
 /// Agent runs are jobs of the job queue (kind <c>Analysis</c>; <c>Jobs:Kinds:Analysis:Concurrency</c>, two at once by
