@@ -25,6 +25,8 @@ internal static class CliApp
             ScanCommand.Create(console),
             BaselineCommand.Create(console),
             UploadCommand.Create(console),
+            ReportCommand.Create(console),
+            GateCommand.Create(console),
             FeedbackCommand.Create(console),
             CleanCommand.Create(console),
             RulesCommand.Create(console),
@@ -39,7 +41,8 @@ internal static class CliApp
             }
 
             await stderr.WriteLineAsync("Run 'deployguard --help' for usage.");
-            return Error;
+            // For 'gate' 2 means "warn": a usage error must not read as a decision.
+            return parse.CommandResult.Command.Name == "gate" ? Commands.GateCommand.NotAsked : Error;
         }
 
         return await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, cancellationToken);

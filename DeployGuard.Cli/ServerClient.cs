@@ -43,12 +43,44 @@ internal sealed class ServerClient(HttpClient http, Uri server, string? token)
     public Task<FeedbackResponse> SendFeedbackAsync(FeedbackSubmission submission, CancellationToken cancellationToken) =>
         PostAsync<FeedbackSubmission, FeedbackResponse>(FeedbackPath, submission, cancellationToken);
 
-    private async Task<TResponse> PostAsync<TRequest, TResponse>(string path, TRequest body, CancellationToken cancellationToken)
+    public const string ImportPath = "api/scans/import";
+    public const string GatePath = "api/gate";
+
+    /// <summary>POST /api/scans/import: the report file as multipart 'file', with the optional fields; the server detects the format.</summary>
+    public async Task<JsonElement> ImportReportAsync(string file, IReadOnlyDictionary<string, string?> fields, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(server, path))
+        await using var stream = File.OpenRead(file);
+        using var content = new MultipartFormDataContent();
+        var part = new StreamContent(stream);
+        part.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        content.Add(part, "file", Path.GetFileName(file));
+        foreach (var (name, value) in fields)
         {
-            Content = JsonContent.Create(body, options: ScanningJson.Options),
-        };
+            if (!string.IsNullOrWhiteSpace(value))
+            {
+                content.Add(new StringContent(value), name);
+            }
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(server, ImportPath)) { Content = content };
+        return await SendAsync<JsonElement>(request, cancellationToken);
+    }
+
+    /// <summary>GET /api/gate: what the environment's security policy decides for the service's commit now.</summary>
+    public Task<JsonElement> GateAsync(string service, string environment, string? commit, CancellationToken cancellationToken)
+    {
+        var query = $"?service={Uri.EscapeDataString(service)}&environment={Uri.EscapeDataString(environment)}" +
+                    (string.IsNullOrWhiteSpace(commit) ? "" : $"&commit={Uri.EscapeDataString(commit)}");
+        return SendAsync<JsonElement>(new HttpRequestMessage(HttpMethod.Get, new Uri(server, GatePath + query)), cancellationToken);
+    }
+
+    private Task<TResponse> PostAsync<TRequest, TResponse>(string path, TRequest body, CancellationToken cancellationToken) =>
+        SendAsync<TResponse>(new HttpRequestMessage(HttpMethod.Post, new Uri(server, path)) { Content = JsonContent.Create(body, options: ScanningJson.Options) },
+            cancellationToken);
+
+    private async Task<TResponse> SendAsync<TResponse>(HttpRequestMessage owned, CancellationToken cancellationToken)
+    {
+        using var request = owned;
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         request.Headers.UserAgent.Add(new ProductInfoHeaderValue("deployguard", CliApp.Version));
         if (!string.IsNullOrWhiteSpace(token))

@@ -44,6 +44,20 @@ public class ApplicationDbContext(DbContextOptions<ApplicationDbContext> options
     public DbSet<FreezeWindow> FreezeWindows => Set<FreezeWindow>();
     public DbSet<BlockedRelease> BlockedReleases => Set<BlockedRelease>();
 
+    // Vulnerability management (issue 11): seed 02's scans, vulnerabilities and analyses, seed 03's security scans and agent runs.
+    public DbSet<Scan> Scans => Set<Scan>();
+    public DbSet<FindingScope> FindingScopes => Set<FindingScope>();
+    public DbSet<VulnerabilityFinding> VulnerabilityFindings => Set<VulnerabilityFinding>();
+    public DbSet<Vulnerability> Vulnerabilities => Set<Vulnerability>();
+    public DbSet<VulnerabilityDetail> VulnerabilityDetails => Set<VulnerabilityDetail>();
+    public DbSet<EpssScore> EpssScores => Set<EpssScore>();
+    public DbSet<RiskAcceptance> RiskAcceptances => Set<RiskAcceptance>();
+    public DbSet<AiAnalysis> AiAnalyses => Set<AiAnalysis>();
+    public DbSet<AgentExecution> AgentExecutions => Set<AgentExecution>();
+    public DbSet<SecurityScan> SecurityScans => Set<SecurityScan>();
+    public DbSet<SecurityPolicyVersion> SecurityPolicyVersions => Set<SecurityPolicyVersion>();
+    public DbSet<SecretFindingSighting> SecretFindingSightings => Set<SecretFindingSighting>();
+
     // The job queue (issue 10).
     public DbSet<Job> Jobs => Set<Job>();
 

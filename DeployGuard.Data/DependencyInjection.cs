@@ -8,6 +8,8 @@ using DeployGuard.Data.Services.Events;
 using DeployGuard.Data.Services.Jobs;
 using DeployGuard.Data.Services.Users;
 using DeployGuard.Data.Services.Scanning;
+using DeployGuard.Data.Services.Vulnerabilities;
+using DeployGuard.Data.Services.Analyses;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -46,6 +48,8 @@ public static class DependencyInjection
         services.AddCatalogServices();
         services.AddDeploymentServices();
         services.AddScanningServices();
+        services.AddVulnerabilityServices();
+        services.AddAnalysisServices();
         return services;
     }
 

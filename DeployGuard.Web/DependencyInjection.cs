@@ -27,6 +27,8 @@ internal static class DependencyInjection
         builder.AddAudit();
         builder.AddDeployments();
         builder.AddScanning();
+        builder.AddVulnerabilities();
+        builder.AddAnalyses();
         // seed-demo's settings (the command runs on this same set of services).
         builder.Services.AddValidatedOptions<DemoOptions>(DemoOptions.Section);
     }
@@ -71,6 +73,8 @@ internal static class DependencyInjection
         app.MapCatalogApi();
         app.MapDeployments();
         app.MapScanning();
+        app.MapVulnerabilities();
+        app.MapAnalyses();
         app.MapTelemetry();
     }
 

@@ -59,8 +59,8 @@ internal static class CommandSupport
         patterns is null ? null : parse.GetValue(patterns),
         maxFileSize is null ? null : parse.GetValue(maxFileSize));
 
-    /// <summary>Runs a command body, turning expected failures into a one-line message and exit code 2.</summary>
-    public static async Task<int> GuardAsync(CliConsole console, Func<Task<int>> body)
+    /// <summary>Runs a command body, turning expected failures into a one-line message and exit code 2 (or <paramref name="errorExit"/>).</summary>
+    public static async Task<int> GuardAsync(CliConsole console, Func<Task<int>> body, int errorExit = CliApp.Error)
     {
         try
         {
@@ -71,7 +71,7 @@ internal static class CommandSupport
                                       or ServerException or TaskCanceledException or UsageException)
         {
             await console.Error.WriteLineAsync($"deployguard: {e.Message}");
-            return CliApp.Error;
+            return errorExit;
         }
     }
 }

@@ -26,7 +26,12 @@ internal sealed class SecretFindingConfiguration : IEntityTypeConfiguration<Secr
         builder.Property(f => f.TriageReason).HasMaxLength(500);
         builder.Property(f => f.TriagedBy).HasMaxLength(256);
         builder.Property(f => f.SuppressionReason).HasMaxLength(500);
+        builder.Property(f => f.ScopeKey).HasMaxLength(600).IsRequired();
+        builder.Property(f => f.Identity).HasMaxLength(32).IsFixedLength().IsRequired();
         builder.HasOne(f => f.Job).WithMany(j => j.Findings).HasForeignKey(f => f.JobId).OnDelete(DeleteBehavior.Cascade);
+        // One row per secret and file in a repository, however many scans saw it.
+        builder.HasIndex(f => new { f.ScopeKey, f.Identity }).IsUnique();
+        builder.HasIndex(f => new { f.ScopeKey, f.Status, f.LastJobId });
         builder.HasIndex(f => new { f.JobId, f.Status });
         builder.HasIndex(f => f.SecretValueHash);
         builder.HasIndex(f => new { f.RuleId, f.Status });

@@ -1,12 +1,14 @@
 namespace DeployGuard.Data.Entities;
 
 /// <summary>
-/// A secret found by a scan (seed 01 secrets_found). Holds a keyed hash of the value (HMAC of its SHA-256 with the
-/// installation's key, see <see cref="Services.Scanning.SecretHashKey"/>) and a redacted preview — never the value itself.
+/// A secret found in a repository (seed 01 secrets_found): one row per value and file in that repository, however many
+/// scans saw it (<see cref="SecretFindingSighting"/> says which). Holds a keyed hash of the value (HMAC of its SHA-256 with
+/// the installation's key, see <see cref="Services.Scanning.SecretHashKey"/>) and a redacted preview — never the value itself.
 /// </summary>
 public class SecretFinding
 {
     public Guid Id { get; set; }
+    /// <summary>The scan job that found it first.</summary>
     public Guid JobId { get; set; }
     public ScanJob? Job { get; set; }
     public string RuleId { get; set; } = "";
@@ -32,8 +34,20 @@ public class SecretFinding
     /// <summary>Set when a suppression (inline allow, baseline, learned pattern) hid it; the reason says which.</summary>
     public bool Suppressed { get; set; }
     public string? SuppressionReason { get; set; }
-    /// <summary>When this value (by hash) was first seen in this repository across all jobs.</summary>
+    /// <summary>The repository (or service, or target) the finding belongs to: <c>repo:&lt;url&gt;</c>, <c>service:&lt;id&gt;</c>, <c>target:&lt;name&gt;</c>.</summary>
+    public string ScopeKey { get; set; } = "";
+    /// <summary>
+    /// 32 hex characters of SHA-256(keyed value hash, file path): the same secret in the same file, whichever rule or tool
+    /// found it. Made from the keyed hash, never the bare SHA-256, so it is no test for candidate tokens either.
+    /// </summary>
+    public string Identity { get; set; } = "";
+    /// <summary>When this value was first seen in this file of this repository, by any scan.</summary>
     public DateTimeOffset FirstSeenAt { get; set; }
+    public DateTimeOffset LastSeenAt { get; set; }
+    /// <summary>The latest scan job that saw it.</summary>
+    public Guid LastJobId { get; set; }
+    /// <summary>When a later scan of the repository no longer found it.</summary>
+    public DateTimeOffset? FixedAt { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
 }
 

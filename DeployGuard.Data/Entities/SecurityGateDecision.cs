@@ -18,6 +18,16 @@ public class SecurityGateDecision
     public int MediumCount { get; set; }
     public int LowCount { get; set; }
     public DateTimeOffset DecidedAt { get; set; }
+    /// <summary>The policy version applied (null before environments had policies of their own).</summary>
+    public Guid? PolicyVersionId { get; set; }
+    public int? PolicyVersion { get; set; }
+    /// <summary>JSON: every condition with its outcome and the findings it matched, and how to unblock each.</summary>
+    public string? Evaluation { get; set; }
+    /// <summary>An admin let a rejected deployment through: who, why, when (audited).</summary>
+    public string? OverriddenById { get; set; }
+    public string? OverriddenByName { get; set; }
+    public string? OverrideReason { get; set; }
+    public DateTimeOffset? OverriddenAt { get; set; }
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<GateDecision>))]

@@ -11,6 +11,8 @@ public class Service : IAuditableEntity
     public string? BuildCommand { get; set; }
     public ServiceRuntime Runtime { get; set; } = ServiceRuntime.Docker;
     public bool AutoDeployEnabled { get; set; }
+    /// <summary>Reachable from the internet: raises the priority of its vulnerabilities (exposure).</summary>
+    public bool InternetFacing { get; set; }
     public string? AutoDeployBranch { get; set; }
     public Guid? TeamId { get; set; }
     public Team? Team { get; set; }

@@ -23,6 +23,153 @@ namespace DeployGuard.Data.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("DeployGuard.Data.Entities.AgentExecution", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("AgentName")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("agent_name");
+
+                    b.Property<string>("AgentVersion")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("agent_version");
+
+                    b.Property<DateTimeOffset?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("completed_at");
+
+                    b.Property<Guid?>("DeploymentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("deployment_id");
+
+                    b.Property<double?>("DurationSeconds")
+                        .HasColumnType("double precision")
+                        .HasColumnName("duration_seconds");
+
+                    b.Property<string>("ErrorMessage")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("error_message");
+
+                    b.Property<decimal>("LlmCostUsd")
+                        .HasPrecision(12, 6)
+                        .HasColumnType("numeric(12,6)")
+                        .HasColumnName("llm_cost_usd");
+
+                    b.Property<string>("LlmModel")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("llm_model");
+
+                    b.Property<string>("LlmProvider")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("llm_provider");
+
+                    b.Property<int>("LlmTokensInput")
+                        .HasColumnType("integer")
+                        .HasColumnName("llm_tokens_input");
+
+                    b.Property<int>("LlmTokensOutput")
+                        .HasColumnType("integer")
+                        .HasColumnName("llm_tokens_output");
+
+                    b.Property<string>("Output")
+                        .HasColumnType("json")
+                        .HasColumnName("output");
+
+                    b.Property<Guid?>("ScanId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("scan_id");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<bool>("Success")
+                        .HasColumnType("boolean")
+                        .HasColumnName("success");
+
+                    b.HasKey("Id")
+                        .HasName("pk_agent_executions");
+
+                    b.HasIndex("DeploymentId")
+                        .HasDatabaseName("ix_agent_executions_deployment_id");
+
+                    b.HasIndex("ScanId")
+                        .HasDatabaseName("ix_agent_executions_scan_id");
+
+                    b.HasIndex("AgentName", "StartedAt")
+                        .HasDatabaseName("ix_agent_executions_agent_name_started_at");
+
+                    b.ToTable("agent_executions", (string)null);
+                });
+
+            modelBuilder.Entity("DeployGuard.Data.Entities.AiAnalysis", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<Guid?>("AgentExecutionId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("agent_execution_id");
+
+                    b.Property<string>("AgentType")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("agent_type");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("InputData")
+                        .HasColumnType("json")
+                        .HasColumnName("input_data");
+
+                    b.Property<string>("OutputData")
+                        .HasColumnType("json")
+                        .HasColumnName("output_data");
+
+                    b.Property<int?>("ProcessingTimeMs")
+                        .HasColumnType("integer")
+                        .HasColumnName("processing_time_ms");
+
+                    b.Property<Guid>("ScanId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("scan_id");
+
+                    b.Property<int?>("TokensUsed")
+                        .HasColumnType("integer")
+                        .HasColumnName("tokens_used");
+
+                    b.HasKey("Id")
+                        .HasName("pk_ai_analyses");
+
+                    b.HasIndex("AgentExecutionId")
+                        .HasDatabaseName("ix_ai_analyses_agent_execution_id");
+
+                    b.HasIndex("AgentType")
+                        .HasDatabaseName("ix_ai_analyses_agent_type");
+
+                    b.HasIndex("ScanId")
+                        .HasDatabaseName("ix_ai_analyses_scan_id");
+
+                    b.ToTable("ai_analyses", (string)null);
+                });
+
             modelBuilder.Entity("DeployGuard.Data.Entities.ApiToken", b =>
                 {
                     b.Property<Guid>("Id")
@@ -978,6 +1125,36 @@ namespace DeployGuard.Data.Migrations
                     b.ToTable("deployment_stages", (string)null);
                 });
 
+            modelBuilder.Entity("DeployGuard.Data.Entities.EpssScore", b =>
+                {
+                    b.Property<string>("Cve")
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)")
+                        .HasColumnName("cve");
+
+                    b.Property<double>("Epss")
+                        .HasColumnType("double precision")
+                        .HasColumnName("epss");
+
+                    b.Property<string>("ModelVersion")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("model_version");
+
+                    b.Property<double>("Percentile")
+                        .HasColumnType("double precision")
+                        .HasColumnName("percentile");
+
+                    b.Property<DateOnly>("ScoreDate")
+                        .HasColumnType("date")
+                        .HasColumnName("score_date");
+
+                    b.HasKey("Cve")
+                        .HasName("pk_epss_scores");
+
+                    b.ToTable("epss_scores", (string)null);
+                });
+
             modelBuilder.Entity("DeployGuard.Data.Entities.FeedbackItem", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1073,6 +1250,58 @@ namespace DeployGuard.Data.Migrations
                         .HasDatabaseName("ix_feedback_submissions_received_at");
 
                     b.ToTable("feedback_submissions", (string)null);
+                });
+
+            modelBuilder.Entity("DeployGuard.Data.Entities.FindingScope", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                    b.Property<Guid?>("LastScanId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("last_scan_id");
+
+                    b.Property<DateTimeOffset?>("LastSeenAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_seen_at");
+
+                    b.Property<string>("Scanner")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("scanner");
+
+                    b.Property<string>("ScopeKey")
+                        .IsRequired()
+                        .HasMaxLength(600)
+                        .HasColumnType("character varying(600)")
+                        .HasColumnName("scope_key");
+
+                    b.Property<Guid?>("ServiceId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("service_id");
+
+                    b.Property<string>("Target")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("target");
+
+                    b.HasKey("Id")
+                        .HasName("pk_finding_scopes");
+
+                    b.HasIndex("ServiceId")
+                        .HasDatabaseName("ix_finding_scopes_service_id");
+
+                    b.HasIndex("ScopeKey", "Scanner")
+                        .IsUnique()
+                        .HasDatabaseName("ix_finding_scopes_scope_key_scanner");
+
+                    b.ToTable("finding_scopes", (string)null);
                 });
 
             modelBuilder.Entity("DeployGuard.Data.Entities.FreezeWindow", b =>
@@ -1601,6 +1830,84 @@ namespace DeployGuard.Data.Migrations
                     b.ToTable("releases", (string)null);
                 });
 
+            modelBuilder.Entity("DeployGuard.Data.Entities.RiskAcceptance", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ApprovedById")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)")
+                        .HasColumnName("approved_by_id");
+
+                    b.Property<string>("ApprovedByName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("approved_by_name");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("EndReason")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("end_reason");
+
+                    b.Property<DateTimeOffset?>("EndedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("ended_at");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("reason");
+
+                    b.Property<string>("RequestedById")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)")
+                        .HasColumnName("requested_by_id");
+
+                    b.Property<string>("RequestedByName")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("requested_by_name");
+
+                    b.Property<Guid?>("SecretFindingId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("secret_finding_id");
+
+                    b.Property<Guid?>("VulnerabilityFindingId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("vulnerability_finding_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_risk_acceptances");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_risk_acceptances_expires_at")
+                        .HasFilter("ended_at IS NULL");
+
+                    b.HasIndex("SecretFindingId")
+                        .HasDatabaseName("ix_risk_acceptances_secret_finding_id");
+
+                    b.HasIndex("VulnerabilityFindingId")
+                        .HasDatabaseName("ix_risk_acceptances_vulnerability_finding_id");
+
+                    b.ToTable("risk_acceptances", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_risk_acceptances_one_finding", "(vulnerability_finding_id IS NULL) <> (secret_finding_id IS NULL)");
+                        });
+                });
+
             modelBuilder.Entity("DeployGuard.Data.Entities.Rollback", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1670,6 +1977,182 @@ namespace DeployGuard.Data.Migrations
                         .HasDatabaseName("ix_rollbacks_target_release_id");
 
                     b.ToTable("rollbacks", (string)null);
+                });
+
+            modelBuilder.Entity("DeployGuard.Data.Entities.Scan", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("CommitSha")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("commit_sha");
+
+                    b.Property<DateTimeOffset?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("completed_at");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedById")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)")
+                        .HasColumnName("created_by_id");
+
+                    b.Property<string>("CreatedByName")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("created_by_name");
+
+                    b.Property<int>("CriticalCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("critical_count");
+
+                    b.Property<Guid?>("DeploymentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("deployment_id");
+
+                    b.Property<long?>("DurationMs")
+                        .HasColumnType("bigint")
+                        .HasColumnName("duration_ms");
+
+                    b.Property<string>("ErrorMessage")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("error_message");
+
+                    b.Property<int>("FindingsCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("findings_count");
+
+                    b.Property<int>("FixedCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("fixed_count");
+
+                    b.Property<string>("Format")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("format");
+
+                    b.Property<int>("HighCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("high_count");
+
+                    b.Property<int>("InfoCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("info_count");
+
+                    b.Property<int>("LowCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("low_count");
+
+                    b.Property<int>("MediumCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("medium_count");
+
+                    b.Property<int>("NewCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("new_count");
+
+                    b.Property<string>("Origin")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("origin");
+
+                    b.Property<int>("ReopenedCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("reopened_count");
+
+                    b.Property<string>("ResultJson")
+                        .HasColumnType("json")
+                        .HasColumnName("result_json");
+
+                    b.Property<int>("ResultsInReport")
+                        .HasColumnType("integer")
+                        .HasColumnName("results_in_report");
+
+                    b.Property<Guid?>("ScanJobId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("scan_job_id");
+
+                    b.Property<string>("ScanType")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("scan_type");
+
+                    b.Property<string>("Scanner")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("scanner");
+
+                    b.Property<string>("ScannerVersion")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("scanner_version");
+
+                    b.Property<string>("ScopeKey")
+                        .IsRequired()
+                        .HasMaxLength(600)
+                        .HasColumnType("character varying(600)")
+                        .HasColumnName("scope_key");
+
+                    b.Property<int>("SecretCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("secret_count");
+
+                    b.Property<Guid?>("ServiceId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("service_id");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Target")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("target");
+
+                    b.Property<int>("UnchangedCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("unchanged_count");
+
+                    b.HasKey("Id")
+                        .HasName("pk_scans");
+
+                    b.HasIndex("DeploymentId")
+                        .HasDatabaseName("ix_scans_deployment_id");
+
+                    b.HasIndex("ScanJobId")
+                        .HasDatabaseName("ix_scans_scan_job_id");
+
+                    b.HasIndex("StartedAt")
+                        .HasDatabaseName("ix_scans_started_at");
+
+                    b.HasIndex("Status")
+                        .HasDatabaseName("ix_scans_status");
+
+                    b.HasIndex("ServiceId", "CommitSha")
+                        .HasDatabaseName("ix_scans_service_id_commit_sha");
+
+                    b.HasIndex("ServiceId", "Status", "CompletedAt")
+                        .HasDatabaseName("ix_scans_service_id_status_completed_at");
+
+                    b.ToTable("scans", (string)null);
                 });
 
             modelBuilder.Entity("DeployGuard.Data.Entities.ScanJob", b =>
@@ -1829,14 +2312,33 @@ namespace DeployGuard.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("first_seen_at");
 
+                    b.Property<DateTimeOffset?>("FixedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("fixed_at");
+
                     b.Property<string>("HashKeyId")
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)")
                         .HasColumnName("hash_key_id");
 
+                    b.Property<string>("Identity")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character(32)")
+                        .HasColumnName("identity")
+                        .IsFixedLength();
+
                     b.Property<Guid>("JobId")
                         .HasColumnType("uuid")
                         .HasColumnName("job_id");
+
+                    b.Property<Guid>("LastJobId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("last_job_id");
+
+                    b.Property<DateTimeOffset>("LastSeenAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_seen_at");
 
                     b.Property<int>("Line")
                         .HasColumnType("integer")
@@ -1853,6 +2355,12 @@ namespace DeployGuard.Data.Migrations
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)")
                         .HasColumnName("rule_id");
+
+                    b.Property<string>("ScopeKey")
+                        .IsRequired()
+                        .HasMaxLength(600)
+                        .HasColumnType("character varying(600)")
+                        .HasColumnName("scope_key");
 
                     b.Property<string>("SecretType")
                         .IsRequired()
@@ -1930,7 +2438,54 @@ namespace DeployGuard.Data.Migrations
                     b.HasIndex("RuleId", "Status")
                         .HasDatabaseName("ix_secret_findings_rule_id_status");
 
+                    b.HasIndex("ScopeKey", "Identity")
+                        .IsUnique()
+                        .HasDatabaseName("ix_secret_findings_scope_key_identity");
+
+                    b.HasIndex("ScopeKey", "Status", "LastJobId")
+                        .HasDatabaseName("ix_secret_findings_scope_key_status_last_job_id");
+
                     b.ToTable("secret_findings", (string)null);
+                });
+
+            modelBuilder.Entity("DeployGuard.Data.Entities.SecretFindingSighting", b =>
+                {
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("job_id");
+
+                    b.Property<Guid>("FindingId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("finding_id");
+
+                    b.Property<int>("Column")
+                        .HasColumnType("integer")
+                        .HasColumnName("column");
+
+                    b.Property<string>("CommitSha")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("commit_sha");
+
+                    b.Property<int>("Line")
+                        .HasColumnType("integer")
+                        .HasColumnName("line");
+
+                    b.Property<DateTimeOffset>("SeenAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("seen_at");
+
+                    b.Property<bool>("Suppressed")
+                        .HasColumnType("boolean")
+                        .HasColumnName("suppressed");
+
+                    b.HasKey("JobId", "FindingId")
+                        .HasName("pk_secret_finding_sightings");
+
+                    b.HasIndex("FindingId")
+                        .HasDatabaseName("ix_secret_finding_sightings_finding_id");
+
+                    b.ToTable("secret_finding_sightings", (string)null);
                 });
 
             modelBuilder.Entity("DeployGuard.Data.Entities.SecurityGateDecision", b =>
@@ -1963,6 +2518,10 @@ namespace DeployGuard.Data.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("deployment_id");
 
+                    b.Property<string>("Evaluation")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("evaluation");
+
                     b.Property<int>("HighCount")
                         .HasColumnType("integer")
                         .HasColumnName("high_count");
@@ -1975,11 +2534,38 @@ namespace DeployGuard.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("medium_count");
 
+                    b.Property<DateTimeOffset?>("OverriddenAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("overridden_at");
+
+                    b.Property<string>("OverriddenById")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)")
+                        .HasColumnName("overridden_by_id");
+
+                    b.Property<string>("OverriddenByName")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("overridden_by_name");
+
+                    b.Property<string>("OverrideReason")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("override_reason");
+
                     b.Property<string>("Policy")
                         .IsRequired()
                         .HasMaxLength(20)
                         .HasColumnType("character varying(20)")
                         .HasColumnName("policy");
+
+                    b.Property<int?>("PolicyVersion")
+                        .HasColumnType("integer")
+                        .HasColumnName("policy_version");
+
+                    b.Property<Guid?>("PolicyVersionId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("policy_version_id");
 
                     b.Property<string>("Reason")
                         .IsRequired()
@@ -2004,10 +2590,182 @@ namespace DeployGuard.Data.Migrations
                     b.HasIndex("DeploymentId")
                         .HasDatabaseName("ix_security_gate_decisions_deployment_id");
 
+                    b.HasIndex("PolicyVersionId")
+                        .HasDatabaseName("ix_security_gate_decisions_policy_version_id");
+
                     b.HasIndex("StageId")
                         .HasDatabaseName("ix_security_gate_decisions_stage_id");
 
                     b.ToTable("security_gate_decisions", (string)null);
+                });
+
+            modelBuilder.Entity("DeployGuard.Data.Entities.SecurityPolicyVersion", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Conditions")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("conditions");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedById")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)")
+                        .HasColumnName("created_by_id");
+
+                    b.Property<string>("CreatedByName")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("created_by_name");
+
+                    b.Property<Guid>("EnvironmentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("environment_id");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("note");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.HasKey("Id")
+                        .HasName("pk_security_policy_versions");
+
+                    b.HasIndex("EnvironmentId", "Version")
+                        .IsUnique()
+                        .HasDatabaseName("ix_security_policy_versions_environment_id_version");
+
+                    b.ToTable("security_policy_versions", (string)null);
+                });
+
+            modelBuilder.Entity("DeployGuard.Data.Entities.SecurityScan", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("AgentDecision")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)")
+                        .HasColumnName("agent_decision");
+
+                    b.Property<string>("AgentReasoning")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("agent_reasoning");
+
+                    b.Property<string>("CommitSha")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("commit_sha");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<int>("CriticalCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("critical_count");
+
+                    b.Property<Guid>("DeploymentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("deployment_id");
+
+                    b.Property<Guid>("GateDecisionId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("gate_decision_id");
+
+                    b.Property<int>("HighCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("high_count");
+
+                    b.Property<int>("LowCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("low_count");
+
+                    b.Property<int>("MediumCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("medium_count");
+
+                    b.Property<bool>("OtherCommit")
+                        .HasColumnType("boolean")
+                        .HasColumnName("other_commit");
+
+                    b.Property<bool>("Passed")
+                        .HasColumnType("boolean")
+                        .HasColumnName("passed");
+
+                    b.Property<string>("Recommendations")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("recommendations");
+
+                    b.Property<long?>("ScanDurationMs")
+                        .HasColumnType("bigint")
+                        .HasColumnName("scan_duration_ms");
+
+                    b.Property<Guid?>("ScanId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("scan_id");
+
+                    b.Property<Guid?>("ScanJobId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("scan_job_id");
+
+                    b.Property<string>("ScanType")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("scan_type");
+
+                    b.Property<DateTimeOffset?>("ScannedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("scanned_at");
+
+                    b.Property<string>("ScannerName")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("scanner_name");
+
+                    b.Property<string>("ScannerVersion")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("scanner_version");
+
+                    b.Property<int>("TotalVulnerabilities")
+                        .HasColumnType("integer")
+                        .HasColumnName("total_vulnerabilities");
+
+                    b.HasKey("Id")
+                        .HasName("pk_security_scans");
+
+                    b.HasIndex("DeploymentId")
+                        .HasDatabaseName("ix_security_scans_deployment_id");
+
+                    b.HasIndex("GateDecisionId")
+                        .HasDatabaseName("ix_security_scans_gate_decision_id");
+
+                    b.HasIndex("ScanId")
+                        .HasDatabaseName("ix_security_scans_scan_id");
+
+                    b.HasIndex("ScanJobId")
+                        .HasDatabaseName("ix_security_scans_scan_job_id");
+
+                    b.ToTable("security_scans", (string)null);
                 });
 
             modelBuilder.Entity("DeployGuard.Data.Entities.Service", b =>
@@ -2045,6 +2803,10 @@ namespace DeployGuard.Data.Migrations
                         .HasMaxLength(1000)
                         .HasColumnType("character varying(1000)")
                         .HasColumnName("description");
+
+                    b.Property<bool>("InternetFacing")
+                        .HasColumnType("boolean")
+                        .HasColumnName("internet_facing");
 
                     b.Property<string>("Name")
                         .IsRequired()
@@ -2260,6 +3022,357 @@ namespace DeployGuard.Data.Migrations
                     b.ToTable("user_sessions", (string)null);
                 });
 
+            modelBuilder.Entity("DeployGuard.Data.Entities.Vulnerability", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Change")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("change");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CveDetails")
+                        .HasColumnType("json")
+                        .HasColumnName("cve_details");
+
+                    b.Property<string>("CveId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("cve_id");
+
+                    b.Property<double?>("CvssScore")
+                        .HasColumnType("double precision")
+                        .HasColumnName("cvss_score");
+
+                    b.Property<bool>("EpssPredicted")
+                        .HasColumnType("boolean")
+                        .HasColumnName("epss_predicted");
+
+                    b.Property<double?>("EpssScore")
+                        .HasColumnType("double precision")
+                        .HasColumnName("epss_score");
+
+                    b.Property<Guid>("FindingId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("finding_id");
+
+                    b.Property<string>("PackageName")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("package_name");
+
+                    b.Property<string>("PackageVersion")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("package_version");
+
+                    b.Property<Guid>("ScanId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("scan_id");
+
+                    b.Property<string>("Severity")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("severity");
+
+                    b.HasKey("Id")
+                        .HasName("pk_vulnerabilities");
+
+                    b.HasIndex("CveId")
+                        .HasDatabaseName("ix_vulnerabilities_cve_id");
+
+                    b.HasIndex("FindingId")
+                        .HasDatabaseName("ix_vulnerabilities_finding_id");
+
+                    b.HasIndex("ScanId")
+                        .HasDatabaseName("ix_vulnerabilities_scan_id");
+
+                    b.HasIndex("Severity")
+                        .HasDatabaseName("ix_vulnerabilities_severity");
+
+                    b.ToTable("vulnerabilities", (string)null);
+                });
+
+            modelBuilder.Entity("DeployGuard.Data.Entities.VulnerabilityDetail", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Aliases")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("aliases");
+
+                    b.Property<double?>("CvssScore")
+                        .HasColumnType("double precision")
+                        .HasColumnName("cvss_score");
+
+                    b.Property<string>("CvssVector")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("cvss_vector");
+
+                    b.Property<string>("Cwes")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("cwes");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)")
+                        .HasColumnName("description");
+
+                    b.Property<DateTimeOffset?>("PublishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("published_at");
+
+                    b.Property<string>("Title")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("title");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("Url")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("url");
+
+                    b.HasKey("Id")
+                        .HasName("pk_vulnerability_details");
+
+                    b.ToTable("vulnerability_details", (string)null);
+                });
+
+            modelBuilder.Entity("DeployGuard.Data.Entities.VulnerabilityFinding", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("CveId")
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)")
+                        .HasColumnName("cve_id");
+
+                    b.Property<bool>("CvssComputed")
+                        .HasColumnType("boolean")
+                        .HasColumnName("cvss_computed");
+
+                    b.Property<double?>("CvssScore")
+                        .HasColumnType("double precision")
+                        .HasColumnName("cvss_score");
+
+                    b.Property<string>("CvssVector")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("cvss_vector");
+
+                    b.Property<bool?>("Direct")
+                        .HasColumnType("boolean")
+                        .HasColumnName("direct");
+
+                    b.Property<double?>("EpssPercentile")
+                        .HasColumnType("double precision")
+                        .HasColumnName("epss_percentile");
+
+                    b.Property<bool>("EpssPredicted")
+                        .HasColumnType("boolean")
+                        .HasColumnName("epss_predicted");
+
+                    b.Property<double?>("EpssScore")
+                        .HasColumnType("double precision")
+                        .HasColumnName("epss_score");
+
+                    b.Property<string>("EpssSource")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("epss_source");
+
+                    b.Property<Guid>("FirstScanId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("first_scan_id");
+
+                    b.Property<DateTimeOffset>("FirstSeenAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("first_seen_at");
+
+                    b.Property<bool>("FixAvailable")
+                        .HasColumnType("boolean")
+                        .HasColumnName("fix_available");
+
+                    b.Property<DateTimeOffset?>("FixedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("fixed_at");
+
+                    b.Property<string>("FixedVersions")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("fixed_versions");
+
+                    b.Property<Guid>("Identity")
+                        .HasColumnType("uuid")
+                        .HasColumnName("identity");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("kind");
+
+                    b.Property<bool>("KnownExploited")
+                        .HasColumnType("boolean")
+                        .HasColumnName("known_exploited");
+
+                    b.Property<Guid>("LastScanId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("last_scan_id");
+
+                    b.Property<DateTimeOffset>("LastSeenAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_seen_at");
+
+                    b.Property<int?>("Line")
+                        .HasColumnType("integer")
+                        .HasColumnName("line");
+
+                    b.Property<string>("Message")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("message");
+
+                    b.Property<string>("PackageName")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("package_name");
+
+                    b.Property<string>("PackageType")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("package_type");
+
+                    b.Property<string>("PackageVersion")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("package_version");
+
+                    b.Property<string>("Path")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("path");
+
+                    b.Property<string>("Purl")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("purl");
+
+                    b.Property<bool>("Reported")
+                        .HasColumnType("boolean")
+                        .HasColumnName("reported");
+
+                    b.Property<long>("ScopeId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("scope_id");
+
+                    b.Property<Guid?>("ServiceId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("service_id");
+
+                    b.Property<string>("Severity")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("severity");
+
+                    b.Property<short>("SeverityRank")
+                        .HasColumnType("smallint")
+                        .HasColumnName("severity_rank");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("status");
+
+                    b.Property<DateTimeOffset?>("StatusChangedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("status_changed_at");
+
+                    b.Property<string>("StatusChangedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("status_changed_by");
+
+                    b.Property<string>("StatusReason")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("status_reason");
+
+                    b.Property<bool>("Suppressed")
+                        .HasColumnType("boolean")
+                        .HasColumnName("suppressed");
+
+                    b.Property<string>("SuppressionReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("suppression_reason");
+
+                    b.Property<string>("Target")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("target");
+
+                    b.Property<string>("Title")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("title");
+
+                    b.Property<string>("VulnerabilityId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("vulnerability_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_vulnerability_findings");
+
+                    b.HasIndex("CveId")
+                        .HasDatabaseName("ix_vulnerability_findings_cve_id");
+
+                    b.HasIndex("VulnerabilityId")
+                        .HasDatabaseName("ix_vulnerability_findings_vulnerability_id");
+
+                    b.HasIndex("ScopeId", "Identity")
+                        .IsUnique()
+                        .HasDatabaseName("ix_vulnerability_findings_scope_id_identity");
+
+                    b.HasIndex("Status", "SeverityRank")
+                        .HasDatabaseName("ix_vulnerability_findings_status_severity_rank");
+
+                    b.HasIndex("ServiceId", "Status", "SeverityRank")
+                        .HasDatabaseName("ix_vulnerability_findings_service_id_status_severity_rank");
+
+                    b.ToTable("vulnerability_findings", (string)null);
+
+                    b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 80);
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
                 {
                     b.Property<int>("Id")
@@ -2456,6 +3569,37 @@ namespace DeployGuard.Data.Migrations
                     b.ToTable("user_tokens", (string)null);
                 });
 
+            modelBuilder.Entity("DeployGuard.Data.Entities.AgentExecution", b =>
+                {
+                    b.HasOne("DeployGuard.Data.Entities.Deployment", null)
+                        .WithMany()
+                        .HasForeignKey("DeploymentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .HasConstraintName("fk_agent_executions_deployments_deployment_id");
+
+                    b.HasOne("DeployGuard.Data.Entities.Scan", null)
+                        .WithMany()
+                        .HasForeignKey("ScanId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .HasConstraintName("fk_agent_executions_scans_scan_id");
+                });
+
+            modelBuilder.Entity("DeployGuard.Data.Entities.AiAnalysis", b =>
+                {
+                    b.HasOne("DeployGuard.Data.Entities.AgentExecution", null)
+                        .WithMany()
+                        .HasForeignKey("AgentExecutionId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_ai_analyses_agent_executions_agent_execution_id");
+
+                    b.HasOne("DeployGuard.Data.Entities.Scan", null)
+                        .WithMany()
+                        .HasForeignKey("ScanId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_ai_analyses_scans_scan_id");
+                });
+
             modelBuilder.Entity("DeployGuard.Data.Entities.ApiToken", b =>
                 {
                     b.HasOne("DeployGuard.Data.Entities.Service", "Service")
@@ -2628,6 +3772,15 @@ namespace DeployGuard.Data.Migrations
                     b.Navigation("Submission");
                 });
 
+            modelBuilder.Entity("DeployGuard.Data.Entities.FindingScope", b =>
+                {
+                    b.HasOne("DeployGuard.Data.Entities.Service", null)
+                        .WithMany()
+                        .HasForeignKey("ServiceId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_finding_scopes_services_service_id");
+                });
+
             modelBuilder.Entity("DeployGuard.Data.Entities.FreezeWindow", b =>
                 {
                     b.HasOne("DeployGuard.Data.Entities.DeploymentEnvironment", null)
@@ -2679,6 +3832,21 @@ namespace DeployGuard.Data.Migrations
                     b.Navigation("Service");
                 });
 
+            modelBuilder.Entity("DeployGuard.Data.Entities.RiskAcceptance", b =>
+                {
+                    b.HasOne("DeployGuard.Data.Entities.SecretFinding", null)
+                        .WithMany()
+                        .HasForeignKey("SecretFindingId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .HasConstraintName("fk_risk_acceptances_secret_findings_secret_finding_id");
+
+                    b.HasOne("DeployGuard.Data.Entities.VulnerabilityFinding", null)
+                        .WithMany()
+                        .HasForeignKey("VulnerabilityFindingId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .HasConstraintName("fk_risk_acceptances_vulnerability_findings_vulnerability_findi~");
+                });
+
             modelBuilder.Entity("DeployGuard.Data.Entities.Rollback", b =>
                 {
                     b.HasOne("DeployGuard.Data.Entities.Deployment", "Deployment")
@@ -2708,6 +3876,29 @@ namespace DeployGuard.Data.Migrations
                     b.Navigation("TargetRelease");
                 });
 
+            modelBuilder.Entity("DeployGuard.Data.Entities.Scan", b =>
+                {
+                    b.HasOne("DeployGuard.Data.Entities.Deployment", null)
+                        .WithMany()
+                        .HasForeignKey("DeploymentId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_scans_deployments_deployment_id");
+
+                    b.HasOne("DeployGuard.Data.Entities.ScanJob", null)
+                        .WithMany()
+                        .HasForeignKey("ScanJobId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_scans_scan_jobs_scan_job_id");
+
+                    b.HasOne("DeployGuard.Data.Entities.Service", "Service")
+                        .WithMany()
+                        .HasForeignKey("ServiceId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_scans_services_service_id");
+
+                    b.Navigation("Service");
+                });
+
             modelBuilder.Entity("DeployGuard.Data.Entities.ScanJob", b =>
                 {
                     b.HasOne("DeployGuard.Data.Entities.Service", "Service")
@@ -2731,6 +3922,23 @@ namespace DeployGuard.Data.Migrations
                     b.Navigation("Job");
                 });
 
+            modelBuilder.Entity("DeployGuard.Data.Entities.SecretFindingSighting", b =>
+                {
+                    b.HasOne("DeployGuard.Data.Entities.SecretFinding", null)
+                        .WithMany()
+                        .HasForeignKey("FindingId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_secret_finding_sightings_secret_findings_finding_id");
+
+                    b.HasOne("DeployGuard.Data.Entities.ScanJob", null)
+                        .WithMany()
+                        .HasForeignKey("JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_secret_finding_sightings_scan_jobs_job_id");
+                });
+
             modelBuilder.Entity("DeployGuard.Data.Entities.SecurityGateDecision", b =>
                 {
                     b.HasOne("DeployGuard.Data.Entities.Deployment", null)
@@ -2740,12 +3948,57 @@ namespace DeployGuard.Data.Migrations
                         .IsRequired()
                         .HasConstraintName("fk_security_gate_decisions_deployments_deployment_id");
 
+                    b.HasOne("DeployGuard.Data.Entities.SecurityPolicyVersion", null)
+                        .WithMany()
+                        .HasForeignKey("PolicyVersionId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_security_gate_decisions_security_policy_versions_policy_ver~");
+
                     b.HasOne("DeployGuard.Data.Entities.DeploymentStage", null)
                         .WithMany()
                         .HasForeignKey("StageId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_security_gate_decisions_deployment_stages_stage_id");
+                });
+
+            modelBuilder.Entity("DeployGuard.Data.Entities.SecurityPolicyVersion", b =>
+                {
+                    b.HasOne("DeployGuard.Data.Entities.DeploymentEnvironment", null)
+                        .WithMany()
+                        .HasForeignKey("EnvironmentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_security_policy_versions_environments_environment_id");
+                });
+
+            modelBuilder.Entity("DeployGuard.Data.Entities.SecurityScan", b =>
+                {
+                    b.HasOne("DeployGuard.Data.Entities.Deployment", null)
+                        .WithMany()
+                        .HasForeignKey("DeploymentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_security_scans_deployments_deployment_id");
+
+                    b.HasOne("DeployGuard.Data.Entities.SecurityGateDecision", null)
+                        .WithMany()
+                        .HasForeignKey("GateDecisionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_security_scans_security_gate_decisions_gate_decision_id");
+
+                    b.HasOne("DeployGuard.Data.Entities.Scan", null)
+                        .WithMany()
+                        .HasForeignKey("ScanId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_security_scans_scans_scan_id");
+
+                    b.HasOne("DeployGuard.Data.Entities.ScanJob", null)
+                        .WithMany()
+                        .HasForeignKey("ScanJobId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_security_scans_scan_jobs_scan_job_id");
                 });
 
             modelBuilder.Entity("DeployGuard.Data.Entities.Service", b =>
@@ -2808,6 +4061,36 @@ namespace DeployGuard.Data.Migrations
                         .HasConstraintName("fk_user_sessions_users_user_id");
 
                     b.Navigation("User");
+                });
+
+            modelBuilder.Entity("DeployGuard.Data.Entities.Vulnerability", b =>
+                {
+                    b.HasOne("DeployGuard.Data.Entities.Scan", null)
+                        .WithMany()
+                        .HasForeignKey("ScanId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_vulnerabilities_scans_scan_id");
+                });
+
+            modelBuilder.Entity("DeployGuard.Data.Entities.VulnerabilityFinding", b =>
+                {
+                    b.HasOne("DeployGuard.Data.Entities.FindingScope", "Scope")
+                        .WithMany()
+                        .HasForeignKey("ScopeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_vulnerability_findings_finding_scopes_scope_id");
+
+                    b.HasOne("DeployGuard.Data.Entities.Service", "Service")
+                        .WithMany()
+                        .HasForeignKey("ServiceId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_vulnerability_findings_services_service_id");
+
+                    b.Navigation("Scope");
+
+                    b.Navigation("Service");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>

@@ -102,6 +102,15 @@ public static class DatabaseRoles
             $"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {app}",
             $"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {app}",
         };
+        // The report import's staging tables (migration VulnerabilityManagement), where the migration went that far.
+        statements.Add($"""
+            DO $$ BEGIN
+                IF to_regnamespace('import_work') IS NOT NULL THEN
+                    GRANT USAGE ON SCHEMA import_work TO {app};
+                    GRANT SELECT, INSERT, DELETE ON ALL TABLES IN SCHEMA import_work TO {app};
+                END IF;
+            END $$
+            """);
         foreach (var table in AppendOnlyTables.Append(HistoryTable))
         {
             var revoke = table == HistoryTable ? "INSERT, UPDATE, DELETE, TRUNCATE" : "UPDATE, DELETE, TRUNCATE";

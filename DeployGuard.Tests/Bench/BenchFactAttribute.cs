@@ -37,7 +37,10 @@ public static class BenchResults
         $"{name}: n={values.Count} p50={Percentile(values, 50):0.0}{unit} p95={Percentile(values, 95):0.0}{unit} " +
         $"min={values.DefaultIfEmpty(double.NaN).Min():0.0}{unit} max={values.DefaultIfEmpty(double.NaN).Max():0.0}{unit}";
 
-    public static void Write(string file, string text)
+    public static void Write(string file, string text) => Write("deployments", file, text);
+
+    /// <summary>Appends a line to bench/&lt;area&gt;/results/&lt;file&gt;.</summary>
+    public static void Write(string area, string file, string text)
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "DeployGuard.sln")))
@@ -45,7 +48,7 @@ public static class BenchResults
             dir = dir.Parent;
         }
 
-        var folder = Path.Combine(dir!.FullName, "bench", "deployments", "results");
+        var folder = Path.Combine(dir!.FullName, "bench", area, "results");
         Directory.CreateDirectory(folder);
         File.AppendAllText(Path.Combine(folder, file), $"[{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z] {text}{Environment.NewLine}");
     }

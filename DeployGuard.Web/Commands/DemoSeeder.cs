@@ -152,6 +152,7 @@ internal static class DemoSeeder
         {
             await DemoDeployments.SeedAsync(services, userIds);
             await DemoScans.SeedAsync(services, userIds, demoRepositoryFolder ?? DemoScans.DefaultRepositoryFolder(services));
+            await DemoVulnerabilities.SeedAsync(services, userIds);
         });
         Console.WriteLine($"Demo data ready. Sign in as any of the demo users with password '{Password}', for example admin@deployguard.local.");
     }

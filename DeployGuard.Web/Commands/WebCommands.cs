@@ -22,6 +22,7 @@ internal static class WebCommands
         DbCommands.Create(host),
         AuditCommands.Create(host),
         DemoCommands.Create(host),
+        EpssCommands.Create(host),
         AccessCommands.CreateToken(host),
         AccessCommands.CreateInvite(host),
     };

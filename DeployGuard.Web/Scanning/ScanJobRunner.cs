@@ -178,25 +178,7 @@ internal sealed class ScanJobRunner(
         }
     }
 
-    public static SecretFinding ToEntity(Finding finding) => new()
-    {
-        Id = Guid.CreateVersion7(),
-        RuleId = finding.RuleId,
-        SecretType = DeployGuard.Scanning.Contracts.WireNames.Of(finding.SecretType),
-        Severity = DeployGuard.Scanning.Contracts.WireNames.Of(finding.Severity),
-        SecretValueHash = finding.SecretHash,
-        // Another tool's (or an older CLI's) preview may show more than ours does.
-        RedactedPreview = SecretHasher.ShortenPreview(finding.RedactedPreview).Truncate(100),
-        ValuePattern = finding.ValuePattern.Truncate(255),
-        FilePath = finding.FilePath.Truncate(500),
-        Line = finding.Line,
-        Column = finding.Column,
-        CommitSha = finding.Commit?.Sha,
-        Author = finding.Commit is { } c ? $"{c.AuthorName} <{c.AuthorEmail}>".Truncate(256) : null,
-        CommittedAt = finding.Commit?.Date,
-        Suppressed = finding.IsSuppressed,
-        SuppressionReason = finding.Suppression is { } s ? s.Reason.Truncate(500) : null,
-    };
+    public static SecretFinding ToEntity(Finding finding) => SecretFindingStore.ToEntity(finding);
 
     private void TryDelete(string directory)
     {

@@ -45,7 +45,8 @@ internal static class SecretHashSetup
 
 /// <summary>
 /// Start-up step: findings and feedback stored before hashes were keyed hold a bare SHA-256 (no key id): they are re-keyed
-/// with the installation's key, and their previews cut down to today's (provider prefix and 2 characters), in batches under
+/// with the installation's key (a finding's identity within its repository is made again from the keyed hash, see
+/// <see cref="SecretHashKey.IdentityOf"/>), and their previews cut down to today's (provider prefix and 2 characters), in batches under
 /// an advisory lock so instances starting together do it once. Rows keyed with another key (a lost or replaced key file)
 /// cannot be re-keyed and are reported.
 /// </summary>

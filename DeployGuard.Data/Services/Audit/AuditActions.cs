@@ -86,6 +86,22 @@ public static class AuditActions
     public const string SecretCleaned = "secret_cleaned";
     public const string FeedbackReceived = "feedback.received";
     public const string SecretHashesRekeyed = "finding.hashes_rekeyed";
+
+    // Vulnerability management (issue 11).
+    public const string ScanImported = "scan.imported";
+    public const string ScanTriggered = "scan.triggered";
+    public const string ScanDeleted = "scan.deleted";
+    public const string VulnerabilityStatusChanged = "vulnerability.status_changed";
+    public const string RiskAccepted = "risk.accepted";
+    public const string RiskRevoked = "risk.revoked";
+    public const string RiskExpired = "risk.expired";
+    public const string EpssImported = "epss.imported";
+    public const string SecurityPolicyUpdated = "security_policy.updated";
+    public const string SecurityGateOverridden = "deployment.gate_overridden";
+
+    // AI analyses of scans (issue 11, section 5; resource type: scan).
+    public const string AnalysisCompleted = "analysis.completed";
+    public const string AnalysisFailed = "analysis.failed";
 }
 
 /// <summary>Every value of <c>audit_logs.resource_type</c>.</summary>
@@ -104,9 +120,14 @@ public static class ResourceTypes
     public const string Release = "release";
     public const string Deployment = "deployment";
     public const string Pipeline = "pipeline";
+    public const string Vulnerability = "vulnerability";
+    public const string RiskAcceptance = "risk_acceptance";
+    public const string Epss = "epss";
+    public const string SecurityPolicy = "security_policy";
     public const string Invitation = "invitation";
 
     /// <summary>For filters: every resource type, in the order people look for them.</summary>
     public static IReadOnlyList<string> All { get; } =
-        [User, Invitation, Session, ApiToken, Team, Service, Environment, Release, Pipeline, Deployment, Scan, Finding, Feedback, Audit];
+        [User, Invitation, Session, ApiToken, Team, Service, Environment, Release, Pipeline, Deployment, Scan, Finding, Vulnerability, RiskAcceptance,
+            SecurityPolicy, Epss, Feedback, Audit];
 }

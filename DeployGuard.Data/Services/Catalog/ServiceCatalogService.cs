@@ -57,7 +57,7 @@ public sealed class ServiceCatalogService(IDbContextFactory<ApplicationDbContext
         return await db.Services.AsNoTracking().Where(s => s.Id == id)
             .Select(s => new ServiceDetail(s.Id, s.Name, s.Description, s.RepositoryUrl, s.DefaultBranch, s.BuildCommand, s.Runtime,
                 s.AutoDeployEnabled, s.AutoDeployBranch, s.TeamId, s.Team!.Name, s.OwnerId, s.Owner!.DisplayName ?? s.Owner.UserName,
-                s.CreatedAt, s.UpdatedAt))
+                s.CreatedAt, s.UpdatedAt, s.InternetFacing))
             .FirstOrDefaultAsync(ct);
     }
 
@@ -103,7 +103,7 @@ public sealed class ServiceCatalogService(IDbContextFactory<ApplicationDbContext
             new
             {
                 service.Name, service.RepositoryUrl, service.DefaultBranch, runtime = service.Runtime.ToString(), service.TeamId, service.OwnerId,
-                service.AutoDeployEnabled, service.AutoDeployBranch,
+                service.AutoDeployEnabled, service.AutoDeployBranch, service.InternetFacing,
             });
         return await SaveAsync(db, service.Id, ct);
     }
@@ -205,6 +205,7 @@ public sealed class ServiceCatalogService(IDbContextFactory<ApplicationDbContext
         service.Runtime = input.Runtime;
         service.AutoDeployEnabled = input.AutoDeployEnabled;
         service.AutoDeployBranch = Normalize(input.AutoDeployBranch);
+        service.InternetFacing = input.InternetFacing;
         service.TeamId = input.TeamId;
         service.OwnerId = Normalize(input.OwnerId);
     }

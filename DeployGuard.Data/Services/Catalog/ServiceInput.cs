@@ -38,6 +38,9 @@ public sealed class ServiceInput : IValidatableObject
 
     public string? OwnerId { get; set; }
 
+    /// <summary>Reachable from the internet: its vulnerabilities rank higher (exposure, issue 11).</summary>
+    public bool InternetFacing { get; set; }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (!string.IsNullOrWhiteSpace(RepositoryUrl) && !GitRefs.IsRepositoryUrl(RepositoryUrl.Trim()))
@@ -82,12 +85,13 @@ public sealed record ServiceRow(Guid Id, string Name, string? Description, strin
 
 public sealed record ServiceDetail(Guid Id, string Name, string? Description, string? RepositoryUrl, string DefaultBranch, string? BuildCommand,
     ServiceRuntime Runtime, bool AutoDeployEnabled, string? AutoDeployBranch, Guid? TeamId, string? TeamName, string? OwnerId, string? OwnerName,
-    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, bool InternetFacing = false)
 {
     public ServiceInput ToInput() => new()
     {
         Name = Name, Description = Description, RepositoryUrl = RepositoryUrl, DefaultBranch = DefaultBranch, BuildCommand = BuildCommand,
         Runtime = Runtime, AutoDeployEnabled = AutoDeployEnabled, AutoDeployBranch = AutoDeployBranch, TeamId = TeamId, OwnerId = OwnerId,
+        InternetFacing = InternetFacing,
     };
 }
 

@@ -225,15 +225,22 @@ public sealed class DeploymentEngine
         await changes.AfterCommitAsync(_bus, ct);
     }
 
-    public async Task RecordGateDecisionAsync(SecurityGateDecision decision, CancellationToken ct = default)
+    /// <summary>Stores the gate's decision with the scans it used (seed 03 security_scans), and logs its reasoning on the stage.</summary>
+    public async Task RecordGateDecisionAsync(SecurityGateDecision decision, Func<Guid, IReadOnlyList<SecurityScan>>? scans = null,
+        CancellationToken ct = default)
     {
         await using var db = await _contextFactory.CreateDbContextAsync(ct);
         var changes = new ChangeSet(db, decision.DecidedAt);
         decision.Id = Guid.CreateVersion7();
         db.SecurityGateDecisions.Add(decision);
+        if (scans is not null)
+        {
+            db.SecurityScans.AddRange(scans(decision.Id));
+        }
+
         changes.Log(decision.DeploymentId, decision.StageId,
             decision.Decision switch { GateDecision.Approve => DeploymentLogLevel.Info, GateDecision.Warn => DeploymentLogLevel.Warning, _ => DeploymentLogLevel.Error },
-            "security_gate", $"Security gate ({decision.Policy} policy): {decision.Reason}");
+            "security_gate", $"Security gate ({(decision.PolicyVersion is > 0 ? $"policy version {decision.PolicyVersion}" : $"{decision.Policy} preset")}): {decision.Reason}");
         changes.Raise(new DeploymentEvent(DeploymentEventKind.GateDecided, decision.DeploymentId)
         {
             StageId = decision.StageId, Status = decision.Decision.ToString(),

@@ -1,3 +1,4 @@
+using DeployGuard.Data.Services.Analyses;
 using DeployGuard.Data.Services.Audit;
 using DeployGuard.Data.Services.Deployments;
 using DeployGuard.Data.Services.Jobs;
@@ -48,6 +49,9 @@ public static class Topics
     /// <summary>Findings were stored by a scan or triaged (entity: the scan).</summary>
     public static readonly Topic<FindingsEvent> Findings = new("findings");
 
+    /// <summary>An agent run on a scan finished (succeeded or failed) and its analysis is stored (entity: the scan).</summary>
+    public static readonly Topic<AnalysisEvent> Analyses = new("analyses");
+
     /// <summary>The audit chain's verification: progress and result.</summary>
     public static readonly Topic<AuditEvent> Audit = new("audit");
 
@@ -55,7 +59,7 @@ public static class Topics
     public static readonly Topic<JobEvent> Jobs = new("jobs");
 
     internal static IReadOnlyDictionary<string, ITopic> ByName { get; } =
-        new ITopic[] { Deployments, Stages, Approvals, Scans, Cleanings, Findings, Audit, Jobs }.ToDictionary(t => t.Name);
+        new ITopic[] { Deployments, Stages, Approvals, Scans, Cleanings, Findings, Analyses, Audit, Jobs }.ToDictionary(t => t.Name);
 
     /// <summary>The three topics a deployment's page (and the hub) follows.</summary>
     public static IReadOnlyList<ITopic> OfDeployments { get; } = [Deployments, Stages, Approvals];

@@ -42,7 +42,8 @@ public sealed class CleanJobService(IDbContextFactory<ApplicationDbContext> cont
             return Result<CleanJobRow>.Invalid("", "Wait for the scan to complete before cleaning.");
         }
 
-        var selected = await db.SecretFindings.CountAsync(f => f.JobId == scanJobId && f.SelectedForCleaning, ct);
+        var selected = await db.SecretFindings.CountAsync(f => f.SelectedForCleaning
+            && db.SecretFindingSightings.Any(s => s.JobId == scanJobId && s.FindingId == f.Id), ct);
         if (selected == 0)
         {
             return Result<CleanJobRow>.Invalid("", "Select at least one finding for cleaning first.");

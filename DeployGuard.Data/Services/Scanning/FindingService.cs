@@ -15,7 +15,7 @@ public sealed class FindingService(IDbContextFactory<ApplicationDbContext> conte
     public async Task<Paged<FindingRow>> ListAsync(FindingQuery query, CancellationToken ct = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
-        var findings = Filter(db.SecretFindings.AsNoTracking(), query);
+        var findings = Filter(db, db.SecretFindings.AsNoTracking(), query);
         var total = await findings.CountAsync(ct);
         findings = (query.SortBy, query.Descending) switch
         {
@@ -47,7 +47,7 @@ public sealed class FindingService(IDbContextFactory<ApplicationDbContext> conte
     public async Task<IReadOnlyList<FindingGroup>> GroupAsync(FindingQuery query, FindingGrouping grouping, CancellationToken ct = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
-        var findings = Filter(db.SecretFindings.AsNoTracking(), query);
+        var findings = Filter(db, db.SecretFindings.AsNoTracking(), query);
         var grouped = grouping == FindingGrouping.Rule
             ? findings.GroupBy(f => f.RuleId)
             : findings.GroupBy(f => f.FilePath);
@@ -61,7 +61,8 @@ public sealed class FindingService(IDbContextFactory<ApplicationDbContext> conte
     public async Task<(IReadOnlyList<string> Rules, IReadOnlyList<string> Types)> FacetsAsync(Guid? jobId, CancellationToken ct = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
-        var findings = db.SecretFindings.AsNoTracking().Where(f => jobId == null || f.JobId == jobId);
+        var findings = db.SecretFindings.AsNoTracking()
+            .Where(f => jobId == null || db.SecretFindingSightings.Any(s => s.JobId == jobId && s.FindingId == f.Id));
         var rules = await findings.Select(f => f.RuleId).Distinct().OrderBy(r => r).ToListAsync(ct);
         var types = await findings.Select(f => f.SecretType).Distinct().OrderBy(t => t).ToListAsync(ct);
         return (rules, types);
@@ -194,7 +195,8 @@ public sealed class FindingService(IDbContextFactory<ApplicationDbContext> conte
     public async Task<int> CountSelectedForCleaningAsync(Guid jobId, CancellationToken ct = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
-        return await db.SecretFindings.CountAsync(f => f.JobId == jobId && f.SelectedForCleaning, ct);
+        return await db.SecretFindings.CountAsync(f => f.SelectedForCleaning
+            && db.SecretFindingSightings.Any(s => s.JobId == jobId && s.FindingId == f.Id), ct);
     }
 
     public async Task<Result<int>> SelectForCleaningAsync(IReadOnlyCollection<Guid> findingIds, bool selected, Caller caller, CancellationToken ct = default)
@@ -259,11 +261,12 @@ public sealed class FindingService(IDbContextFactory<ApplicationDbContext> conte
         return submission;
     }
 
-    private static IQueryable<SecretFinding> Filter(IQueryable<SecretFinding> findings, FindingQuery query)
+    private static IQueryable<SecretFinding> Filter(ApplicationDbContext db, IQueryable<SecretFinding> findings, FindingQuery query)
     {
         if (query.JobId is { } jobId)
         {
-            findings = findings.Where(f => f.JobId == jobId);
+            // The findings that scan saw, including ones earlier scans of the repository found first.
+            findings = findings.Where(f => db.SecretFindingSightings.Any(s => s.JobId == jobId && s.FindingId == f.Id));
         }
 
         if (query.Status is { } status)

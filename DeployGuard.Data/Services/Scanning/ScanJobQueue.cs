@@ -18,7 +18,7 @@ public sealed record CleaningSummary(long Replacements, int RemainingSelected, i
     public const int MaxStoredFindings = 500;
 }
 
-/// <summary>A claimed cleaning, with the hashes of the findings selected for it.</summary>
+/// <summary>A claimed cleaning, with the (keyed) hashes of the findings selected for it.</summary>
 public sealed record ClaimedClean(Guid Id, Guid ScanJobId, SourcePlatform SourcePlatform, string SourceUrl, string? Branch, string? EncryptedAccessToken,
     IReadOnlyList<(Guid FindingId, string Hash)> Selected);
 
@@ -90,7 +90,10 @@ public sealed class ScanJobQueue
         }
     }
 
-    /// <summary>Stores a batch of findings; <c>first_seen_at</c> carries over from earlier scans of the same repository.</summary>
+    /// <summary>
+    /// Stores a batch of findings as sightings of the repository's findings (one row per secret and file, however
+    /// many scans see it); <c>first_seen_at</c> stays with the first scan that found it.
+    /// </summary>
     public async Task AddFindingsAsync(Guid jobId, string owner, IReadOnlyList<SecretFinding> findings, CancellationToken ct = default)
     {
         if (findings.Count == 0)
@@ -98,25 +101,16 @@ public sealed class ScanJobQueue
             return;
         }
 
-        // The scanner hands over SHA-256; only the keyed hash is stored.
-        _hashKey.Apply(findings);
         await using var db = await _contextFactory.CreateDbContextAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
         var sourceUrl = await db.ScanJobs.Where(j => j.Id == jobId && j.Status == ScanStatus.Scanning && j.ClaimedBy == owner)
             .Select(j => j.SourceUrl).FirstOrDefaultAsync(ct) ?? throw new JobClaimLostException($"Scan {jobId} is no longer claimed by {owner}.");
-        var hashes = findings.Select(f => f.SecretValueHash).Distinct().ToList();
-        var earlier = await db.SecretFindings.Where(f => hashes.Contains(f.SecretValueHash) && f.Job!.SourceUrl == sourceUrl && f.JobId != jobId)
-            .GroupBy(f => f.SecretValueHash).Select(g => new { Hash = g.Key, First = g.Min(f => f.FirstSeenAt) })
-            .ToDictionaryAsync(x => x.Hash, x => x.First, ct);
-        var now = _clock.GetUtcNow();
-        foreach (var finding in findings)
-        {
-            finding.JobId = jobId;
-            finding.CreatedAt = now;
-            finding.FirstSeenAt = earlier.TryGetValue(finding.SecretValueHash, out var first) ? first : now;
-        }
-
-        db.SecretFindings.AddRange(findings);
+        var scope = SecretFindingStore.RepositoryScope(sourceUrl);
+        await SecretFindingStore.LockScopeAsync(db, scope, ct);
+        // The scanner hands over SHA-256; RecordAsync stores only the keyed hash.
+        await SecretFindingStore.RecordAsync(db, _hashKey, jobId, scope, findings, _clock.GetUtcNow(), ct);
         await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
         await _bus.PublishAsync(Topics.Findings, new FindingsEvent(FindingsEventKind.Added, jobId) { Count = findings.Count }, ct);
     }
 
@@ -132,16 +126,21 @@ public sealed class ScanJobQueue
 
         var job = await db.ScanJobs.FirstAsync(j => j.Id == jobId, ct);
         var now = _clock.GetUtcNow();
+        var scope = SecretFindingStore.RepositoryScope(job.SourceUrl);
+        await SecretFindingStore.LockScopeAsync(db, scope, ct);
         job.Status = ScanStatus.Completed;
         job.CommitsDone = job.CommitsTotal = commits;
         job.FilesDone = job.FilesTotal = Math.Max(files, job.FilesTotal);
-        job.TotalSecretsFound = await db.SecretFindings.CountAsync(f => f.JobId == jobId && !f.Suppressed, ct);
-        job.SuppressedCount = await db.SecretFindings.CountAsync(f => f.JobId == jobId && f.Suppressed, ct);
+        job.TotalSecretsFound = await db.SecretFindingSightings.CountAsync(f => f.JobId == jobId && !f.Suppressed, ct);
+        job.SuppressedCount = await db.SecretFindingSightings.CountAsync(f => f.JobId == jobId && f.Suppressed, ct);
         job.CompletedAt = now;
         job.DurationMs = (long)(now - (job.StartedAt ?? now)).TotalMilliseconds;
+        // Only a scan of every branch saw all of history: secrets it no longer finds were cleaned out of it.
+        var fixedCount = job.Branch is null ? await SecretFindingStore.FixMissingAsync(db, jobId, scope, now, ct) : 0;
         JobQueue.End(claim, JobStatus.Succeeded, now);
         _audit.Add(db, AuditActor.System, AuditActions.ScanCompleted, ResourceTypes.Scan, jobId.ToString(),
-            new { job.SourceUrl, secrets = job.TotalSecretsFound, suppressed = job.SuppressedCount, commits, job.DurationMs });
+            new { job.SourceUrl, secrets = job.TotalSecretsFound, suppressed = job.SuppressedCount, commits, job.DurationMs, fixedFindings = fixedCount });
+        await ScanLinks.CompleteLinkedScanAsync(db, job, now, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         await _bus.PublishAsync(Topics.Scans, ScanEvent.Of(ScanEventKind.Completed, job), ct);
@@ -227,6 +226,7 @@ public sealed class ScanJobQueue
         job.Status = ScanStatus.Scanning;
         job.ClaimedBy = tx.Owner;
         job.StartedAt = tx.Now;
+        await ScanLinks.StartLinkedScanAsync(tx.Db, job.Id, ct);
         tx.AfterCommit(c => _bus.PublishAsync(Topics.Scans, ScanEvent.Of(ScanEventKind.Started, job), c));
         return new ClaimedScan(job.Id, job.SourcePlatform, job.SourceUrl, job.Branch, job.EncryptedAccessToken);
     }
@@ -242,7 +242,8 @@ public sealed class ScanJobQueue
         if (failure.Requeued)
         {
             // Allowed by an operator (Jobs:Kinds:Scan:MaxAttempts > 1): the next attempt finds everything again.
-            await tx.Db.SecretFindings.Where(f => f.JobId == job.Id).ExecuteDeleteAsync(ct);
+            // Its sightings go; findings it created stay and are sighted again (their first-seen time is kept).
+            await tx.Db.SecretFindingSightings.Where(f => f.JobId == job.Id).ExecuteDeleteAsync(ct);
             job.Status = ScanStatus.Pending;
             job.ClaimedBy = null;
             job.CommitsDone = job.FilesDone = job.TotalSecretsFound = 0;
@@ -256,6 +257,7 @@ public sealed class ScanJobQueue
         job.CompletedAt = tx.Now;
         job.DurationMs = (long)(tx.Now - (job.StartedAt ?? tx.Now)).TotalMilliseconds;
         _audit.Add(tx.Db, AuditActor.System, AuditActions.ScanFailed, ResourceTypes.Scan, job.Id.ToString(), new { job.SourceUrl, error = job.ErrorMessage });
+        await ScanLinks.FailLinkedScanAsync(tx.Db, job, tx.Now, ct);
         tx.AfterCommit(c => _bus.PublishAsync(Topics.Scans, ScanEvent.Of(ScanEventKind.Failed, job), c));
     }
 
@@ -271,7 +273,8 @@ public sealed class ScanJobQueue
         clean.Status = ScanStatus.Scanning;
         clean.ClaimedBy = tx.Owner;
         clean.StartedAt = tx.Now;
-        var selected = await tx.Db.SecretFindings.AsNoTracking().Where(f => f.JobId == clean.ScanJobId && f.SelectedForCleaning)
+        var selected = await tx.Db.SecretFindings.AsNoTracking()
+            .Where(f => f.SelectedForCleaning && tx.Db.SecretFindingSightings.Any(s => s.JobId == clean.ScanJobId && s.FindingId == f.Id))
             .Select(f => new { f.Id, f.SecretValueHash }).ToListAsync(ct);
         tx.AfterCommit(c => _bus.PublishAsync(Topics.Cleanings, CleaningEvent.Of(CleaningEventKind.Started, clean), c));
         var scan = clean.ScanJob!;

@@ -90,8 +90,6 @@ public sealed class ScanJobService(IDbContextFactory<ApplicationDbContext> conte
             return Result<ScanJobRow>.Forbidden("Only admins and engineers (or their API tokens) can upload scans.");
         }
 
-        // The CLI reports SHA-256; only the keyed hash is stored.
-        hashKey.Apply(findings);
         await using var db = await contextFactory.CreateDbContextAsync(ct);
         Guid? serviceId = null;
         if (!string.IsNullOrWhiteSpace(upload.ServiceName))
@@ -126,18 +124,21 @@ public sealed class ScanJobService(IDbContextFactory<ApplicationDbContext> conte
             CompletedAt = upload.CompletedAt,
             DurationMs = (long)(upload.CompletedAt - upload.StartedAt).TotalMilliseconds,
         };
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
         db.ScanJobs.Add(job);
-        foreach (var finding in findings)
-        {
-            finding.JobId = job.Id;
-            finding.CreatedAt = now;
-            finding.FirstSeenAt = now;
-        }
-
-        db.SecretFindings.AddRange(findings);
-        audit.Add(db, caller.Actor, AuditActions.ScanUploaded, ResourceTypes.Scan, job.Id.ToString(),
-            new { job.SourceUrl, job.Branch, job.CommitSha, service = upload.ServiceName, findings = findings.Count, suppressed = job.SuppressedCount });
         await db.SaveChangesAsync(ct);
+        var scope = SecretFindingStore.RepositoryScope(job.SourceUrl);
+        await SecretFindingStore.LockScopeAsync(db, scope, ct);
+        // The CLI reports SHA-256; RecordAsync stores only the keyed hash.
+        var merge = await SecretFindingStore.RecordAsync(db, hashKey, job.Id, scope, findings, now, ct);
+        audit.Add(db, caller.Actor, AuditActions.ScanUploaded, ResourceTypes.Scan, job.Id.ToString(),
+            new
+            {
+                job.SourceUrl, job.Branch, job.CommitSha, service = upload.ServiceName, findings = findings.Count, suppressed = job.SuppressedCount,
+                merge.New, merge.Unchanged, merge.Reopened,
+            });
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
         await bus.PublishAsync([
             new Published(Topics.Scans, ScanEvent.Of(ScanEventKind.Completed, job)),
             new Published(Topics.Findings, new FindingsEvent(FindingsEventKind.Added, job.Id) { Count = findings.Count }),

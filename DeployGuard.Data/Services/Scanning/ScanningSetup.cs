@@ -1,4 +1,3 @@
-using DeployGuard.Data.Services.Deployments;
 using DeployGuard.Data.Services.Jobs;
 using DeployGuard.Data.Settings;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,8 +17,6 @@ public static class ScanningSetup
         services.AddSingleton<ScanJobQueue>();
         services.AddSingleton<IJobKind>(sp => sp.GetRequiredService<ScanJobQueue>().Scans);
         services.AddSingleton<IJobKind>(sp => sp.GetRequiredService<ScanJobQueue>().Cleanings);
-        // The deployment security gate reads the stored findings of a release's commit.
-        services.AddSingleton<ISecurityFindingsSource, StoredSecretFindings>();
         return services;
     }
 }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using DeployGuard.Data.Entities;
+using DeployGuard.Scanning.Reports;
 
 namespace DeployGuard.Data.Services.Scanning;
 
@@ -31,13 +32,26 @@ public sealed class SecretHashKey
     /// <summary>The stored form of a value whose SHA-256 (hex) is <paramref name="sha256"/>.</summary>
     public string Keyed(string sha256) => Convert.ToHexStringLower(HMACSHA256.HashData(_key, Encoding.ASCII.GetBytes(sha256.Trim().ToLowerInvariant())));
 
-    /// <summary>Keys findings that still carry the scanner's SHA-256 (no key id yet); already keyed ones stay as they are.</summary>
+    /// <summary>
+    /// Keys findings that still carry the scanner's SHA-256 (no key id yet); already keyed ones stay as they are. A finding
+    /// that already has an identity (stored before keying) gets the one made from its keyed hash.
+    /// </summary>
     public void Apply(IEnumerable<SecretFinding> findings)
     {
         foreach (var finding in findings.Where(f => f.HashKeyId is null))
         {
             finding.SecretValueHash = Keyed(finding.SecretValueHash);
             finding.HashKeyId = KeyId;
+            if (finding.Identity.Length > 0)
+            {
+                finding.Identity = IdentityOf(finding);
+            }
         }
     }
+
+    /// <summary>
+    /// A finding's identity within its repository (the same value in the same file), from its stored (keyed) hash: an
+    /// identity made from the bare SHA-256 would let a copy of the database test candidate tokens after all.
+    /// </summary>
+    public static string IdentityOf(SecretFinding finding) => FindingIdentity.Secret(finding.SecretValueHash, finding.FilePath);
 }

@@ -54,8 +54,8 @@ public sealed class ServiceCatalogServiceTests(DatabaseFixture db) : IClassFixtu
         // Names are lowercase by rule; a row written before that rule (or by SQL) must still block its twin.
         var name = UniqueName();
         await Sql.ExecuteAsync(db.ConnectionString, """
-            INSERT INTO services (id, name, default_branch, runtime, auto_deploy_enabled, created_at, updated_at)
-            VALUES (gen_random_uuid(), @name, 'main', 'Docker', false, now(), now())
+            INSERT INTO services (id, name, default_branch, runtime, auto_deploy_enabled, internet_facing, created_at, updated_at)
+            VALUES (gen_random_uuid(), @name, 'main', 'Docker', false, false, now(), now())
             """, ("name", name.ToUpperInvariant()));
 
         var result = await Catalog.CreateAsync(new ServiceInput { Name = name }, Admin);

@@ -187,6 +187,8 @@ public sealed class LikeSearchTests(LikeSearchFixture fixture) : IClassFixture<L
             {
                 Id = Guid.CreateVersion7(), JobId = job.Id, RuleId = "generic-api-key", SecretType = "generic", Severity = "high",
                 SecretValueHash = Guid.NewGuid().ToString("N"), RedactedPreview = "ab…", ValuePattern = "x", FilePath = $"src/{text}.cs", Line = 1, Column = 1,
+                // One row per value and file per scope (issue 11): each gets its own identity.
+                ScopeKey = $"job:{job.Id}", Identity = Guid.NewGuid().ToString("N"), LastJobId = job.Id, LastSeenAt = DateTimeOffset.UtcNow,
             });
         }
 

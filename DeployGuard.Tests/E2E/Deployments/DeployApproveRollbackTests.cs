@@ -82,7 +82,8 @@ public sealed class DeployApproveRollbackTests(ITestOutputHelper output) : AppIn
             await approverPage.OpenAsync("/approvals");
             await Expect(approverPage.GetByTestId("approvals-badge")).ToHaveTextAsync("1");
             var card = approverPage.GetByLabel($"Approval for {service.Name} 1.0.0 to production");
-            await Expect(card).ToContainTextAsync("Approve: no scan results are stored for commit 3f2a9c1d8e7b");
+            // Nothing was ever scanned: the gate never approves with nothing checked, it warns and the deployment goes on.
+            await Expect(card).ToContainTextAsync("Warn: production's preset policy warns; the deployment continues. Checked: nothing");
             await card.GetByLabel($"Note for {service.Name} 1.0.0").FillAsync("Looks good, ship it");
             await approverPage.ScreenshotAsync("approvals-inbox.png");
             await card.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();

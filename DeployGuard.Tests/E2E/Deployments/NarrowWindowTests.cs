@@ -22,8 +22,8 @@ public sealed class NarrowWindowTests : AppInBrowserTest
 
         foreach (var path in new[]
                  {
-                     "/releases", "/deployments", "/services", "/environments", "/teams", "/scans", "/findings", "/findings/patterns", "/audit", "/admin/users",
-                     "/admin/sessions", "/admin/outbox", "/account/sessions", "/account/tokens",
+                     "/releases", "/deployments", "/services", "/environments", "/teams", "/scans", "/findings", "/findings/patterns", "/vulnerabilities",
+                     "/vulnerabilities?group=cve", "/audit", "/admin/users", "/admin/sessions", "/admin/outbox", "/account/sessions", "/account/tokens",
                  })
         {
             await page.GotoAsync(path);

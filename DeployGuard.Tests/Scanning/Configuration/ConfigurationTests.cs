@@ -173,7 +173,7 @@ public sealed class ConfigurationTests
         var configuration = ScannerConfiguration.Load(Path.Combine(SharedFixtures.RepositoryRoot(), ".deployguard.yml"));
 
         Assert.Equal(BuiltInRules.All.Count, configuration.Rules.Count);
-        Assert.Contains(@"^DeployGuard\.Tests/Scanning/Fixtures/", configuration.GlobalAllowlist.Paths);
+        Assert.Contains(@"^DeployGuard\.Tests/Fixtures/reports/", configuration.GlobalAllowlist.Paths);
     }
 
     /// <summary>

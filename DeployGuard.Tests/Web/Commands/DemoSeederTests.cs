@@ -25,8 +25,9 @@ public sealed class DemoSeederTests(WebAppFactory app) : IClassFixture<WebAppFac
         Assert.Equal(1L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM environments WHERE is_protected"));
         Assert.Equal(10L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM releases"));
         // The deployment history was really run: stages by the runner, an approval given, a rollback, one approval pending.
-        Assert.Equal(11L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM deployments"));
-        Assert.Equal(9L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM deployments WHERE status = 'Succeeded'"));
+        // 11 of the delivery history, and notification-service 1.0.0 to Staging twice: blocked by the gate, then through it.
+        Assert.Equal(13L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM deployments"));
+        Assert.Equal(10L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM deployments WHERE status = 'Succeeded'"));
         Assert.Equal(1L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM deployments WHERE status = 'RolledBack'"));
         Assert.Equal(1L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM rollbacks"));
         Assert.Equal(1L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM approvals WHERE decision = 'Approved'"));
@@ -37,6 +38,15 @@ public sealed class DemoSeederTests(WebAppFactory app) : IClassFixture<WebAppFac
         Assert.Equal(1L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM scan_jobs WHERE status = 'Completed'"));
         var rules = await Sql.ListAsync<string>(app.ConnectionString, "SELECT rule_id FROM secret_findings ORDER BY rule_id");
         Assert.Equal(["aws-access-key-id", "aws-secret-access-key", "database-url-password", "github-pat", "slack-webhook-url", "stripe-test-key"], rules);
+        // Three shared scanner reports imported (Grype 5 findings, Trivy 13, CycloneDX 14: 10 vulnerabilities affecting 14 components); the gate blocked on glibc's two criticals
+        // until an approver accepted them, then warned.
+        Assert.Equal(3L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM scans WHERE origin = 'import'"));
+        Assert.Equal(32L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM vulnerability_findings"));
+        Assert.Equal(2L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM vulnerability_findings WHERE status = 'accepted_risk'"));
+        var gates = await Sql.ListAsync<string>(app.ConnectionString,
+            "SELECT g.decision FROM security_gate_decisions g JOIN deployments d ON d.id = g.deployment_id JOIN environments e ON e.id = d.environment_id " +
+            "WHERE e.name = 'Staging' AND d.service_id = (SELECT id FROM services WHERE name = 'notification-service') ORDER BY g.decided_at");
+        Assert.Equal(["Reject", "Warn"], gates);
         Assert.Equal(6, Directory.GetFiles(repository, "*", SearchOption.AllDirectories).Count(f => !f.Contains("/.git/", StringComparison.Ordinal)));
     }
 }

@@ -4,6 +4,7 @@ using DeployGuard.Data.Entities;
 using DeployGuard.Data.Services.Audit;
 using DeployGuard.Data.Services.Scanning;
 using DeployGuard.Scanning;
+using DeployGuard.Scanning.Reports;
 using DeployGuard.Tests.Infrastructure;
 using DeployGuard.Web.Scanning;
 using Microsoft.EntityFrameworkCore;
@@ -38,6 +39,7 @@ public sealed class SecretHashingTests(DatabaseFixture db) : IClassFixture<Datab
         Assert.Equal(Convert.ToHexStringLower(HMACSHA256.HashData(TestPostgres.TestSecretHashKey, Encoding.ASCII.GetBytes(SecretHasher.Hash(value)))),
             stored.SecretValueHash);
         Assert.Equal(Key.KeyId, stored.HashKeyId);
+        Assert.Equal(FindingIdentity.Secret(stored.SecretValueHash, "a.txt"), stored.Identity);
         Assert.Equal(value[..6], stored.RedactedPreview.TrimEnd('*'));
     }
 
@@ -61,13 +63,15 @@ public sealed class SecretHashingTests(DatabaseFixture db) : IClassFixture<Datab
         var jobId = await NewJobAsync();
         var sha = SecretHasher.Hash("AKIA" + Guid.NewGuid().ToString("N")[..16].ToUpperInvariant());
         var findingId = Guid.CreateVersion7();
-        // As the previous version stored them: bare SHA-256, no key id, four characters shown.
+        // As the previous version stored them: bare SHA-256, no key id, four characters shown, the identity made from the bare SHA-256.
+        var scope = $"repo:/tmp/rekey-{Guid.NewGuid():N}";
         await Sql.ExecuteAsync(db.ConnectionString, """
             INSERT INTO secret_findings (id, job_id, rule_id, secret_type, severity, secret_value_hash, redacted_preview, value_pattern, file_path,
-                                         line, "column", status, selected_for_cleaning, suppressed, first_seen_at, created_at)
+                                         line, "column", status, selected_for_cleaning, suppressed, first_seen_at, created_at,
+                                         scope_key, identity, last_seen_at, last_job_id)
             VALUES (@id, @job, 'aws-access-key', 'aws_access_key', 'critical', @sha, 'AKIAIO**********', 'AKIA[upper:16]', 'a.env', 1, 1, 'Open',
-                    false, false, now(), now())
-            """, ("id", findingId), ("job", jobId), ("sha", sha));
+                    false, false, now(), now(), @scope, @identity, now(), @job)
+            """, ("id", findingId), ("job", jobId), ("sha", sha), ("scope", scope), ("identity", FindingIdentity.Secret(sha, "a.env")));
         var rekeying = new SecretHashRekeying(db.Get<IDbContextFactory<DeployGuard.Data.ApplicationDbContext>>(), Key, db.Get<AuditWriter>(),
             NullLogger<SecretHashRekeying>.Instance);
 
@@ -77,6 +81,9 @@ public sealed class SecretHashingTests(DatabaseFixture db) : IClassFixture<Datab
         await using var context = db.CreateContext();
         var finding = await context.SecretFindings.SingleAsync(f => f.Id == findingId);
         Assert.Equal((Key.Keyed(sha), Key.KeyId), (finding.SecretValueHash, finding.HashKeyId));
+        // The identity is made again from the keyed hash: the bare one would still test candidate tokens, and the
+        // next scan (which keys before matching) would not find the row.
+        Assert.Equal(FindingIdentity.Secret(Key.Keyed(sha), "a.env"), finding.Identity);
         Assert.Equal("AKIAIO", finding.RedactedPreview.TrimEnd('*'));
         Assert.Equal(0, await context.SecretFindings.CountAsync(f => f.HashKeyId == null));
         Assert.Contains(await context.AuditLogs.Where(a => a.Action == AuditActions.SecretHashesRekeyed).ToListAsync(), a => a.Details.Contains("\"findings\""));

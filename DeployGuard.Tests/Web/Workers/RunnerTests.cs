@@ -254,18 +254,20 @@ public sealed class RunnerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Run_SecurityGateWithoutScanResults_ApprovesAndSaysWhy()
+    public async Task Run_SecurityGateWithNothingScanned_WarnsSaysWhyAndContinues()
     {
         var id = await DeployAsync("stages:\n  - name: security_scan\n    kind: security_gate");
 
         var deployment = await _kit.WaitForFinishAsync(id);
 
+        // Approving with nothing checked is not possible: the gate warns, and a warning lets the deployment go on.
         Assert.Equal(DeploymentStatus.Succeeded, deployment.Status);
         await using var db = _kit.Db();
         var decision = await db.SecurityGateDecisions.SingleAsync(g => g.DeploymentId == id);
-        Assert.Equal(GateDecision.Approve, decision.Decision);
+        Assert.Equal(GateDecision.Warn, decision.Decision);
         Assert.False(decision.ScanResultsFound);
-        Assert.Equal("Approve: no scan results are stored for commit abcdef123456; nothing to evaluate.", decision.Reason);
+        Assert.Contains("Checked: nothing (no completed scan of the service)", decision.Reason);
+        Assert.Equal(0, decision.PolicyVersion);
     }
 
     [Fact]

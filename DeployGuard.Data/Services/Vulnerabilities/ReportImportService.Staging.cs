@@ -1,0 +1,431 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using DeployGuard.Data.Entities;
+using DeployGuard.Scanning;
+using DeployGuard.Scanning.Reports;
+using DeployGuard.Scanning.Vulnerabilities;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace DeployGuard.Data.Services.Vulnerabilities;
+
+/// <summary>The set-based half of an import: the staging table, the COPY into it, and the merge out of it.</summary>
+public sealed partial class ReportImportService
+{
+    private sealed record MergeCounts(int Findings, int New, int Unchanged, int Reopened, int Fixed, int Suppressed, IReadOnlyDictionary<string, int> BySeverity);
+
+    private const string StageColumns =
+        "ord, identity, new_id, occurrence_id, first_of_id, kind, vulnerability_id, cve_id, package_name, package_version, package_type, purl, " +
+        "path, line, target, severity, severity_rank, cvss_score, cvss_vector, cvss_computed, epss, epss_percentile, epss_estimate, " +
+        "known_exploited, fixed_versions, fix_available, direct, title, message, suppressed, suppression_reason, description, url, cwes, " +
+        "aliases, published, details";
+
+    // The staging tables are unlogged tables of their own schema (migration VulnerabilityManagement), not temporary
+    // ones: the run-time role may not create temporary tables (one could shadow audit_logs for its session). Rows go in
+    // and out within the import's transaction, so no other import ever sees them (MVCC), and none stay behind.
+    private const string Stage = "import_work.import_stage";
+    private const string Keys = "import_work.import_keys";
+    private const string Gone = "import_work.import_gone";
+
+    private static async Task CreateStageAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        // Wide rows sort and hash in memory rather than on disk.
+        await using var command = new NpgsqlCommand("SET LOCAL work_mem = '64MB'", connection);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Empties the staging tables of this transaction's rows (the only ones it can see) before it commits.</summary>
+    private static async Task ClearStageAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand($"DELETE FROM {Stage}; DELETE FROM {Keys}; DELETE FROM {Gone}", connection);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// Parses the report straight into the staging table, one row per identity (the report's first occurrence wins),
+    /// with time-ordered ids so the inserts append to the primary keys. Returns the secrets, which take the secret path.
+    /// </summary>
+    private static async Task<List<Finding>> StageAsync(NpgsqlConnection connection, ParsedReport report, CancellationToken ct)
+    {
+        var secrets = new List<Finding>();
+        var details = new ArrayBufferWriter<byte>(1024);
+        var identities = new HashSet<string>(StringComparer.Ordinal);
+        var vulnerabilityIds = new HashSet<string>(StringComparer.Ordinal);
+        await using var importer = await connection.BeginBinaryImportAsync($"COPY {Stage} ({StageColumns}) FROM STDIN (FORMAT BINARY)", ct);
+        var ord = 0;
+        // Synchronous writes: they only buffer, and an await per value would cost more than the values.
+        foreach (var r in report.Results)
+        {
+            if (r.Kind == ResultKind.Secret)
+            {
+                if (r.Secret is not null)
+                {
+                    secrets.Add(r.Suppressed ? r.Secret with { Suppression = new Suppression(SuppressionKind.Baseline, r.SuppressionReason ?? "suppressed in the report") } : r.Secret);
+                }
+
+                continue;
+            }
+
+            if (!identities.Add(r.Identity))
+            {
+                continue; // a second occurrence of the same finding in this report
+            }
+
+            var ruleId = Clip(r.RuleId, 200)!;
+            var firstOfId = vulnerabilityIds.Add(ruleId);
+            var cve = CveOf(r);
+            importer.StartRow();
+            importer.Write(ord++, NpgsqlDbType.Integer);
+            importer.Write(Guid.ParseExact(r.Identity, "N"), NpgsqlDbType.Uuid);
+            importer.Write(Guid.CreateVersion7(), NpgsqlDbType.Uuid);
+            importer.Write(Guid.CreateVersion7(), NpgsqlDbType.Uuid);
+            importer.Write(firstOfId, NpgsqlDbType.Boolean);
+            importer.Write(KindName(r.Kind), NpgsqlDbType.Text);
+            importer.Write(ruleId, NpgsqlDbType.Text);
+            Text(importer, cve);
+            Text(importer, Clip(r.PackageName, 300));
+            Text(importer, Clip(r.PackageVersion, 200));
+            Text(importer, Clip(r.PackageType, 50));
+            Text(importer, Clip(r.Purl, 500));
+            Text(importer, Clip(r.Path, 500));
+            Nullable(importer, r.Line, NpgsqlDbType.Integer);
+            Text(importer, Clip(r.Target, 500));
+            importer.Write(Severities.Name(r.Severity), NpgsqlDbType.Text);
+            importer.Write((short)r.Severity, NpgsqlDbType.Smallint);
+            Nullable(importer, r.Cvss?.BaseScore, NpgsqlDbType.Double);
+            Text(importer, Clip(r.Cvss?.Vector, 200));
+            importer.Write(r.Cvss?.Computed ?? false, NpgsqlDbType.Boolean);
+            Nullable(importer, r.Epss, NpgsqlDbType.Double);
+            Nullable(importer, r.EpssPercentile, NpgsqlDbType.Double);
+            Nullable(importer, cve is null ? null : EpssEstimator.Estimate(r.Cvss?.Vector, r.Cvss?.BaseScore, r.Cwes, r.KnownExploited), NpgsqlDbType.Double);
+            importer.Write(r.KnownExploited, NpgsqlDbType.Boolean);
+            Text(importer, r.FixedVersions.Count == 0 ? null : Clip(string.Join(", ", r.FixedVersions), 500));
+            importer.Write(r.FixAvailable, NpgsqlDbType.Boolean);
+            Nullable(importer, r.Direct, NpgsqlDbType.Boolean);
+            Text(importer, Clip(r.Title, 500));
+            Text(importer, Clip(r.Message, 2000));
+            importer.Write(r.Suppressed, NpgsqlDbType.Boolean);
+            Text(importer, Clip(r.SuppressionReason, 500));
+            // The text about the id travels once per id: only its first row feeds vulnerability_details.
+            Text(importer, firstOfId ? Clip(r.Description, 4000) : null);
+            Text(importer, firstOfId ? Clip(r.Url, 500) : null);
+            Text(importer, r.Cwes.Count == 0 ? null : Clip(string.Join(",", r.Cwes), 200));
+            Text(importer, firstOfId && r.Aliases.Count > 0 ? Clip(string.Join(",", r.Aliases), 500) : null);
+            Nullable(importer, r.Published?.ToUniversalTime(), NpgsqlDbType.TimestampTz);
+            importer.Write(Details(r, details), NpgsqlDbType.Text);
+        }
+
+        await importer.CompleteAsync(ct);
+        return secrets;
+    }
+
+    private static async Task<MergeCounts> MergeAsync(NpgsqlConnection connection, Scan scan, Guid? serviceId, DateTimeOffset now, CancellationToken ct)
+    {
+        // The scope (service or target, and scanner) and its previous scan: what "still reported" and "fixed" are relative to.
+        await using var scope = new NpgsqlCommand("""
+            INSERT INTO finding_scopes (scope_key, scanner, service_id, target) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (scope_key, scanner) DO UPDATE SET service_id = EXCLUDED.service_id
+            RETURNING id, last_scan_id, last_seen_at
+            """, connection);
+        scope.Parameters.Add(new NpgsqlParameter { Value = scan.ScopeKey, NpgsqlDbType = NpgsqlDbType.Text });
+        scope.Parameters.Add(new NpgsqlParameter { Value = scan.Scanner!, NpgsqlDbType = NpgsqlDbType.Text });
+        scope.Parameters.Add(new NpgsqlParameter { Value = (object?)serviceId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+        scope.Parameters.Add(new NpgsqlParameter { Value = scan.Target, NpgsqlDbType = NpgsqlDbType.Text });
+        long scopeId;
+        object previousScan, previousSeen;
+        await using (var row = await scope.ExecuteReaderAsync(ct))
+        {
+            await row.ReadAsync(ct);
+            scopeId = row.GetInt64(0);
+            previousScan = row.IsDBNull(1) ? DBNull.Value : row.GetGuid(1);
+            previousSeen = row.IsDBNull(2) ? DBNull.Value : row.GetFieldValue<DateTimeOffset>(2);
+        }
+
+        // Parameters of every statement below: $1 scope, $2 its previous scan, $3 this scan, $4 now, $5 service, $6 target,
+        // $7 when the scope was last seen before.
+        const string Epss = "COALESCE(s.epss, k.first_epss, s.epss_estimate)";
+        const string Predicted = "(s.epss IS NULL AND k.first_epss IS NULL AND s.epss_estimate IS NOT NULL)";
+        await using var batch = new NpgsqlBatch(connection);
+        void Add(string sql) => batch.BatchCommands.Add(new NpgsqlBatchCommand(sql));
+        // Per staged finding: the scope's existing finding with that identity, and FIRST's EPSS for its CVE.
+        Add($"""
+            INSERT INTO {Keys} (identity, existing_id, existing_status, existing_reported, first_epss, first_percentile)
+            SELECT s.identity, f.id AS existing_id, f.status AS existing_status, f.reported AS existing_reported,
+                   e.epss AS first_epss, e.percentile AS first_percentile
+            FROM {Stage} s
+            LEFT JOIN vulnerability_findings f ON f.scope_id = $1 AND f.identity = s.identity
+            LEFT JOIN epss_scores e ON e.cve = s.cve_id
+            """);
+        // Known findings are rewritten only when something about them changed: an unchanged re-import writes none.
+        Add($"""
+            UPDATE vulnerability_findings f SET
+                reported = true, last_seen_at = $4, last_scan_id = $3, service_id = $5, target = COALESCE(NULLIF(s.target, ''), $6),
+                severity = s.severity, severity_rank = s.severity_rank, cvss_score = s.cvss_score, cvss_vector = s.cvss_vector,
+                cvss_computed = s.cvss_computed, epss_score = {Epss}, epss_percentile = COALESCE(s.epss_percentile, k.first_percentile),
+                epss_source = CASE WHEN s.epss IS NOT NULL THEN 'report' WHEN k.first_epss IS NOT NULL THEN 'first'
+                                   WHEN s.epss_estimate IS NOT NULL THEN 'estimate' END,
+                epss_predicted = {Predicted}, known_exploited = s.known_exploited, fixed_versions = s.fixed_versions,
+                fix_available = s.fix_available, direct = s.direct, title = s.title, message = s.message, suppressed = s.suppressed,
+                suppression_reason = s.suppression_reason, line = s.line, path = s.path, purl = s.purl, package_type = s.package_type,
+                status = CASE WHEN f.status = 'fixed' THEN 'open' ELSE f.status END,
+                fixed_at = CASE WHEN f.status = 'fixed' THEN NULL ELSE f.fixed_at END,
+                status_reason = CASE WHEN f.status = 'fixed' THEN 'Reported again by scan ' || $3::text ELSE f.status_reason END,
+                status_changed_by = CASE WHEN f.status = 'fixed' THEN 'system' ELSE f.status_changed_by END,
+                status_changed_at = CASE WHEN f.status = 'fixed' THEN $4 ELSE f.status_changed_at END
+            FROM {Stage} s JOIN {Keys} k ON k.identity = s.identity
+            WHERE f.id = k.existing_id
+              AND (NOT f.reported OR f.status = 'fixed' OR f.service_id IS DISTINCT FROM $5
+                   OR f.target IS DISTINCT FROM COALESCE(NULLIF(s.target, ''), $6) OR f.severity IS DISTINCT FROM s.severity
+                   OR f.cvss_score IS DISTINCT FROM s.cvss_score OR f.cvss_vector IS DISTINCT FROM s.cvss_vector
+                   OR f.epss_score IS DISTINCT FROM {Epss} OR f.epss_predicted IS DISTINCT FROM {Predicted}
+                   OR f.known_exploited IS DISTINCT FROM s.known_exploited OR f.fixed_versions IS DISTINCT FROM s.fixed_versions
+                   OR f.direct IS DISTINCT FROM s.direct OR f.title IS DISTINCT FROM s.title OR f.message IS DISTINCT FROM s.message
+                   OR f.suppressed IS DISTINCT FROM s.suppressed OR f.line IS DISTINCT FROM s.line OR f.path IS DISTINCT FROM s.path)
+            """);
+        // What the scope reported last time and not now (swept before this scan's new findings go in): fixed (false positives keep their verdict), last seen at the previous
+        // scan; a fixed accepted risk's acceptance ends with it.
+        Add($"""
+            WITH gone AS (
+                UPDATE vulnerability_findings f
+                SET reported = false, last_seen_at = COALESCE($7, f.last_seen_at), last_scan_id = COALESCE($2, f.last_scan_id),
+                    status = CASE WHEN f.status IN ('open', 'accepted_risk') THEN 'fixed' ELSE f.status END,
+                    fixed_at = CASE WHEN f.status IN ('open', 'accepted_risk') THEN $4 ELSE f.fixed_at END,
+                    status_reason = CASE WHEN f.status IN ('open', 'accepted_risk') THEN 'Not reported by scan ' || $3::text ELSE f.status_reason END,
+                    status_changed_by = CASE WHEN f.status IN ('open', 'accepted_risk') THEN 'system' ELSE f.status_changed_by END,
+                    status_changed_at = CASE WHEN f.status IN ('open', 'accepted_risk') THEN $4 ELSE f.status_changed_at END
+                WHERE f.scope_id = $1 AND f.reported AND NOT EXISTS (SELECT 1 FROM {Keys} k WHERE k.existing_id = f.id)
+                RETURNING f.id, f.status)
+            INSERT INTO {Gone} (id, status) SELECT id, status FROM gone
+            """);
+        Add($"""
+            UPDATE risk_acceptances r SET ended_at = $4, end_reason = 'fixed'
+            FROM {Gone} g WHERE g.status = 'fixed' AND r.vulnerability_finding_id = g.id AND r.ended_at IS NULL
+            """);
+        Add($"""
+            INSERT INTO vulnerability_findings (id, scope_id, identity, reported, service_id, target, kind, vulnerability_id, cve_id, package_name,
+                package_version, package_type, purl, path, line, severity, severity_rank, cvss_score, cvss_vector, cvss_computed, epss_score,
+                epss_percentile, epss_predicted, epss_source, known_exploited, fixed_versions, fix_available, direct, title, message, status,
+                suppressed, suppression_reason, first_seen_at, last_seen_at, first_scan_id, last_scan_id)
+            SELECT s.new_id, $1, s.identity, true, $5, COALESCE(NULLIF(s.target, ''), $6), s.kind, s.vulnerability_id, s.cve_id,
+                s.package_name, s.package_version, s.package_type, s.purl, s.path, s.line, s.severity, s.severity_rank, s.cvss_score,
+                s.cvss_vector, s.cvss_computed, {Epss}, COALESCE(s.epss_percentile, k.first_percentile), {Predicted},
+                CASE WHEN s.epss IS NOT NULL THEN 'report' WHEN k.first_epss IS NOT NULL THEN 'first' WHEN s.epss_estimate IS NOT NULL THEN 'estimate' END,
+                s.known_exploited, s.fixed_versions, s.fix_available, s.direct, s.title, s.message, 'open', s.suppressed, s.suppression_reason,
+                $4, $4, $3, $3
+            FROM {Stage} s JOIN {Keys} k ON k.identity = s.identity
+            WHERE k.existing_id IS NULL
+            """);
+        Add($"""
+            INSERT INTO vulnerabilities (id, scan_id, finding_id, cve_id, package_name, package_version, severity, cvss_score, epss_score,
+                epss_predicted, cve_details, change, created_at)
+            SELECT s.occurrence_id, $3, COALESCE(k.existing_id, s.new_id), s.vulnerability_id, s.package_name, s.package_version, upper(s.severity),
+                s.cvss_score, {Epss}, {Predicted}, s.details::json,
+                CASE WHEN k.existing_id IS NULL THEN 'new' WHEN k.existing_status = 'fixed' THEN 'reopened' ELSE 'unchanged' END, $4
+            FROM {Stage} s JOIN {Keys} k ON k.identity = s.identity
+            """);
+        // Text about a vulnerability or rule, once per id; later reports only fill gaps.
+        Add($"""
+            INSERT INTO vulnerability_details (id, title, description, url, cwes, aliases, cvss_vector, cvss_score, published_at, updated_at)
+            SELECT s.vulnerability_id, s.title, s.description, s.url, s.cwes, s.aliases, s.cvss_vector, s.cvss_score, s.published, $4
+            FROM {Stage} s
+            WHERE s.first_of_id
+            ON CONFLICT (id) DO UPDATE SET
+                title = COALESCE(vulnerability_details.title, EXCLUDED.title),
+                description = COALESCE(vulnerability_details.description, EXCLUDED.description),
+                url = COALESCE(vulnerability_details.url, EXCLUDED.url),
+                cwes = COALESCE(vulnerability_details.cwes, EXCLUDED.cwes),
+                aliases = COALESCE(vulnerability_details.aliases, EXCLUDED.aliases),
+                cvss_vector = COALESCE(vulnerability_details.cvss_vector, EXCLUDED.cvss_vector),
+                cvss_score = COALESCE(vulnerability_details.cvss_score, EXCLUDED.cvss_score),
+                published_at = COALESCE(vulnerability_details.published_at, EXCLUDED.published_at),
+                updated_at = EXCLUDED.updated_at
+            WHERE (vulnerability_details.description IS NULL AND EXCLUDED.description IS NOT NULL)
+               OR (vulnerability_details.title IS NULL AND EXCLUDED.title IS NOT NULL)
+               OR (vulnerability_details.cvss_vector IS NULL AND EXCLUDED.cvss_vector IS NOT NULL)
+            """);
+        Add("UPDATE finding_scopes SET last_scan_id = $3, last_seen_at = $4, target = $6 WHERE id = $1");
+        Add($"""
+            SELECT (SELECT count(*) FROM {Keys})::int, (SELECT count(*) FROM {Keys} WHERE existing_id IS NOT NULL)::int,
+                   (SELECT count(*) FROM {Keys} WHERE existing_status = 'fixed')::int,
+                   (SELECT count(*) FROM {Gone} WHERE status = 'fixed')::int,
+                   (SELECT count(*) FROM {Stage} WHERE suppressed)::int
+            """);
+        Add($"SELECT severity, count(*)::int FROM {Stage} WHERE NOT suppressed GROUP BY severity");
+        foreach (NpgsqlBatchCommand command in batch.BatchCommands)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = scopeId, NpgsqlDbType = NpgsqlDbType.Bigint });
+            command.Parameters.Add(new NpgsqlParameter { Value = previousScan, NpgsqlDbType = NpgsqlDbType.Uuid });
+            command.Parameters.Add(new NpgsqlParameter { Value = scan.Id, NpgsqlDbType = NpgsqlDbType.Uuid });
+            command.Parameters.Add(new NpgsqlParameter { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            command.Parameters.Add(new NpgsqlParameter { Value = (object?)serviceId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+            command.Parameters.Add(new NpgsqlParameter { Value = scan.Target, NpgsqlDbType = NpgsqlDbType.Text });
+            command.Parameters.Add(new NpgsqlParameter { Value = previousSeen, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            TrimParameters(command);
+        }
+
+        if (Environment.GetEnvironmentVariable("DG_IMPORT_TRACE") == "1")
+        {
+            await TraceAsync(connection, batch, ct);
+        }
+
+        int findings, matched, reopened, fixedCount, suppressed;
+        var bySeverity = new Dictionary<string, int>(StringComparer.Ordinal);
+        await using (var reader = await batch.ExecuteReaderAsync(ct))
+        {
+            await reader.ReadAsync(ct);
+            (findings, matched, reopened, fixedCount, suppressed) = (reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetInt32(4));
+            await reader.NextResultAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                bySeverity[reader.GetString(0)] = reader.GetInt32(1);
+            }
+        }
+
+        await ClearStageAsync(connection, ct);
+        return new MergeCounts(findings, findings - matched, matched - reopened, reopened, fixedCount, suppressed, bySeverity);
+    }
+
+    /// <summary>DG_IMPORT_TRACE=1 (benchmarks only): runs the merge's statements one by one and prints their times.</summary>
+    private static async Task TraceAsync(NpgsqlConnection connection, NpgsqlBatch batch, CancellationToken ct)
+    {
+        var all = batch.BatchCommands.Cast<NpgsqlBatchCommand>().ToList();
+        await using var pidCommand = new NpgsqlCommand("SELECT pg_backend_pid()", connection);
+        var pid = (int)(await pidCommand.ExecuteScalarAsync(ct))!;
+        // utime + stime of the server process, in clock ticks (10 ms): the work a statement did, whatever else the machine runs.
+        double ServerCpuMs()
+        {
+            var fields = File.ReadAllText($"/proc/{pid}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return (long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture)) * 10.0;
+        }
+
+        foreach (var statement in all.SkipLast(2))
+        {
+            var cpu = File.Exists($"/proc/{pid}/stat") ? ServerCpuMs() : double.NaN;
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            await using var single = new NpgsqlCommand(statement.CommandText, connection);
+            foreach (NpgsqlParameter p in statement.Parameters)
+            {
+                single.Parameters.Add(new NpgsqlParameter { Value = p.Value, NpgsqlDbType = p.NpgsqlDbType });
+            }
+
+            await single.ExecuteNonQueryAsync(ct);
+            var first = statement.CommandText.Trim().Split('\n')[0];
+            var used = File.Exists($"/proc/{pid}/stat") ? ServerCpuMs() - cpu : double.NaN;
+            Console.Error.WriteLine($"import trace: {watch.ElapsedMilliseconds,6} ms (server CPU {used,5:0} ms)  {first[..Math.Min(90, first.Length)]}");
+        }
+
+        batch.BatchCommands.Clear();
+        foreach (var statement in all.TakeLast(2))
+        {
+            batch.BatchCommands.Add(statement);
+        }
+    }
+
+    /// <summary>Keeps only the positional parameters a statement refers to ($1..$7), in order.</summary>
+    private static void TrimParameters(NpgsqlBatchCommand command)
+    {
+        var highest = 0;
+        for (var i = 1; i <= 7; i++)
+        {
+            if (command.CommandText.Contains("$" + i, StringComparison.Ordinal))
+            {
+                highest = i;
+            }
+        }
+
+        while (command.Parameters.Count > highest)
+        {
+            command.Parameters.RemoveAt(command.Parameters.Count - 1);
+        }
+    }
+
+    private static string? CveOf(ReportResult r) =>
+        r.Kind != ResultKind.Vulnerability ? null
+        : r.RuleId.StartsWith("CVE-", StringComparison.OrdinalIgnoreCase) ? r.RuleId.ToUpperInvariant()
+        : r.Aliases.FirstOrDefault(a => a.StartsWith("CVE-", StringComparison.OrdinalIgnoreCase))?.ToUpperInvariant();
+
+    private static string KindName(ResultKind kind) => kind switch
+    {
+        ResultKind.Vulnerability => "vulnerability",
+        ResultKind.Misconfiguration => "misconfiguration",
+        _ => "code_issue",
+    };
+
+    private static string Details(ReportResult r, ArrayBufferWriter<byte> buffer)
+    {
+        buffer.ResetWrittenCount();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("kind", KindName(r.Kind));
+            WriteIf(json, "title", r.Title);
+            WriteIf(json, "target", r.Target);
+            WriteIf(json, "path", r.Path);
+            if (r.Line is { } line)
+            {
+                json.WriteNumber("line", line);
+            }
+
+            WriteIf(json, "package_type", r.PackageType);
+            WriteIf(json, "purl", r.Purl);
+            if (r.FixedVersions.Count > 0)
+            {
+                json.WriteStartArray("fixed_versions");
+                foreach (var version in r.FixedVersions)
+                {
+                    json.WriteStringValue(version);
+                }
+
+                json.WriteEndArray();
+            }
+
+            WriteIf(json, "cvss_vector", r.Cvss?.Vector);
+            WriteIf(json, "cvss_version", r.Cvss?.Version);
+            WriteIf(json, "cwes", r.Cwes.Count == 0 ? null : string.Join(",", r.Cwes));
+            WriteIf(json, "source_severity", r.SourceSeverity);
+            if (r.Suppressed)
+            {
+                json.WriteString("suppressed", r.SuppressionReason ?? "suppressed in the report");
+            }
+
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static void WriteIf(Utf8JsonWriter json, string name, string? value)
+    {
+        if (!string.IsNullOrEmpty(value))
+        {
+            json.WriteString(name, value);
+        }
+    }
+
+    private static string? Clip(string? value, int max) => value is null || value.Length <= max ? value : value[..max];
+
+    private static void Text(NpgsqlBinaryImporter importer, string? value)
+    {
+        if (value is null)
+        {
+            importer.WriteNull();
+        }
+        else
+        {
+            importer.Write(value, NpgsqlDbType.Text);
+        }
+    }
+
+    private static void Nullable<T>(NpgsqlBinaryImporter importer, T? value, NpgsqlDbType type) where T : struct
+    {
+        if (value is { } v)
+        {
+            importer.Write(v, type);
+        }
+        else
+        {
+            importer.WriteNull();
+        }
+    }
+}

@@ -1,0 +1,274 @@
+using DeployGuard.Data.Entities;
+using DeployGuard.Data.Services.Audit;
+using DeployGuard.Data.Services.Common;
+using DeployGuard.Data.Services.Scanning;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace DeployGuard.Data.Services.Vulnerabilities;
+
+/// <summary>
+/// seed 02's scans: trigger, read, list, their vulnerabilities, delete. A git repository scan runs the built-in secret
+/// scanner as a scan job; other types need a scanner command configured for them (<c>Scanning:Scanners:&lt;type&gt;</c>).
+/// </summary>
+public sealed class ScanService(IDbContextFactory<ApplicationDbContext> contextFactory, ScanJobService jobs, AuditWriter audit, TimeProvider clock,
+    IOptions<ScanningOptions> options)
+{
+    public const int MaxLimit = 500;
+
+    /// <summary>The scanner command configured for a scan type, or null (our build machines have none).</summary>
+    public string? ScannerCommand(ScanKind kind) => options.Value.ScannerFor(kind);
+
+    public async Task<Result<TriggerResult>> TriggerAsync(TriggerRequest request, Caller caller, CancellationToken ct = default)
+    {
+        if (!caller.IsAdmin && !caller.IsEngineer)
+        {
+            return Result<TriggerResult>.Forbidden("Only admins and engineers can start scans.");
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        if (!ScanKinds.TryParse(request.ScanType, out ScanKind kind))
+        {
+            errors.Add("scan_type", "scan_type is one of git_repo, container, vm, sbom, k8s.");
+        }
+
+        var target = request.Target?.Trim() ?? "";
+        if (target.Length is 0 or > 500)
+        {
+            errors.Add("target", "target is required: a repository URL, an image name or a path (at most 500 characters).");
+        }
+
+        if (errors.Count > 0)
+        {
+            return Result<TriggerResult>.Invalid(errors);
+        }
+
+        if (kind != ScanKind.GitRepo && ScannerCommand(kind) is null)
+        {
+            return Result<TriggerResult>.Invalid("scan_type",
+                $"No scanner is configured for {ScanKinds.Name(kind)} scans on this server (Scanning:Scanners:{ScanKinds.Name(kind)}, for example " +
+                $"\"{ExampleCommand(kind)}\"). Run the scanner where it is installed and upload its JSON report instead: " +
+                "POST /api/scans/import with the report as multipart field 'file', `deployguard report upload FILE`, or the upload on the Scans page.");
+        }
+
+        if (kind != ScanKind.GitRepo)
+        {
+            return Result<TriggerResult>.Invalid("scan_type",
+                $"A scanner is configured for {ScanKinds.Name(kind)} scans, but this server cannot run scanner commands yet (they need the job queue " +
+                "and the sandbox stage commands use). Upload the scanner's JSON report instead: POST /api/scans/import.");
+        }
+
+        // A git repository: its secret part is the built-in scanner's job (the dependency part follows once scanner commands run).
+        var platform = PlatformOf(target);
+        var job = await jobs.CreateAsync(new ScanJobInput
+        {
+            SourcePlatform = platform,
+            SourceUrl = target,
+            Branch = request.Options?.GetValueOrDefault("branch"),
+            ServiceId = request.ServiceId,
+            CommitSha = request.CommitSha,
+        }, caller, ct);
+        if (!job.Succeeded)
+        {
+            return Result<TriggerResult>.Invalid(job.Errors.ToDictionary(e => e.Key is nameof(ScanJobInput.SourceUrl) ? "target" : e.Key.ToLowerInvariant(), e => e.Value));
+        }
+
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var now = clock.GetUtcNow();
+        var scan = new Scan
+        {
+            Id = Guid.CreateVersion7(),
+            ScanType = ScanKind.GitRepo,
+            Target = target,
+            Status = ScanState.Pending,
+            StartedAt = now,
+            CreatedAt = now,
+            Origin = ScanOrigin.Trigger,
+            ServiceId = request.ServiceId,
+            CommitSha = job.Value!.CommitSha,
+            ScanJobId = job.Value.Id,
+            Scanner = "deployguard",
+            ScopeKey = SecretFindingStore.RepositoryScope(target),
+            CreatedById = caller.UserId,
+            CreatedByName = caller.UserName,
+        };
+        db.Scans.Add(scan);
+        audit.Add(db, caller.Actor, AuditActions.ScanTriggered, ResourceTypes.Scan, scan.Id.ToString(), new { scan_type = "git_repo", target, secretScanJob = job.Value.Id });
+        await db.SaveChangesAsync(ct);
+        return Result<TriggerResult>.Ok(new TriggerResult(scan.Id, ScanState.Pending, $"Scan initiated for {target}"));
+    }
+
+    public async Task<ScanRow?> GetAsync(Guid id, CancellationToken ct = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        if (await Rows(db.Scans.AsNoTracking().Where(s => s.Id == id)).FirstOrDefaultAsync(ct) is { } scan)
+        {
+            return scan;
+        }
+
+        if (await JobRows(db.ScanJobs.AsNoTracking().Where(j => j.Id == id)).FirstOrDefaultAsync(ct) is not { } job)
+        {
+            return null;
+        }
+
+        var counts = await db.SecretFindingSightings.Where(s => s.JobId == id && !s.Suppressed)
+            .Join(db.SecretFindings, s => s.FindingId, f => f.Id, (s, f) => f.Severity)
+            .GroupBy(x => x).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
+        int Count(string severity) => counts.GetValueOrDefault(severity);
+        return job with { CriticalCount = Count("critical"), HighCount = Count("high"), MediumCount = Count("medium"), LowCount = Count("low"),
+            InfoCount = Count("info") };
+    }
+
+    public async Task<Paged<ScanRow>> ListAsync(ScanQuery query, CancellationToken ct = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var scans = db.Scans.AsNoTracking();
+        if (query.Status is { } status)
+        {
+            scans = scans.Where(s => s.Status == status);
+        }
+
+        if (query.ScanType is { } type)
+        {
+            scans = scans.Where(s => s.ScanType == type);
+        }
+
+        if (query.ServiceId is { } serviceId)
+        {
+            scans = scans.Where(s => s.ServiceId == serviceId);
+        }
+
+        if (!string.IsNullOrWhiteSpace(query.Search))
+        {
+            var pattern = $"%{Like.Escape(query.Search.Trim())}%";
+            scans = scans.Where(s => EF.Functions.ILike(s.Target, pattern) || EF.Functions.ILike(s.Service!.Name, pattern)
+                                     || EF.Functions.ILike(s.Scanner ?? "", pattern));
+        }
+
+        var total = await scans.CountAsync(ct);
+        var items = await Rows(scans.OrderByDescending(s => s.StartedAt).ThenByDescending(s => s.Id)
+            .Skip(Math.Max(0, query.Skip)).Take(Math.Clamp(query.Limit, 1, MaxLimit))).ToListAsync(ct);
+        return new Paged<ScanRow>(items, total);
+    }
+
+    /// <summary>The scan's vulnerabilities (its own copies, with each finding's current status), most severe first.</summary>
+    public async Task<IReadOnlyList<ScanVulnerabilityRow>?> VulnerabilitiesAsync(Guid scanId, int skip = 0, int take = 1000, CancellationToken ct = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        if (!await db.Scans.AnyAsync(s => s.Id == scanId, ct))
+        {
+            return await db.ScanJobs.AnyAsync(j => j.Id == scanId, ct) ? [] : null;
+        }
+
+        return await db.Vulnerabilities.AsNoTracking().Where(v => v.ScanId == scanId)
+            .Join(db.VulnerabilityFindings, v => v.FindingId, f => f.Id, (v, f) => new { v, f })
+            .OrderByDescending(x => x.f.SeverityRank).ThenByDescending(x => x.v.CvssScore).ThenBy(x => x.v.CveId).ThenBy(x => x.v.Id)
+            .Skip(Math.Max(0, skip)).Take(Math.Clamp(take, 1, 10_000))
+            .Select(x => new ScanVulnerabilityRow(x.v.Id, x.v.FindingId, x.f.Kind == FindingKind.Vulnerability ? "vulnerability"
+                    : x.f.Kind == FindingKind.Misconfiguration ? "misconfiguration" : "code_issue",
+                x.v.CveId, x.v.PackageName, x.v.PackageVersion, x.v.Severity, x.v.CvssScore, x.v.EpssScore, x.v.EpssPredicted, x.v.CveDetails, x.v.Change,
+                x.f.Status, x.f.FixedVersions, x.f.Path, x.v.CreatedAt))
+            .ToListAsync(ct);
+    }
+
+    /// <summary>Secrets the scan found (its secret-scan job's sightings), for scans that have a secret part.</summary>
+    public async Task<IReadOnlyList<ScanSecretRow>> SecretsAsync(Guid scanId, CancellationToken ct = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var jobId = await db.Scans.Where(s => s.Id == scanId).Select(s => s.ScanJobId).FirstOrDefaultAsync(ct)
+                    ?? (await db.ScanJobs.AnyAsync(j => j.Id == scanId, ct) ? scanId : null);
+        if (jobId is null)
+        {
+            return [];
+        }
+
+        return await db.SecretFindingSightings.AsNoTracking().Where(s => s.JobId == jobId)
+            .Join(db.SecretFindings, s => s.FindingId, f => f.Id, (s, f) => new ScanSecretRow(f.Id, f.RuleId, f.Severity, f.RedactedPreview, f.FilePath,
+                s.Line, f.Status, s.Suppressed))
+            .OrderBy(s => s.FilePath).ThenBy(s => s.Line)
+            .Take(10_000)
+            .ToListAsync(ct);
+    }
+
+    /// <summary>
+    /// Deletes a scan with its vulnerabilities and analyses (seed 02). Findings no other scan saw go with it; the others
+    /// keep their history, first and last seen re-pointed to the scans that remain.
+    /// </summary>
+    public async Task<Result<Unit>> DeleteAsync(Guid scanId, Caller caller, CancellationToken ct = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var scan = await db.Scans.FirstOrDefaultAsync(s => s.Id == scanId, ct);
+        if (scan is null)
+        {
+            return Result<Unit>.NotFound($"Scan {scanId} does not exist.");
+        }
+
+        if (!caller.IsAdmin && !(caller.IsEngineer && scan.ServiceId is { } serviceId && await TeamAccess.MayOperateAsync(db, serviceId, caller, ct)))
+        {
+            return Result<Unit>.Forbidden("Only admins, and engineers of the scan's service's team, can delete scans.");
+        }
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var orphaned = await db.Database.ExecuteSqlAsync($"""
+            DELETE FROM vulnerability_findings f
+            WHERE EXISTS (SELECT 1 FROM vulnerabilities v WHERE v.finding_id = f.id AND v.scan_id = {scanId})
+              AND NOT EXISTS (SELECT 1 FROM vulnerabilities v WHERE v.finding_id = f.id AND v.scan_id <> {scanId})
+            """, ct);
+        await db.Database.ExecuteSqlAsync($"""
+            UPDATE vulnerability_findings f SET
+                first_scan_id = CASE WHEN f.first_scan_id = {scanId} THEN
+                    (SELECT v.scan_id FROM vulnerabilities v WHERE v.finding_id = f.id AND v.scan_id <> {scanId} ORDER BY v.created_at, v.id LIMIT 1)
+                    ELSE f.first_scan_id END,
+                last_scan_id = CASE WHEN f.last_scan_id = {scanId} THEN
+                    (SELECT v.scan_id FROM vulnerabilities v WHERE v.finding_id = f.id AND v.scan_id <> {scanId} ORDER BY v.created_at DESC, v.id DESC LIMIT 1)
+                    ELSE f.last_scan_id END
+            WHERE f.first_scan_id = {scanId} OR f.last_scan_id = {scanId}
+            """, ct);
+        // If it was its scope's latest scan, the one before takes its place (findings keep what that scan said until the next one).
+        await db.Database.ExecuteSqlAsync($"""
+            UPDATE finding_scopes sc SET (last_scan_id, last_seen_at) = (
+                SELECT s.id, s.completed_at FROM scans s
+                WHERE s.scope_key = sc.scope_key AND s.scanner = sc.scanner AND s.status = 'completed' AND s.id <> {scanId}
+                ORDER BY s.completed_at DESC LIMIT 1)
+            WHERE sc.last_scan_id = {scanId}
+            """, ct);
+        db.Scans.Remove(scan);
+        audit.Add(db, caller.Actor, AuditActions.ScanDeleted, ResourceTypes.Scan, scan.Id.ToString(),
+            new { scan_type = ScanKinds.Name(scan.ScanType), scan.Target, scan.Scanner, scan.FindingsCount, findingsRemoved = orphaned });
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return Result<Unit>.Ok(Unit.Value);
+    }
+
+    private static IQueryable<ScanRow> Rows(IQueryable<Scan> scans) =>
+        scans.Select(s => new ScanRow(s.Id, s.ScanType, s.Target, s.Status, s.StartedAt, s.CompletedAt, s.ErrorMessage, s.FindingsCount,
+            s.CriticalCount, s.HighCount, s.MediumCount, s.LowCount, s.InfoCount, s.SecretCount, s.Origin, s.Format, s.Scanner, s.ScannerVersion,
+            s.ServiceId, s.Service!.Name, s.CommitSha, s.DeploymentId, s.ScanJobId, s.ResultsInReport, s.NewCount, s.UnchangedCount, s.ReopenedCount,
+            s.FixedCount, s.DurationMs, s.CreatedByName, s.CreatedAt));
+
+    /// <summary>A secret-scan job (the Scans page's rows) in seed 02's shape: a git repository scan by the built-in scanner.</summary>
+    private static IQueryable<ScanRow> JobRows(IQueryable<ScanJob> jobs) =>
+        jobs.Select(j => new ScanRow(j.Id, ScanKind.GitRepo, j.SourceUrl,
+            j.Status == ScanStatus.Pending ? ScanState.Pending : j.Status == ScanStatus.Scanning ? ScanState.Running
+            : j.Status == ScanStatus.Completed ? ScanState.Completed : ScanState.Failed,
+            j.StartedAt ?? j.CreatedAt, j.CompletedAt, j.ErrorMessage, j.TotalSecretsFound, 0, 0, 0, 0, 0, j.TotalSecretsFound, ScanOrigin.Trigger,
+            null, "deployguard", null, j.ServiceId, j.Service!.Name, j.CommitSha, null, j.Id, j.TotalSecretsFound + j.SuppressedCount, 0, 0, 0, 0,
+            j.DurationMs, j.CreatedByName, j.CreatedAt));
+
+    internal static SourcePlatform PlatformOf(string source) => source switch
+    {
+        _ when source.StartsWith('/') => SourcePlatform.Local,
+        _ when source.Contains("github", StringComparison.OrdinalIgnoreCase) => SourcePlatform.GitHub,
+        _ when source.Contains("gitlab", StringComparison.OrdinalIgnoreCase) => SourcePlatform.GitLab,
+        _ when source.Contains("bitbucket", StringComparison.OrdinalIgnoreCase) => SourcePlatform.Bitbucket,
+        _ => SourcePlatform.GitHub,
+    };
+
+    private static string ExampleCommand(ScanKind kind) => kind switch
+    {
+        ScanKind.Container => "trivy image --format json --quiet {target}",
+        ScanKind.Sbom => "grype sbom:{target} -o json",
+        ScanKind.K8s => "trivy k8s --format json --report all {target}",
+        _ => "trivy vm --format json --quiet {target}",
+    };
+}
