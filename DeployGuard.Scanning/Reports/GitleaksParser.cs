@@ -13,37 +13,9 @@ internal static class GitleaksParser
             yield break;
         }
 
-        var index = 0;
-        while (json.ReadValue() is { } document)
+        foreach (var result in ImportedSecrets.ReadAll(json, header, index => $"[{index}]", "Each leak is an object", ToFinding))
         {
-            json.Path = $"[{index++}]";
-            using (document)
-            {
-                var item = document.RootElement;
-                if (item.ValueKind != JsonValueKind.Object)
-                {
-                    throw json.Error($"Each leak is an object; {json.Path} is {item.ValueKind.ToString().ToLowerInvariant()}.");
-                }
-
-                var finding = ToFinding(item);
-                if (finding is null)
-                {
-                    header.Skipped++;
-                    continue;
-                }
-
-                yield return new ReportResult
-                {
-                    Kind = ResultKind.Secret,
-                    RuleId = finding.RuleId,
-                    Title = finding.Description,
-                    Severity = finding.Severity,
-                    Target = finding.FilePath,
-                    Path = finding.FilePath,
-                    Line = finding.Line,
-                    Secret = finding,
-                };
-            }
+            yield return result;
         }
     }
 

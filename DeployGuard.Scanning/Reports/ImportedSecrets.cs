@@ -13,6 +13,46 @@ internal static partial class ImportedSecrets
     /// <summary>Value shape for secrets whose value the tool masked (Trivy): a literal no real value has, so learning from it suppresses nothing else.</summary>
     public const string MaskedPattern = "masked\\-by\\-scanner";
 
+    /// <summary>
+    /// The secret scanners' reports (gitleaks, TruffleHog): one object per leak, made into a finding by <paramref name="toFinding"/>
+    /// (<c>null</c>: a result without a secret value, counted as skipped).
+    /// </summary>
+    public static IEnumerable<ReportResult> ReadAll(JsonStream json, ReportHeader header, Func<int, string> pathOf, string expectation,
+        Func<System.Text.Json.JsonElement, Finding?> toFinding)
+    {
+        var index = 0;
+        while (json.ReadValue() is { } document)
+        {
+            json.Path = pathOf(index++);
+            using (document)
+            {
+                var item = document.RootElement;
+                if (item.ValueKind != System.Text.Json.JsonValueKind.Object)
+                {
+                    throw json.Error($"{expectation}; {json.Path} is {item.ValueKind.ToString().ToLowerInvariant()}.");
+                }
+
+                if (toFinding(item) is not { } finding)
+                {
+                    header.Skipped++;
+                    continue;
+                }
+
+                yield return new ReportResult
+                {
+                    Kind = ResultKind.Secret,
+                    RuleId = finding.RuleId,
+                    Title = finding.Description,
+                    Severity = finding.Severity,
+                    Target = finding.FilePath,
+                    Path = finding.FilePath,
+                    Line = finding.Line,
+                    Secret = finding,
+                };
+            }
+        }
+    }
+
     public static Finding Create(string ruleId, string description, string secret, string file, int line, int column, int endLine, int endColumn,
         CommitInfo? commit, Severity severity = Severity.High) => new()
     {

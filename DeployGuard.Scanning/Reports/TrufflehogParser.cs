@@ -8,37 +8,9 @@ internal static class TrufflehogParser
     public static IEnumerable<ReportResult> Parse(JsonStream json, ReportHeader header)
     {
         header.Tool = "trufflehog";
-        var index = 0;
-        while (json.ReadValue() is { } document)
+        foreach (var result in ImportedSecrets.ReadAll(json, header, index => $"result {index + 1}", "Each line holds one result object", ToFinding))
         {
-            json.Path = $"result {++index}";
-            using (document)
-            {
-                var item = document.RootElement;
-                if (item.ValueKind != JsonValueKind.Object)
-                {
-                    throw json.Error($"Each line holds one result object; result {index} is {item.ValueKind.ToString().ToLowerInvariant()}.");
-                }
-
-                var finding = ToFinding(item);
-                if (finding is null)
-                {
-                    header.Skipped++;
-                    continue;
-                }
-
-                yield return new ReportResult
-                {
-                    Kind = ResultKind.Secret,
-                    RuleId = finding.RuleId,
-                    Title = finding.Description,
-                    Severity = finding.Severity,
-                    Target = finding.FilePath,
-                    Path = finding.FilePath,
-                    Line = finding.Line,
-                    Secret = finding,
-                };
-            }
+            yield return result;
         }
     }
 

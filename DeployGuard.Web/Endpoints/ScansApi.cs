@@ -36,7 +36,7 @@ internal static class ScansApi
 
         scans.MapPost("/import", ImportAsync)
             .RequireAuthorization(Policies.Engineer)
-            // Not a browser form: API tokens post reports; session cookies are SameSite=Lax, so no cross-site post carries one.
+            // CI posts multipart with an API token; a browser session still needs its antiforgery token (CookieAntiforgery).
             .DisableAntiforgery()
             .Accepts<IFormFile>("multipart/form-data")
             .WithSummary("Import a scanner report (multipart field 'file'; optional service, commit, scan_type, target, format).")

@@ -88,8 +88,11 @@ internal static class VulnerabilitiesApi
 
         api.MapPut("/environments/{id:guid}/security-policy", async (Guid id, PolicyBody body, SecurityPolicyService policies, HttpContext http,
                     CancellationToken ct) =>
-                ResultHttp.ToHttp(await policies.SaveAsync(id, new SecurityPolicyDocument { Conditions = [.. body.Conditions] }, body.Note,
-                    CurrentUser.From(http), ct)))
+                // JSON may leave out the list or hold nulls whatever the record says: a clear 400, not a NullReferenceException.
+                body.Conditions is null || body.Conditions.Any(c => c is null)
+                    ? Results.ValidationProblem(new Dictionary<string, string[]> { ["conditions"] = ["Give the ordered list of conditions."] })
+                    : ResultHttp.ToHttp(await policies.SaveAsync(id, new SecurityPolicyDocument { Conditions = [.. body.Conditions] }, body.Note,
+                        CurrentUser.From(http), ct)))
             .RequireAuthorization(Policies.Admin)
             .WithSummary("Save a new version of the environment's security policy (ordered conditions, see docs/api/vulnerabilities.md).");
 

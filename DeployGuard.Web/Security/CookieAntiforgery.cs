@@ -91,13 +91,15 @@ internal sealed class CookieAntiforgery(RequestDelegate next, IAntiforgery antif
         && !(Uri.TryCreate(origin, UriKind.Absolute, out var from) && string.Equals(from.Authority, context.Request.Host.Value, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
-    /// Endpoints this middleware checks: all but those with antiforgery metadata (forms and components: the framework
-    /// checks them, and an explicit <c>DisableAntiforgery()</c> stays a visible decision) and the SignalR hubs (the Blazor
-    /// circuit and /hubs/deployments: their POSTs are the negotiation and transport of a connection a page opened, they
-    /// change nothing by themselves, and the hub methods are reads; docs/security.md).
+    /// Endpoints this middleware checks: all but those the framework checks itself (forms and components: antiforgery
+    /// metadata that requires validation) and the SignalR hubs (the Blazor circuit and /hubs/deployments: their POSTs are
+    /// the negotiation and transport of a connection a page opened, they change nothing by themselves, and the hub methods
+    /// are reads; docs/security.md). <c>DisableAntiforgery()</c> does not take an endpoint out: the report uploads turn
+    /// the framework's form check off so that CI can post multipart with a bearer token, and a cross-site multipart form is
+    /// exactly what a browser sends with the cookie and without a preflight.
     /// </summary>
     public static bool Covers(Endpoint endpoint) =>
-        endpoint.Metadata.GetMetadata<IAntiforgeryMetadata>() is null
+        endpoint.Metadata.GetMetadata<IAntiforgeryMetadata>() is not { RequiresValidation: true }
         && endpoint.Metadata.GetMetadata<HubMetadata>() is null
         && !IsBlazorFramework(endpoint);
 

@@ -22,14 +22,16 @@ public sealed class ScanAnalysesJourneyTests(BrowserFixture browser, KestrelAppF
             await ui.RegisterAsync("analyst@example.com", Password, "Ana Lyst");
             await ui.SignInAsync("analyst@example.com", Password);
 
-            // The signed-in browser's own cookie calls the API: a service that faces the internet, and a Trivy report for it.
-            var service = await ui.Page.APIRequest.PostAsync("/api/services", new() { DataObject = new { name = "shop-api", defaultBranch = "main", internetFacing = true } });
+            // The signed-in browser's own cookie (and its antiforgery token) calls the API: a service that faces the internet, and a
+            // Trivy report for it.
+            var headers = await ui.SessionApiHeadersAsync();
+            var service = await ui.Page.APIRequest.PostAsync("/api/services", new() { Headers = headers, DataObject = new { name = "shop-api", defaultBranch = "main", internetFacing = true } });
             Assert.True(service.Ok, await service.TextAsync());
             var form = context.APIRequest.CreateFormData();
             form.Set("file", new FilePayload { Name = "trivy-dd-1.json", MimeType = "application/json", Buffer = File.ReadAllBytes(ReportFixtures.PathOf("trivy/trivy-dd-1.json")) });
             form.Set("service", "shop-api");
             form.Set("target", "shop-api:1.4.2");
-            var import = await ui.Page.APIRequest.PostAsync("/api/scans/import", new() { Multipart = form });
+            var import = await ui.Page.APIRequest.PostAsync("/api/scans/import", new() { Headers = headers, Multipart = form });
             Assert.True(import.Ok, await import.TextAsync());
             var scanId = JsonDocument.Parse(await import.TextAsync()).RootElement.GetProperty("scan_id").GetGuid();
 

@@ -74,6 +74,17 @@ public sealed class AppPages(IPage page, string baseUrl)
         await page.Locator("body[data-interactive=true]").WaitForAsync();
     }
 
+    /// <summary>
+    /// Headers for calling the API with this browser's session cookie, as a script on one of its pages would: the session's
+    /// antiforgery token (from a form of the account pages), without which a change made with the cookie is refused.
+    /// </summary>
+    public async Task<Dictionary<string, string>> SessionApiHeadersAsync()
+    {
+        await page.GotoAsync(baseUrl + "/Account/Manage");
+        var token = await page.Locator("input[name=__RequestVerificationToken]").First.GetAttributeAsync("value");
+        return new Dictionary<string, string> { [SignIn.AntiforgeryHeader] = token! };
+    }
+
     public async Task SignOutAsync()
     {
         await page.GetByRole(AriaRole.Button, new() { Name = "User menu" }).ClickAsync();

@@ -78,6 +78,28 @@ public sealed class CookieAntiforgeryTests(WebAppFactory app) : IClassFixture<We
         Assert.Equal(0, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM scan_jobs WHERE source_url = @s", ("s", source)));
     }
 
+    [Theory]
+    [InlineData("/api/scans/import")]
+    [InlineData("/api/epss/import")]
+    public async Task ImportUpload_SessionCookieAndCrossSiteMultipart_Is400ProblemAndImportsNothing(string path)
+    {
+        // The uploads turn the framework's form check off for CI's bearer tokens; a cross-site multipart form is what a
+        // browser sends with the cookie and without a preflight, so the session's token is still required.
+        var (admin, _) = await app.SignInNewUserAsync(Roles.Admin);
+        var client = CookieOnly(admin);
+        const string count = "SELECT (SELECT count(*) FROM scans) + (SELECT count(*) FROM epss_scores)";
+        var before = await Sql.ScalarAsync<long>(app.ConnectionString, count);
+        using var form = new MultipartFormDataContent
+        {
+            { new ByteArrayContent("{\"SchemaVersion\": 2, \"Results\": []}"u8.ToArray()), "file", "report.json" },
+        };
+
+        var response = await client.SendAsync(CrossSite(HttpMethod.Post, path, form));
+
+        await AssertRefusedAsync(response);
+        Assert.Equal(before, await Sql.ScalarAsync<long>(app.ConnectionString, count));
+    }
+
     [Fact]
     public async Task DeleteTeam_SessionCookieOnly_Is400ProblemAndTheTeamStays()
     {

@@ -40,6 +40,19 @@ public sealed class MetricsEndpointTests(MetricsWebAppFactory app) : IClassFixtu
 
         // The app's own workers run it.
         Assert.Equal(DeploymentStatus.Succeeded, (await kit.WaitForFinishAsync(id, TimeSpan.FromSeconds(60))).Status);
+        string[] expected =
+        [
+            @"(?m)^deployguard_deployments_started_total(\{[^}]*\})? [1-9]",
+            @"(?m)^deployguard_deployments_finished_total\{[^}]*outcome=""succeeded""[^}]*\} [1-9]",
+            @"(?m)^deployguard_stage_duration_seconds_count\{[^}]*type=""command""[^}]*\} [1-9]",
+            @"(?m)^deployguard_stage_duration_seconds_count\{[^}]*type=""wait""[^}]*\} [1-9]",
+            @"(?m)^deployguard_jobs_claim_duration_seconds_count\{[^}]*kind=""DeploymentStage""[^}]*\} [1-9]",
+            @"(?m)^deployguard_jobs_queued\{[^}]*kind=""DeploymentStage""[^}]*\} \d",
+            @"(?m)^deployguard_approvals_waiting(\{[^}]*\})? \d",
+        ];
+
+        // Wait for every line, not only the gauges: the exporter answers a scrape from its cache for 300 ms, so the first
+        // answer can be the other test's scrape from before this deployment (gauges, no deployment counters yet).
         var deadline = DateTime.UtcNow.AddSeconds(30);
         string text;
         do
@@ -47,7 +60,7 @@ public sealed class MetricsEndpointTests(MetricsWebAppFactory app) : IClassFixtu
             var response = await client.GetAsync("/metrics");
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             text = await response.Content.ReadAsStringAsync();
-            if (text.Contains("deployguard_jobs_queued{") && text.Contains("deployguard_approvals_waiting"))
+            if (expected.All(pattern => System.Text.RegularExpressions.Regex.IsMatch(text, pattern)))
             {
                 break;
             }
@@ -56,13 +69,11 @@ public sealed class MetricsEndpointTests(MetricsWebAppFactory app) : IClassFixtu
         }
         while (DateTime.UtcNow < deadline);
 
-        Assert.Matches(@"(?m)^deployguard_deployments_started_total(\{[^}]*\})? [1-9]", text);
-        Assert.Matches(@"(?m)^deployguard_deployments_finished_total\{[^}]*outcome=""succeeded""[^}]*\} [1-9]", text);
-        Assert.Matches(@"(?m)^deployguard_stage_duration_seconds_count\{[^}]*type=""command""[^}]*\} [1-9]", text);
-        Assert.Matches(@"(?m)^deployguard_stage_duration_seconds_count\{[^}]*type=""wait""[^}]*\} [1-9]", text);
-        Assert.Matches(@"(?m)^deployguard_jobs_claim_duration_seconds_count\{[^}]*kind=""DeploymentStage""[^}]*\} [1-9]", text);
-        Assert.Matches(@"(?m)^deployguard_jobs_queued\{[^}]*kind=""DeploymentStage""[^}]*\} \d", text);
-        Assert.Matches(@"(?m)^deployguard_approvals_waiting(\{[^}]*\})? \d", text);
+        foreach (var pattern in expected)
+        {
+            Assert.Matches(pattern, text);
+        }
+
         // ASP.NET Core's own instruments come along (this very request's predecessors).
         Assert.Contains("http_server_request_duration_seconds", text);
     }
