@@ -20,6 +20,7 @@ internal static class DeploymentsSetup
         services.AddSingleton<CommandStage>();
         services.AddSingleton<HealthCheckStage>();
         services.AddSingleton<SecurityGateStage>();
+        services.AddSingleton<SecurityScanStage>();
 
         // Deployment work on the job queue: starting queued deployments, running stages, ending waits and timeouts.
         services.AddClaimStepWorker(DeploymentEngine.StartJobKind, sp => sp.GetRequiredService<DeploymentEngine>().Starts);

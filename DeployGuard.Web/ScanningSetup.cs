@@ -17,6 +17,9 @@ internal static class ScanningSetup
         services.AddSingleton<ScanJobRunner>();
         services.AddJobWorker<ScanWorker>();
         services.AddJobWorker<CleanWorker>();
+        // Configured scanner commands (Scanning:Scanners), run isolated like stage commands.
+        services.AddSingleton<Scanning.ScannerCommandRunner>();
+        services.AddJobWorker<Scanning.ScannerRunWorker>();
 
         // Anonymous CLI feedback: a fixed window per client address keeps one client from flooding the learner.
         services.AddRateLimiter(o => o.AddPolicy(ScanningApi.FeedbackRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(

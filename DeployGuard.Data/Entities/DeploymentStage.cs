@@ -45,6 +45,8 @@ public enum StageKind
     SecurityGate,
     External,
     Wait,
+    /// <summary>Runs scanners and/or imports a report for the release, then gates it like <see cref="SecurityGate"/>.</summary>
+    SecurityScan,
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<StageStatus>))]

@@ -77,6 +77,8 @@ public sealed class DeploymentTestKit : IAsyncDisposable
             s.AddSingleton<CommandStage>();
             s.AddSingleton<HealthCheckStage>();
             s.AddSingleton<SecurityGateStage>();
+            s.AddSingleton<DeployGuard.Web.Scanning.ScannerCommandRunner>();
+            s.AddSingleton<SecurityScanStage>();
             s.AddSingleton<JobWorkerServices>();
             s.AddSingleton<EventBusListener>();
             s.AddClaimStepWorker(DeploymentEngine.StartJobKind, sp => sp.GetRequiredService<DeploymentEngine>().Starts);

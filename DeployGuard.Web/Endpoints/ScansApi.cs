@@ -30,7 +30,7 @@ internal static class ScansApi
                         : ResultHttp.ToHttp(result);
             })
             .RequireAuthorization(Policies.Engineer)
-            .WithSummary("Start a scan (seed 02). git_repo runs the built-in secret scanner; other types need a configured scanner.")
+            .WithSummary("Start a scan (seed 02). git_repo runs the built-in secret scanner; other types run the scanner command configured for them, isolated.")
             .Produces<ScanTriggerResponse>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 

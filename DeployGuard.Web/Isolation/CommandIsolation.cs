@@ -99,6 +99,45 @@ internal sealed class CommandIsolation
         return StartWith(plan, command);
     }
 
+    /// <summary>
+    /// A fresh private folder (0700; the runner user's when commands run as it) under the commands' work root, for input the
+    /// app prepares and a command then reads through <see cref="IsolatedCommand.ReadOnlyPaths"/> (a checkout to scan).
+    /// Call <see cref="HandOverAsync"/> once it is filled; delete it with <see cref="IsolatedProcess.DeleteTree"/>.
+    /// </summary>
+    public async Task<string> CreateInputDirectoryAsync()
+    {
+        var plan = await PlanAsync();
+        if (!plan.CanRun)
+        {
+            throw new IsolationRefusedException($"Commands are refused on this runner: {plan.Refusal}");
+        }
+
+        var directory = Path.Combine(WorkRoot(plan), $"input-{System.Environment.ProcessId}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}");
+        CreateOwnedDirectory(directory, plan);
+        return directory;
+    }
+
+    /// <summary>Gives what the app wrote into an input folder to the runner user (when commands run as it), so they can read it.</summary>
+    public async Task HandOverAsync(string directory)
+    {
+        var plan = await PlanAsync();
+        if (plan.RunnerUid is not { } uid || OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var gid = plan.RunnerGid ?? uid;
+        foreach (var entry in new DirectoryInfo(directory).EnumerateFileSystemInfos("*",
+                     new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = false }).Prepend(new DirectoryInfo(directory)))
+        {
+            // Links are skipped (their mode means nothing), and lchown never follows one.
+            if (LChown(entry.FullName, uid, gid) != 0)
+            {
+                throw new IOException($"Could not give {entry.FullName} to the runner user (errno {Marshal.GetLastPInvokeError()}).");
+            }
+        }
+    }
+
     private IsolatedProcess StartWith(IsolationPlan plan, IsolatedCommand command)
     {
         var settings = _options.Value;
@@ -619,4 +658,7 @@ internal sealed class CommandIsolation
 
     [DllImport("libc", SetLastError = true, EntryPoint = "chown")]
     private static extern int Chown(string path, int owner, int group);
+
+    [DllImport("libc", SetLastError = true, EntryPoint = "lchown")]
+    private static extern int LChown(string path, int owner, int group);
 }

@@ -22,7 +22,8 @@ internal sealed class DeploymentRunner(
     LogStore logs,
     CommandStage commands,
     HealthCheckStage healthChecks,
-    SecurityGateStage securityGates) : JobWorker<ClaimedStage>(services, engine.Stages)
+    SecurityGateStage securityGates,
+    SecurityScanStage securityScans) : JobWorker<ClaimedStage>(services, engine.Stages)
 {
     /// <summary>host/pid/random: <see cref="JobWorker{TWork}.Owner"/>, as stages show it.</summary>
     public string RunnerId => Owner;
@@ -71,6 +72,7 @@ internal sealed class DeploymentRunner(
                 StageKind.Command => await commands.RunAsync(stage, log, pid => engine.RecordProcessAsync(stage.StageId, Owner, pid, CancellationToken.None), ct),
                 StageKind.HealthCheck => await healthChecks.RunAsync(stage, log, ct),
                 StageKind.SecurityGate => await securityGates.RunAsync(stage, ct),
+                StageKind.SecurityScan => await securityScans.RunAsync(stage, log, ct),
                 _ => StageOutcome.Failed($"A runner cannot execute {stage.Kind} stages."),
             };
         }

@@ -109,7 +109,7 @@ public sealed class PipelineService(IDbContextFactory<ApplicationDbContext> cont
         var stages = all.Where(s => s.AppliesTo(environment)).ToList();
         if ((environment.IsProtected || environment.RequiredApprovals > 0) && stages.All(s => s.Kind != StageKind.Approval))
         {
-            var gate = stages.FindLastIndex(s => s.Kind == StageKind.SecurityGate);
+            var gate = stages.FindLastIndex(s => s.Kind is StageKind.SecurityGate or StageKind.SecurityScan);
             var deploy = stages.FindIndex(gate + 1, s => s.Kind == StageKind.Command);
             var at = deploy >= 0 ? deploy : gate + 1;
             var name = stages.Any(s => s.Name == "approval") ? "approval-required" : "approval";

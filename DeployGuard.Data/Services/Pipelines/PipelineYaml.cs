@@ -17,7 +17,7 @@ public static partial class PipelineYaml
     public const string Default =
         """
         # Stages run top to bottom; the first failure stops the deployment.
-        # Kinds: command, approval, health_check, security_gate, external, wait.
+        # Kinds: command, approval, health_check, security_gate, security_scan, external, wait.
         # Commands see DG_RELEASE_VERSION, DG_ENVIRONMENT, DG_SERVICE, DG_COMMIT_SHA, DG_BRANCH, DG_DEPLOYMENT_ID ...
         stages:
           - name: build
@@ -50,6 +50,7 @@ public static partial class PipelineYaml
         ["approval"] = StageKind.Approval,
         ["health_check"] = StageKind.HealthCheck,
         ["security_gate"] = StageKind.SecurityGate,
+        ["security_scan"] = StageKind.SecurityScan,
         ["external"] = StageKind.External,
         ["wait"] = StageKind.Wait,
     };
@@ -60,6 +61,7 @@ public static partial class PipelineYaml
         [StageKind.Approval] = ["approvals", "timeout"],
         [StageKind.HealthCheck] = ["url", "type", "expect_status", "expect_body", "attempts", "interval", "timeout"],
         [StageKind.SecurityGate] = [],
+        [StageKind.SecurityScan] = ["scanners", "target", "report"],
         [StageKind.External] = ["timeout"],
         [StageKind.Wait] = ["seconds"],
     };
@@ -308,6 +310,34 @@ public static partial class PipelineYaml
                     TimeoutSeconds = Int(values, "timeout", 1, 300, errors) ?? 5,
                 };
                 break;
+            case StageKind.SecurityScan:
+                var scanners = StringList(values, "scanners", errors, "'scanners' must be a list of scan types, like [git_repo, container].");
+                foreach (var scanner in scanners ?? [])
+                {
+                    if (!ScanTypes.Contains(scanner))
+                    {
+                        Error(errors, values["scanners"].Value, $"Unknown scan type '{scanner}' in 'scanners': use {string.Join(", ", ScanTypes)}.");
+                    }
+                }
+
+                var report = Scalar(values, "report", errors);
+                if (scanners is not { Count: > 0 } && string.IsNullOrWhiteSpace(report))
+                {
+                    Error(errors, stage, $"Security scan '{name}' needs 'scanners' (scan types whose configured scanners run) or 'report' (a report file to import).");
+                }
+                else if (report is not null && !report.StartsWith('/') && !report.StartsWith("${", StringComparison.Ordinal))
+                {
+                    Error(errors, values["report"].Value, $"'report' must be an absolute path (under Deployments:Runner:AllowedWorkDirectories, where an earlier stage wrote it).");
+                }
+
+                var target = Scalar(values, "target", errors);
+                if (scanners?.Any(t => t != "git_repo") == true && string.IsNullOrWhiteSpace(target))
+                {
+                    Error(errors, stage, $"Security scan '{name}' needs 'target' (the image or path) for its {string.Join(", ", scanners.Where(t => t != "git_repo"))} scanner(s).");
+                }
+
+                definition = definition with { Scanners = scanners, Report = report, Target = target };
+                break;
             case StageKind.External:
                 definition = definition with { TimeoutSeconds = Int(values, "timeout", 1, 7 * 24 * 3600, errors) ?? 3600 };
                 break;
@@ -399,7 +429,10 @@ public static partial class PipelineYaml
         }
     }
 
-    private static List<string>? StringList(Dictionary<string, (YamlNode Key, YamlNode Value)> values, string key, List<PipelineError> errors)
+    private static readonly string[] ScanTypes = ["git_repo", "container", "vm", "sbom", "k8s"];
+
+    private static List<string>? StringList(Dictionary<string, (YamlNode Key, YamlNode Value)> values, string key, List<PipelineError> errors,
+        string? message = null)
     {
         if (!values.TryGetValue(key, out var entry))
         {
@@ -416,7 +449,7 @@ public static partial class PipelineYaml
             return [single];
         }
 
-        Error(errors, entry.Value, $"'{key}' must be a list of environment names, like [staging, production].");
+        Error(errors, entry.Value, message ?? $"'{key}' must be a list of environment names, like [staging, production].");
         return null;
     }
 

@@ -38,6 +38,15 @@ public sealed record StageDefinition
     public int? Attempts { get; init; }
     public double? IntervalSeconds { get; init; }
 
+    /// <summary>security_scan: scan types whose configured scanner commands run (Scanning:Scanners:&lt;type&gt;).</summary>
+    public List<string>? Scanners { get; init; }
+
+    /// <summary>security_scan: what the non-git scanners scan (an image, a path); ${DG_*} variables are replaced.</summary>
+    public string? Target { get; init; }
+
+    /// <summary>security_scan: a report file to import, absolute, under Deployments:Runner:AllowedWorkDirectories.</summary>
+    public string? Report { get; init; }
+
     /// <summary>wait: how long.</summary>
     public int? Seconds { get; init; }
 

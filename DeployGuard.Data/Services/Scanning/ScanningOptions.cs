@@ -5,9 +5,8 @@ using DeployGuard.Data.Services.Vulnerabilities;
 namespace DeployGuard.Data.Services.Scanning;
 
 /// <summary>
-/// Section <c>Scanning</c>: how a scan runs, who may scan what, scanner commands per
-/// scan type, report size. How many scans and cleanings run at once is the job
-/// queue's (<c>Jobs:Kinds:Scan:Concurrency</c>, <c>Jobs:Kinds:Clean:Concurrency</c>).
+/// Section <c>Scanning</c>: how a scan runs, who may scan what, scanner commands per scan type, report size. How many
+/// scans and cleanings run at once is the job queue's (<c>Jobs:Kinds:Scan:Concurrency</c>, <c>Jobs:Kinds:Clean:Concurrency</c>).
 /// </summary>
 public sealed class ScanningOptions : IValidatableObject
 {
@@ -36,6 +35,10 @@ public sealed class ScanningOptions : IValidatableObject
     /// <summary>The largest scanner report an import reads (100 MB by default); larger ones are refused with a 413.</summary>
     [Range(1024L, 2L * 1024 * 1024 * 1024)]
     public long MaxReportBytes { get; set; } = 100L * 1024 * 1024;
+
+    /// <summary>How long a scanner command may run before it is killed (30 minutes: a first run downloads its database).</summary>
+    [Range(1, 24 * 3600)]
+    public int ScannerTimeoutSeconds { get; set; } = 1800;
 
     /// <summary>The command configured for <paramref name="kind"/>, or null.</summary>
     public string? ScannerFor(ScanKind kind) =>

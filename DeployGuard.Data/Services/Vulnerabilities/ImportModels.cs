@@ -29,6 +29,12 @@ public sealed record ImportRequest
     public Guid? DeploymentId { get; init; }
 
     public ScanOrigin Origin { get; init; } = ScanOrigin.Import;
+
+    /// <summary>
+    /// A triggered scan still running (a scanner command's output): the import completes that scan row instead of
+    /// adding one; its service, commit and target are the trigger's.
+    /// </summary>
+    public Guid? IntoScanId { get; init; }
 }
 
 /// <summary>

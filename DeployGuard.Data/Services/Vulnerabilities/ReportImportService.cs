@@ -80,7 +80,17 @@ public sealed partial class ReportImportService(
 
         var started = Stopwatch.GetTimestamp();
         var now = clock.GetUtcNow();
-        var scan = new Scan
+        Scan? into = null;
+        if (request.IntoScanId is { } intoId)
+        {
+            into = await db.Scans.FirstOrDefaultAsync(s => s.Id == intoId && s.Status == ScanState.Running, ct);
+            if (into is null)
+            {
+                return Result<ImportResult>.NotFound("The scan to import into does not exist or is not running.");
+            }
+        }
+
+        var scan = into ?? new Scan
         {
             Id = Guid.CreateVersion7(),
             Status = ScanState.Running,
@@ -118,10 +128,14 @@ public sealed partial class ReportImportService(
         scan.Scanner = ScannerName(header);
         scan.ScannerVersion = header.ToolVersion.Truncate(FieldLengthsVersion);
         scan.Target = (target ?? header.Target ?? service?.Name ?? request.FileName ?? "uploaded report").Truncate(FieldLengthsTarget);
-        scan.ScanType = scanType ?? Infer(header);
+        scan.ScanType = into?.ScanType ?? scanType ?? Infer(header);
         scan.ScopeKey = service is not null ? $"service:{service.Id}" : $"target:{scan.Target}";
         scan.ResultsInReport = header.ResultsInReport;
-        db.Scans.Add(scan);
+        if (into is null)
+        {
+            db.Scans.Add(scan);
+        }
+
         await db.SaveChangesAsync(ct);
 
         // Imports of one scope and scanner run one at a time: "fixed" means "not in the latest scan".

@@ -36,3 +36,14 @@ public static class ScanKinds
         return false;
     }
 }
+
+/// <summary>What may be handed to a scanner command as its <c>{target}</c>.</summary>
+public static class ScannerTargets
+{
+    /// <summary>Why <paramref name="target"/> may not be handed to a scanner, or null. An option-looking target would be read as an option.</summary>
+    public static string? Refuse(string target) =>
+        target.Length == 0 ? "The target is empty."
+        : target.StartsWith('-') ? "A target may not start with '-' (the scanner would read it as an option)."
+        : target.Any(char.IsControl) ? "A target may not contain control characters or line breaks."
+        : null;
+}

@@ -53,9 +53,7 @@ public sealed class ScanService(IDbContextFactory<ApplicationDbContext> contextF
 
         if (kind != ScanKind.GitRepo)
         {
-            return Result<TriggerResult>.Invalid("scan_type",
-                $"A scanner is configured for {ScanKinds.Name(kind)} scans, but this server cannot run scanner commands yet (they need the job queue " +
-                "and the sandbox stage commands use). Upload the scanner's JSON report instead: POST /api/scans/import.");
+            return await TriggerScannerAsync(kind, target, request, caller, ct);
         }
 
         // A git repository: its secret part is the built-in scanner's job (the dependency part follows once scanner commands run).
@@ -96,6 +94,59 @@ public sealed class ScanService(IDbContextFactory<ApplicationDbContext> contextF
         audit.Add(db, caller.Actor, AuditActions.ScanTriggered, ResourceTypes.Scan, scan.Id.ToString(), new { scan_type = "git_repo", target, secretScanJob = job.Value.Id });
         await db.SaveChangesAsync(ct);
         return Result<TriggerResult>.Ok(new TriggerResult(scan.Id, ScanState.Pending, $"Scan initiated for {target}"));
+    }
+
+    /// <summary>
+    /// A scan run by the scanner command configured for its type: a pending scan and its <see cref="ScannerRunJobs"/> job
+    /// (the command runs isolated on a worker, its JSON output imported into this scan). The target is handed to the
+    /// command as one argument, never through a shell; one that looks like an option is refused.
+    /// </summary>
+    private async Task<Result<TriggerResult>> TriggerScannerAsync(ScanKind kind, string target, TriggerRequest request, Caller caller, CancellationToken ct)
+    {
+        if (ScannerTargets.Refuse(target) is { } refused)
+        {
+            return Result<TriggerResult>.Invalid("target", refused);
+        }
+
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        if (request.ServiceId is { } serviceId)
+        {
+            if (!await db.Services.AnyAsync(s => s.Id == serviceId, ct))
+            {
+                return Result<TriggerResult>.Invalid("service", "This service does not exist.");
+            }
+
+            if (!await TeamAccess.MayOperateAsync(db, serviceId, caller, ct))
+            {
+                return Result<TriggerResult>.Forbidden("Only admins and engineers of the service's team can scan for it.");
+            }
+        }
+
+        var now = clock.GetUtcNow();
+        var command = ScannerCommand(kind)!;
+        var scan = new Scan
+        {
+            Id = Guid.CreateVersion7(),
+            ScanType = kind,
+            Target = target,
+            Status = ScanState.Pending,
+            StartedAt = now,
+            CreatedAt = now,
+            Origin = ScanOrigin.Trigger,
+            ServiceId = request.ServiceId,
+            CommitSha = string.IsNullOrWhiteSpace(request.CommitSha) ? null : request.CommitSha.Trim().ToLowerInvariant(),
+            Scanner = command.Split(' ', 2)[0].Truncate(100),
+            ScopeKey = request.ServiceId is { } id ? $"service:{id}" : $"target:{target}",
+            CreatedById = caller.UserId,
+            CreatedByName = caller.UserName,
+        };
+        db.Scans.Add(scan);
+        ScannerRunJobs.Enqueue(db, scan.Id, caller, now);
+        audit.Add(db, caller.Actor, AuditActions.ScanTriggered, ResourceTypes.Scan, scan.Id.ToString(),
+            new { scan_type = ScanKinds.Name(kind), target, scanner = scan.Scanner });
+        await db.SaveChangesAsync(ct);
+        return Result<TriggerResult>.Ok(new TriggerResult(scan.Id, ScanState.Pending,
+            $"{ScanKinds.Name(kind)} scan of {target} queued: the configured scanner runs isolated and its report is imported"));
     }
 
     public async Task<ScanRow?> GetAsync(Guid id, CancellationToken ct = default)

@@ -12,6 +12,8 @@ public static class VulnerabilitiesSetup
         services.AddSingleton<ScanService>();
         services.AddSingleton<RiskService>();
         services.AddSingleton<RiskExpiryJobs>();
+        services.AddSingleton<ScannerRunJobs>();
+        services.AddSingleton<IJobKind>(sp => sp.GetRequiredService<ScannerRunJobs>());
         services.AddSingleton<IJobKind>(sp => sp.GetRequiredService<RiskExpiryJobs>());
         services.AddSingleton<SecurityPolicyService>();
         services.AddSingleton<SecurityGateService>();

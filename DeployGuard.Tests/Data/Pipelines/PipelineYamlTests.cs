@@ -94,11 +94,37 @@ public sealed class PipelineYamlTests
     [InlineData("stages:\n  - name: a\n    kind: wait\n    seconds: 1\n  - name: a\n    kind: wait\n    seconds: 2", "used twice")]
     [InlineData("stages:\n  - name: a\n    kind: command\n    run: x\n    timeout: -5", "'timeout' must be a whole number")]
     [InlineData("stages:\n  - name: a\n    kind: command\n    run: x\n    env:\n      DG_X: y", "set by DeployGuard")]
+    [InlineData("stages:\n  - name: a\n    kind: security_scan", "needs 'scanners'")]
+    [InlineData("stages:\n  - name: a\n    kind: security_scan\n    scanners: [docker]", "Unknown scan type 'docker'")]
+    [InlineData("stages:\n  - name: a\n    kind: security_scan\n    scanners: [container]", "needs 'target'")]
+    [InlineData("stages:\n  - name: a\n    kind: security_scan\n    report: out/trivy.json", "'report' must be an absolute path")]
+    [InlineData("stages:\n  - name: a\n    kind: security_scan\n    report: /x.json\n    run: trivy", "'run' is not a setting of a security_scan stage")]
     public void Parse_InvalidPipelines_ExplainWhy(string yaml, string expected)
     {
         var result = PipelineYaml.Parse(yaml);
 
         Assert.Contains(result.Errors, e => e.Message.Contains(expected));
+    }
+
+    [Fact]
+    public void Parse_SecurityScanStage_KeepsScannersTargetAndReport()
+    {
+        var result = PipelineYaml.Parse("""
+            stages:
+              - name: vulnerabilities
+                kind: security_scan
+                scanners: [git_repo, container]
+                target: registry.example/app:${DG_RELEASE_VERSION}
+                report: /srv/builds/${DG_SERVICE}/sbom.json
+            """);
+
+        Assert.True(result.IsValid, string.Join("; ", result.Errors));
+        var stage = Assert.Single(result.Stages);
+        Assert.Equal(StageKind.SecurityScan, stage.Kind);
+        Assert.Equal(["git_repo", "container"], stage.Scanners);
+        Assert.Equal("registry.example/app:${DG_RELEASE_VERSION}", stage.Target);
+        Assert.Equal("/srv/builds/${DG_SERVICE}/sbom.json", stage.Report);
+        Assert.Equal(stage, StageDefinition.FromJson(stage.ToJson()) with { Scanners = stage.Scanners });
     }
 
     [Fact]
