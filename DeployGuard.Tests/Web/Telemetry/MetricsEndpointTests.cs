@@ -49,6 +49,8 @@ public sealed class MetricsEndpointTests(MetricsWebAppFactory app) : IClassFixtu
             @"(?m)^deployguard_jobs_claim_duration_seconds_count\{[^}]*kind=""DeploymentStage""[^}]*\} [1-9]",
             @"(?m)^deployguard_jobs_queued\{[^}]*kind=""DeploymentStage""[^}]*\} \d",
             @"(?m)^deployguard_approvals_waiting(\{[^}]*\})? \d",
+            // ASP.NET Core's own instruments come along: a request is counted once it has ended, so this is an earlier scrape.
+            "(?m)^http_server_request_duration_seconds",
         ];
 
         // Wait for every line, not only the gauges: the exporter answers a scrape from its cache for 300 ms, so the first
@@ -73,9 +75,6 @@ public sealed class MetricsEndpointTests(MetricsWebAppFactory app) : IClassFixtu
         {
             Assert.Matches(pattern, text);
         }
-
-        // ASP.NET Core's own instruments come along (this very request's predecessors).
-        Assert.Contains("http_server_request_duration_seconds", text);
     }
 
     [Fact]
