@@ -39,6 +39,10 @@ public sealed class FoundationJourneyTests(BrowserFixture browser, KestrelAppFac
             await admin.Page.GetByRole(AriaRole.Button, new() { Name = "Create team" }).ClickAsync();
             await Expect(admin.Page.GetByText("Slack channel looks like #team-platform")).ToBeVisibleAsync();
             await admin.Page.GetByLabel("Slack channel").FillAsync("#team-platform");
+            // Leave the field first and let the message go: the field commits its value on blur, and the message's line
+            // vanishing moves the button up under a click that was already on its way (the click then hit nothing).
+            await admin.Page.GetByLabel("Slack channel").PressAsync("Tab");
+            await Expect(admin.Page.GetByText("Slack channel looks like #team-platform")).ToBeHiddenAsync();
             await admin.Page.GetByRole(AriaRole.Button, new() { Name = "Create team" }).ClickAsync();
             await Expect(admin.Page.GetByRole(AriaRole.Heading, new() { Name = "Platform" })).ToBeVisibleAsync();
 
