@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using DeployGuard.Data;
 using DeployGuard.Data.Services.Audit;
+using DeployGuard.Data.Services.Common;
 using DeployGuard.Data.Services.Scanning;
 using DeployGuard.Scanning;
 using DeployGuard.Web.Isolation;
@@ -53,7 +54,6 @@ internal static class SecretHashSetup
 internal sealed class SecretHashRekeying(IDbContextFactory<ApplicationDbContext> contexts, SecretHashKey key, AuditWriter audit,
     ILogger<SecretHashRekeying> logger)
 {
-    private const long LockKey = 4919131752989213767;
     private const int Batch = 1000;
 
     public async Task RunAsync(CancellationToken ct = default)
@@ -87,7 +87,7 @@ internal sealed class SecretHashRekeying(IDbContextFactory<ApplicationDbContext>
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_xact_lock({LockKey})", ct);
+        await db.Database.LockAsync(TransactionLocks.SecretHashRekeying, ct);
         var findings = await db.SecretFindings.Where(f => f.HashKeyId == null).OrderBy(f => f.Id).Take(Batch).ToListAsync(ct);
         foreach (var finding in findings)
         {

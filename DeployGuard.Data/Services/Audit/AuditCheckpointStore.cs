@@ -1,4 +1,5 @@
 using DeployGuard.Data.Entities;
+using DeployGuard.Data.Services.Common;
 using Microsoft.EntityFrameworkCore;
 
 namespace DeployGuard.Data.Services.Audit;
@@ -9,8 +10,6 @@ namespace DeployGuard.Data.Services.Audit;
 /// </summary>
 public sealed class AuditCheckpointStore(IDbContextFactory<ApplicationDbContext> contextFactory, TimeProvider clock)
 {
-    private const long LockKey = 4919131752989213766;
-
     /// <summary>What decides whether a checkpoint is due: the latest one (null before the first), the chain's head id, now.</summary>
     public delegate bool Due(AuditCheckpoint? latest, long headId, DateTimeOffset now);
 
@@ -19,7 +18,7 @@ public sealed class AuditCheckpointStore(IDbContextFactory<ApplicationDbContext>
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_xact_lock({LockKey})", ct);
+        await db.Database.LockAsync(TransactionLocks.AuditCheckpoint, ct);
         var latest = await db.AuditCheckpoints.AsNoTracking().OrderByDescending(c => c.Sequence).FirstOrDefaultAsync(ct);
         var head = await db.AuditLogs.AsNoTracking().OrderByDescending(a => a.Id).Select(a => new { a.Id, a.Hash }).FirstOrDefaultAsync(ct);
         var now = clock.GetUtcNow();

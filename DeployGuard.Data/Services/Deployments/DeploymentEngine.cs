@@ -275,8 +275,7 @@ public sealed class DeploymentEngine
 
         // One start at a time per service and environment; then: is one running (waiting for its lock if it is being
         // finished right now), or an older one queued? Either way this one waits: that one's end queues the next start.
-        await db.Database.ExecuteSqlAsync(
-            $"SELECT pg_advisory_xact_lock(hashtextextended({deployment.ServiceId.ToString() + "/" + deployment.EnvironmentId}, 0))", ct);
+        await db.Database.LockAsync($"deploy:{deployment.ServiceId}/{deployment.EnvironmentId}", ct);
         var ahead = await db.Deployments.FromSql(
                 $"""
                 SELECT * FROM deployments

@@ -1,4 +1,5 @@
 using DeployGuard.Data.Entities;
+using DeployGuard.Data.Services.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -22,7 +23,7 @@ public sealed class FalsePositiveLearning(IDbContextFactory<ApplicationDbContext
         foreach (var pattern in patterns.Distinct().Order(StringComparer.Ordinal))
         {
             // Serialise recomputation per pattern so concurrent triage cannot leave stale counts behind.
-            await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_xact_lock(hashtext({"fp:" + pattern}))", ct);
+            await db.Database.LockAsync("fp:" + pattern, ct);
             var counts = await db.FeedbackItems.Where(i => i.ValuePattern == pattern)
                 .GroupBy(i => i.IsTruePositive)
                 .Select(g => new { TruePositive = g.Key, Count = g.Count() })

@@ -46,7 +46,7 @@ public static class SecretFindingStore
 
     /// <summary>Serialises writers of one scope until the transaction ends, so two scans of a repository do not both insert a new secret.</summary>
     public static Task LockScopeAsync(ApplicationDbContext db, string scopeKey, CancellationToken ct) =>
-        db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({"secrets:" + scopeKey}, 0))", ct);
+        db.Database.LockAsync("secrets:" + scopeKey, ct);
 
     /// <summary>
     /// Records findings a job saw. <paramref name="findings"/> are fresh entities (ids, rule, SHA-256 of the value,

@@ -1,5 +1,6 @@
 using DeployGuard.Data.Entities;
 using DeployGuard.Data.Services.Audit;
+using DeployGuard.Data.Services.Common;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,9 +23,6 @@ public sealed class RegistrationService(
     IDbContextFactory<ApplicationDbContext> contextFactory,
     AuditWriter audit)
 {
-    /// <summary>Serialises role assignment for sign-ups and role changes ("DG" + 1), so that two first sign-ups cannot both become admin.</summary>
-    internal const long FirstUserLockKey = 0x4447_0001;
-
     public AuthOptions Options => options.Value;
 
     public async Task<RegistrationState> StateAsync(CancellationToken ct = default)
@@ -52,7 +50,8 @@ public sealed class RegistrationService(
         var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_xact_lock({FirstUserLockKey})", ct);
+        // Serialises role assignment for sign-ups and role changes, so that two first sign-ups cannot both become admin.
+        await db.Database.LockAsync(TransactionLocks.FirstUser, ct);
         var user = await users.FindByIdAsync(userId) ?? throw new InvalidOperationException($"User {userId} vanished.");
         var bootstrap = Options.Registration != RegistrationPolicy.InviteOnly && (await users.GetUsersInRoleAsync(Roles.Admin)).Count == 0;
         if (bootstrap)

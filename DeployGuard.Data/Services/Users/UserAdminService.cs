@@ -26,8 +26,6 @@ public sealed class UserAdminService(IServiceScopeFactory scopeFactory, IDbConte
     /// <summary>The filter value for accounts that wait for an admin to give them a role.</summary>
     public const string PendingRole = "(pending)";
 
-    private const long FirstUserLockKey = RegistrationService.FirstUserLockKey;
-
     public async Task<Paged<UserRow>> ListAsync(UserQuery query, CancellationToken ct = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
@@ -93,7 +91,7 @@ public sealed class UserAdminService(IServiceScopeFactory scopeFactory, IDbConte
         var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_xact_lock({FirstUserLockKey})", ct);
+        await db.Database.LockAsync(TransactionLocks.FirstUser, ct);
         var user = await users.FindByIdAsync(userId);
         if (user is null)
         {
@@ -179,7 +177,7 @@ public sealed class UserAdminService(IServiceScopeFactory scopeFactory, IDbConte
         var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_xact_lock({FirstUserLockKey})", ct);
+        await db.Database.LockAsync(TransactionLocks.FirstUser, ct);
         var user = await users.FindByIdAsync(userId);
         if (user is null)
         {

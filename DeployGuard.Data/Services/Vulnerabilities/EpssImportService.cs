@@ -42,7 +42,7 @@ public sealed partial class EpssImportService(IDbContextFactory<ApplicationDbCon
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         // One import at a time: the table is replaced as a whole.
-        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended('epss-import', 0))", ct);
+        await db.Database.LockAsync("epss-import", ct);
         // DELETE, not TRUNCATE: the run-time role has no TRUNCATE (DatabaseRoles.GrantRuntimeAsync); readers keep seeing
         // the old scores until the commit either way.
         await db.Database.ExecuteSqlAsync($"DELETE FROM epss_scores", ct);

@@ -139,7 +139,7 @@ public sealed partial class ReportImportService(
         await db.SaveChangesAsync(ct);
 
         // Imports of one scope and scanner run one at a time: "fixed" means "not in the latest scan".
-        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({"findings:" + scan.ScopeKey + "\n" + scan.Scanner}, 0))", ct);
+        await db.Database.LockAsync("findings:" + scan.ScopeKey + "\n" + scan.Scanner, ct);
         var merge = await MergeAsync(connection, scan, service?.Id, now, ct);
         Trace(started, "merge");
 

@@ -83,7 +83,7 @@ public sealed class SecurityPolicyService(IDbContextFactory<ApplicationDbContext
         }
 
         // One writer per environment at a time, so two saves cannot claim the same version number.
-        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({"policy:" + environmentId}, 0))", ct);
+        await db.Database.LockAsync($"policy:{environmentId}", ct);
         var previous = await CurrentAsync(db, environmentId, ct);
         var version = new SecurityPolicyVersion
         {

@@ -107,11 +107,15 @@ public sealed class ConfigurationTests
         Assert.Contains(configuration.Rules, r => r.Id == "github-pat");
     }
 
-    /// <summary>gitleaks' own default configuration (config/gitleaks.toml of gitleaks v8.30.1, commit 83d9cd68).</summary>
-    [SharedFixtureFact("config/gitleaks.toml")]
+    /// <summary>
+    /// gitleaks' own default configuration: a byte-for-byte copy of config/gitleaks.toml of gitleaks v8.30.1 (commit 83d9cd68,
+    /// MIT) in Fixtures/config (see its SOURCES.md), so the test runs on every machine instead of waiting for a shared file.
+    /// </summary>
+    [Fact]
     public void Load_GitleaksDefaultConfig_LoadsEveryRegexRuleAndDetects()
     {
-        var configuration = ScannerConfiguration.Load(SharedFixtures.Find("config/gitleaks.toml")!);
+        var configuration = ScannerConfiguration.Load(
+            Path.Combine(RepositoryPaths.RepositoryRoot(), "DeployGuard.Tests", "Fixtures", "config", "gitleaks.toml"));
         var scanner = new SecretScanner(configuration);
         var token = "gh" + "p_" + _fake.Alnum(36);
 
@@ -170,7 +174,7 @@ public sealed class ConfigurationTests
     [Fact]
     public void Load_RepositoryDeployguardYml_LoadsWithBuiltIns()
     {
-        var configuration = ScannerConfiguration.Load(Path.Combine(SharedFixtures.RepositoryRoot(), ".deployguard.yml"));
+        var configuration = ScannerConfiguration.Load(Path.Combine(RepositoryPaths.RepositoryRoot(), ".deployguard.yml"));
 
         Assert.Equal(BuiltInRules.All.Count, configuration.Rules.Count);
         Assert.Contains(@"^DeployGuard\.Tests/Fixtures/reports/", configuration.GlobalAllowlist.Paths);
