@@ -90,8 +90,8 @@ public sealed class SearchBenchmarks(ITestOutputHelper output)
                 known_exploited, fix_available, fixed_versions, title, status, suppressed, first_seen_at, last_seen_at, first_scan_id, last_scan_id)
             SELECT gen_random_uuid(), t.scope_id, gen_random_uuid(), true, (ARRAY[{ids}]::uuid[])[1 + g % 100], 'bench-image:' || (g % 100), t.kind,
                    'CVE-2024-' || (10000 + g % 20000), 'CVE-2024-' || (10000 + g % 20000), 'lib-' || (g % 5000), '1.' || (g % 7) || '.0', 'npm',
-                   (ARRAY['info','low','medium','high','critical'])[1 + g % 5], (g % 5)::smallint, round(((g * 7919) % 100) / 10.0, 1), false,
-                   power(((g * 104729) % 1000) / 1000.0, 4), ((g * 104729) % 1000) / 1000.0, g % 3 = 0, CASE WHEN g % 3 = 0 THEN 'estimate' ELSE 'first' END,
+                   (ARRAY['info','low','medium','high','critical'])[1 + g % 5], (g % 5)::smallint, round(((g::bigint * 7919) % 100) / 10.0, 1), false,
+                   power(((g::bigint * 104729) % 1000) / 1000.0, 4), ((g::bigint * 104729) % 1000) / 1000.0, g % 3 = 0, CASE WHEN g % 3 = 0 THEN 'estimate' ELSE 'first' END,
                    g % 97 = 0, g % 2 = 0, CASE WHEN g % 2 = 0 THEN '2.0.0' END,
                    CASE WHEN g % 11 = 0 THEN 'heap buffer overflow in parser' ELSE 'denial of service via crafted input' END,
                    (ARRAY['open','open','open','open','fixed','false_positive','open','open','open','accepted_risk'])[1 + g % 10], false,
