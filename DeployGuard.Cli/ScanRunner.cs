@@ -23,8 +23,6 @@ internal static class ScanRunner
         var scanner = new SecretScanner(LoadConfiguration(settings), Options(settings, useBaseline));
         var progress = new LatestProgress(console.InteractiveProgress ? console.Error : null, settings.History);
         var started = TimeProvider.System.GetUtcNow();
-        // Asked while the scan runs (git processes of its own): the report needs it only at the end.
-        var repository = RepositoryInspector.TryInspectAsync(settings.Path, cancellationToken);
         var findings = new List<Finding>();
         var source = settings.History ? scanner.ScanHistoryAsync(settings.Path, progress, cancellationToken)
             : settings.Staged ? scanner.ScanStagedAsync(settings.Path, progress, cancellationToken)
@@ -40,7 +38,7 @@ internal static class ScanRunner
         {
             Tool = new ToolInfo("deployguard", CliApp.Version),
             Mode = settings.History ? ScanModes.History : ScanModes.Directory,
-            Repository = await repository,
+            Repository = await RepositoryInspector.TryInspectAsync(settings.Path, cancellationToken),
             StartedAt = started,
             CompletedAt = TimeProvider.System.GetUtcNow(),
             Statistics = new ScanStatistics(last?.FilesDone ?? 0, last?.BytesScanned ?? 0, last?.CommitsDone ?? 0,

@@ -12,15 +12,11 @@ public static class RepositoryInspector
         try
         {
             var top = (await GitProcess.RunAsync(folder, ["rev-parse", "--show-toplevel"], cancellationToken)).Trim();
-            // Three independent questions, asked at once: a pre-commit hook waits for the slowest, not for the sum.
-            var url = TryAsync(folder, ["remote", "get-url", "origin"], cancellationToken);
-            var branch = TryAsync(folder, ["symbolic-ref", "--short", "-q", "HEAD"], cancellationToken);
-            var commit = TryAsync(folder, ["rev-parse", "-q", "--verify", "HEAD"], cancellationToken);
             return new RepositoryInfo(
                 Name: Path.GetFileName(top),
-                Url: await url is { } remote ? WithoutCredentials(remote) : null,
-                Branch: await branch,
-                Commit: await commit);
+                Url: await TryAsync(folder, ["remote", "get-url", "origin"], cancellationToken) is { } url ? WithoutCredentials(url) : null,
+                Branch: await TryAsync(folder, ["symbolic-ref", "--short", "-q", "HEAD"], cancellationToken),
+                Commit: await TryAsync(folder, ["rev-parse", "-q", "--verify", "HEAD"], cancellationToken));
         }
         catch (GitException)
         {
