@@ -12,7 +12,7 @@ internal static class ReportFormatter
 
     public static string Format(ScanReport report, string format, bool showSuppressed) => format switch
     {
-        "json" => JsonSerializer.Serialize(report, ScanningJson.Indented),
+        "json" => JsonSerializer.Serialize(report, ScanningJson.IndentedContext.ScanReport),
         "sarif" => SarifWriter.Write(report),
         _ => Table(report, showSuppressed),
     };

@@ -78,7 +78,7 @@ internal static class ScanRunner
     {
         try
         {
-            return JsonSerializer.Deserialize<ScanReport>(File.ReadAllText(path), ScanningJson.Options)
+            return JsonSerializer.Deserialize(File.ReadAllText(path), ScanningJson.Context.ScanReport)
                    ?? throw new FormatException($"'{path}' is empty.");
         }
         catch (JsonException e)
@@ -104,7 +104,7 @@ internal static class ScanRunner
         List<FalsePositivePattern>? patterns;
         try
         {
-            patterns = JsonSerializer.Deserialize<List<FalsePositivePattern>>(File.ReadAllText(path), ScanningJson.Options);
+            patterns = JsonSerializer.Deserialize(File.ReadAllText(path), ScanningJson.Context.ListFalsePositivePattern);
         }
         catch (JsonException e)
         {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using DeployGuard.Scanning.Contracts;
 
 namespace DeployGuard.Cli;
@@ -38,10 +39,10 @@ internal sealed class ServerClient(HttpClient http, Uri server, string? token)
     }
 
     public Task<ScanUploadResponse> UploadAsync(ScanReport report, CancellationToken cancellationToken) =>
-        PostAsync<ScanReport, ScanUploadResponse>(UploadPath, report, cancellationToken);
+        PostAsync(UploadPath, report, ScanningJson.Context.ScanReport, ScanningJson.Context.ScanUploadResponse, cancellationToken);
 
     public Task<FeedbackResponse> SendFeedbackAsync(FeedbackSubmission submission, CancellationToken cancellationToken) =>
-        PostAsync<FeedbackSubmission, FeedbackResponse>(FeedbackPath, submission, cancellationToken);
+        PostAsync(FeedbackPath, submission, ScanningJson.Context.FeedbackSubmission, ScanningJson.Context.FeedbackResponse, cancellationToken);
 
     public const string ImportPath = "api/scans/import";
     public const string GatePath = "api/gate";
@@ -63,7 +64,7 @@ internal sealed class ServerClient(HttpClient http, Uri server, string? token)
         }
 
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(server, ImportPath)) { Content = content };
-        return await SendAsync<JsonElement>(request, cancellationToken);
+        return await SendAsync(request, ScanningJson.Context.JsonElement, cancellationToken);
     }
 
     /// <summary>GET /api/gate: what the environment's security policy decides for the service's commit now.</summary>
@@ -71,14 +72,14 @@ internal sealed class ServerClient(HttpClient http, Uri server, string? token)
     {
         var query = $"?service={Uri.EscapeDataString(service)}&environment={Uri.EscapeDataString(environment)}" +
                     (string.IsNullOrWhiteSpace(commit) ? "" : $"&commit={Uri.EscapeDataString(commit)}");
-        return SendAsync<JsonElement>(new HttpRequestMessage(HttpMethod.Get, new Uri(server, GatePath + query)), cancellationToken);
+        return SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(server, GatePath + query)), ScanningJson.Context.JsonElement, cancellationToken);
     }
 
-    private Task<TResponse> PostAsync<TRequest, TResponse>(string path, TRequest body, CancellationToken cancellationToken) =>
-        SendAsync<TResponse>(new HttpRequestMessage(HttpMethod.Post, new Uri(server, path)) { Content = JsonContent.Create(body, options: ScanningJson.Options) },
-            cancellationToken);
+    private Task<TResponse> PostAsync<TRequest, TResponse>(string path, TRequest body, JsonTypeInfo<TRequest> requestType, JsonTypeInfo<TResponse> responseType,
+        CancellationToken cancellationToken) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Post, new Uri(server, path)) { Content = JsonContent.Create(body, requestType) }, responseType, cancellationToken);
 
-    private async Task<TResponse> SendAsync<TResponse>(HttpRequestMessage owned, CancellationToken cancellationToken)
+    private async Task<TResponse> SendAsync<TResponse>(HttpRequestMessage owned, JsonTypeInfo<TResponse> responseType, CancellationToken cancellationToken)
     {
         using var request = owned;
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
@@ -97,7 +98,7 @@ internal sealed class ServerClient(HttpClient http, Uri server, string? token)
 
         try
         {
-            return JsonSerializer.Deserialize<TResponse>(text, ScanningJson.Options)
+            return JsonSerializer.Deserialize(text, responseType)
                    ?? throw new ServerException($"{request.RequestUri} answered with an empty body.");
         }
         catch (JsonException e)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using DeployGuard.Scanning;
 using DeployGuard.Scanning.Contracts;
 
@@ -7,6 +8,11 @@ namespace DeployGuard.Cli.Commands;
 
 /// <summary>One triage decision from a decisions file; identifies a finding by hash or fingerprint.</summary>
 internal sealed record Decision(string? SecretHash, string? Fingerprint, string Verdict, string? Reason);
+
+/// <summary>The CLI's own JSON documents (source-generated: the CLI is compiled ahead of time).</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(List<Decision>))]
+internal sealed partial class CliJsonContext : JsonSerializerContext;
 
 internal static class FeedbackCommand
 {
@@ -37,7 +43,7 @@ internal static class FeedbackCommand
             all.AddRange((parse.GetValue(truePositives) ?? []).Select(id => new Decision(id, id, TruePositive, parse.GetValue(reason))));
             if (parse.GetValue(decisions) is { } file)
             {
-                all.AddRange(JsonSerializer.Deserialize<List<Decision>>(await File.ReadAllTextAsync(file, ct), ScanningJson.Options) ?? []);
+                all.AddRange(JsonSerializer.Deserialize(await File.ReadAllTextAsync(file, ct), CliJsonContext.Default.ListDecision) ?? []);
             }
 
             var submission = Build(report, all, ClientIdentity.Resolve(parse.GetValue(clientId)));
@@ -49,7 +55,7 @@ internal static class FeedbackCommand
 
             if (parse.GetValue(dryRun))
             {
-                await console.Out.WriteLineAsync(JsonSerializer.Serialize(submission, ScanningJson.Indented));
+                await console.Out.WriteLineAsync(JsonSerializer.Serialize(submission, ScanningJson.IndentedContext.FeedbackSubmission));
                 return CliApp.Success;
             }
 

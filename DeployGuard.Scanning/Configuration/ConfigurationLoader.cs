@@ -3,8 +3,9 @@ using System.Text.RegularExpressions;
 using DeployGuard.Scanning.Rules;
 using Tomlyn;
 using Tomlyn.Model;
+using Tomlyn.Serialization;
 using YamlDotNet.Core;
-using YamlDotNet.Serialization;
+using YamlDotNet.RepresentationModel;
 
 namespace DeployGuard.Scanning.Configuration;
 
@@ -45,7 +46,10 @@ internal static partial class ConfigurationLoader
         object? document;
         try
         {
-            document = new DeserializerBuilder().Build().Deserialize<object>(text);
+            // The representation model, not YamlDotNet's reflection-based deserializer (refused by Native AOT).
+            var stream = new YamlStream();
+            stream.Load(new StringReader(text));
+            document = stream.Documents.Count == 0 ? null : FromYamlNode(stream.Documents[0].RootNode);
         }
         catch (YamlException e)
         {
@@ -56,12 +60,26 @@ internal static partial class ConfigurationLoader
         return Map(root, source, isToml: false);
     }
 
+    /// <summary>
+    /// YAML nodes as the plain dictionaries, lists and strings the mapping reads, as YamlDotNet's untyped deserializer
+    /// gave them: scalars stay strings (no type guessing), and a plain <c>~</c>, <c>null</c> or empty scalar is null.
+    /// </summary>
+    private static object? FromYamlNode(YamlNode node) => node switch
+    {
+        YamlMappingNode mapping => mapping.Children.ToDictionary(
+            kv => (object)(FromYamlNode(kv.Key) ?? ""), kv => FromYamlNode(kv.Value)!),
+        YamlSequenceNode sequence => sequence.Children.Select(FromYamlNode).ToList(),
+        YamlScalarNode { Style: ScalarStyle.Plain, Value: null or "" or "~" or "null" or "Null" or "NULL" } => null,
+        YamlScalarNode scalar => scalar.Value ?? "",
+        _ => null,
+    };
+
     public static ScannerConfiguration FromToml(string text, string source = "<toml>")
     {
         TomlTable table;
         try
         {
-            table = TomlSerializer.Deserialize<TomlTable>(text) ?? new TomlTable();
+            table = TomlSerializer.Deserialize(text, ConfigurationTomlContext.Default.TomlTable) ?? new TomlTable();
         }
         catch (TomlException e)
         {
@@ -376,3 +394,7 @@ internal static partial class ConfigurationLoader
     [GeneratedRegex("([a-z0-9])([A-Z])")]
     private static partial Regex SnakeBoundary();
 }
+
+/// <summary>Source-generated TOML metadata for the untyped model (AOT-safe; reflection is off under Native AOT).</summary>
+[TomlSerializable(typeof(TomlTable))]
+internal sealed partial class ConfigurationTomlContext : TomlSerializerContext;

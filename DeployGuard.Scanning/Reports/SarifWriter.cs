@@ -27,7 +27,8 @@ public static class SarifWriter
         foreach (var id in ruleIds)
         {
             var sample = report.Findings.First(f => f.RuleId == id);
-            rules.Add(new JsonObject
+            // Add(JsonNode), not the generic Add<T> (reflection-based, refused by Native AOT).
+            rules.Add((JsonNode)new JsonObject
             {
                 ["id"] = id,
                 ["name"] = PascalCase(id),
@@ -41,7 +42,7 @@ public static class SarifWriter
                 ["defaultConfiguration"] = new JsonObject { ["level"] = Level(sample.Severity) },
                 ["properties"] = new JsonObject
                 {
-                    ["tags"] = new JsonArray { "security", "secret", WireNames.Of(sample.SecretType) },
+                    ["tags"] = new JsonArray("security", "secret", WireNames.Of(sample.SecretType)),
                     ["precision"] = sample.RuleId.StartsWith("generic-", StringComparison.Ordinal) ? "medium" : "high",
                     ["problem.severity"] = sample.Severity >= Severity.High ? "error" : "warning",
                     ["security-severity"] = SecuritySeverity(sample.Severity),
@@ -108,7 +109,7 @@ public static class SarifWriter
                 });
             }
 
-            results.Add(result);
+            results.Add((JsonNode)result);
         }
 
         var run = new JsonObject

@@ -25,11 +25,12 @@ public sealed class Baseline
 {
     public const int CurrentVersion = 1;
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    // Source-generated (AOT-safe) metadata; the default encoder, unlike reports (ScanningJson).
+    private static readonly BaselineJsonContext Json = new(new JsonSerializerOptions(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
+    });
 
     private readonly HashSet<(string Rule, string Hash, string? Path)> _keys;
 
@@ -81,7 +82,7 @@ public sealed class Baseline
 
     public static Baseline Parse(string json, string? source = null)
     {
-        var file = JsonSerializer.Deserialize<BaselineFile>(json, Json)
+        var file = JsonSerializer.Deserialize(json, Json.BaselineFile)
             ?? throw new FormatException($"Baseline '{source}' is empty.");
         if (file.Version != CurrentVersion)
         {
@@ -91,7 +92,7 @@ public sealed class Baseline
         return new Baseline(file.Findings ?? [], source);
     }
 
-    public string ToJson() => JsonSerializer.Serialize(new BaselineFile { Version = CurrentVersion, Findings = [.. Entries] }, Json);
+    public string ToJson() => JsonSerializer.Serialize(new BaselineFile { Version = CurrentVersion, Findings = [.. Entries] }, Json.BaselineFile);
 
     public void Save(string path) => File.WriteAllText(path, ToJson() + "\n");
 
@@ -99,10 +100,13 @@ public sealed class Baseline
     public bool Contains(string ruleId, string secretHash, string filePath) =>
         _keys.Contains((ruleId, secretHash, filePath)) || _keys.Contains((ruleId, secretHash, null));
 
-    private sealed class BaselineFile
+    internal sealed class BaselineFile
     {
         public int Version { get; init; }
 
         public List<BaselineEntry>? Findings { get; init; }
     }
 }
+
+[JsonSerializable(typeof(Baseline.BaselineFile))]
+internal sealed partial class BaselineJsonContext : JsonSerializerContext;

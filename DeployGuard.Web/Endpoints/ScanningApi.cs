@@ -76,7 +76,8 @@ internal static class ScanningApi
 
             var threshold = minConfidence ?? learning.Threshold;
             var patterns = (await learning.ListAsync(ct)).Where(p => p.Confidence >= threshold)
-                .Select(p => new DeployGuard.Scanning.Suppressions.FalsePositivePattern(p.Pattern, p.Confidence, p.Reason, p.SampleCount));
+                .Select(p => new DeployGuard.Scanning.Suppressions.FalsePositivePattern(p.Pattern, p.Confidence, p.Reason, p.SampleCount))
+                .ToList(); // a List, the type ScanningJson's source-generated context knows (not a LINQ iterator)
             return Results.Json(patterns, ScanningJson.Options);
         }).RequireAuthorization(Policies.Read);
 

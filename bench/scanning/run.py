@@ -206,7 +206,7 @@ def main():
     engine = os.path.join(ROOT, "bench", "scanning", "EngineBench")
     engine_dll = os.path.join(engine, "bin", "Release", "net10.0", "EngineBench.dll")
     if wanted("deployguard"):
-        # As a release is published: for the machine's runtime, so that the project's ReadyToRun setting applies.
+        # As a release is published: for the machine's runtime, so that the project's Native AOT setting applies (-p:PublishAot=false: ReadyToRun).
         sh(["dotnet", "publish", os.path.join(ROOT, "DeployGuard.Cli"), "-c", "Release", "-r", "linux-x64", "-o", cli, "--nologo", "-v", "q"])
         sh(["dotnet", "build", engine, "-c", "Release", "--nologo", "-v", "q"])
     gen = os.path.join(ROOT, "bench", "scanning", "CorpusGenerator")
