@@ -70,6 +70,12 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+# The CLI is published with Native AOT (CliNativeAotTests publishes it), whose link step needs clang (Debian 12: clang-14).
+if ! command -v clang >/dev/null 2>&1 && ! command -v clang-14 >/dev/null 2>&1; then
+  log "clang missing (links the CLI's Native AOT build): installing it"
+  apt_install clang zlib1g-dev || fail "could not install clang (needs root or passwordless sudo): apt-get install clang zlib1g-dev"
+fi
+
 # 2. Restore and build once; the test run reuses the build.
 log "dotnet restore"
 dotnet restore DeployGuard.sln >&2 || fail "restore failed"
