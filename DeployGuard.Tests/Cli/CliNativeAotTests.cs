@@ -23,7 +23,7 @@ public sealed class CliNativeAotTests
     public async Task Publish_NativeAot_ExecutableScansStagedReportsBaselinesAndConfigurations()
     {
         using var output = new TempFolder();
-        var project = Path.Combine(SharedFixtures.RepositoryRoot(), "DeployGuard.Cli", "DeployGuard.Cli.csproj");
+        var project = Path.Combine(RepositoryPaths.RepositoryRoot(), "DeployGuard.Cli", "DeployGuard.Cli.csproj");
         var publish = await RunAsync("dotnet", ["publish", project, "-c", "Release", "-r", "linux-x64", "-o", output.Path, "--nologo"], TimeSpan.FromMinutes(20));
         Assert.True(publish.Exit == 0, publish.Out + publish.Err);
         // Trim or AOT warnings mean code that may fail at run time in the native executable.
