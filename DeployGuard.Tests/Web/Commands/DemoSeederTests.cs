@@ -25,9 +25,15 @@ public sealed class DemoSeederTests(WebAppFactory app) : IClassFixture<WebAppFac
         Assert.Equal(1L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM environments WHERE is_protected"));
         Assert.Equal(10L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM releases"));
         // The deployment history was really run: stages by the runner, an approval given, a rollback, one approval pending.
-        // 11 of the delivery history, and notification-service 1.0.0 to Staging twice: blocked by the gate, then through it.
+        // 11 of the delivery history (payment-api blocked by its secrets), and notification-service 1.0.0 to Staging twice:
+        // blocked by the gate, then through it.
         Assert.Equal(13L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM deployments"));
-        Assert.Equal(10L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM deployments WHERE status = 'Succeeded'"));
+        Assert.Equal(9L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM deployments WHERE status = 'Succeeded'"));
+        // The scans ran before the deployments: payment-api's gate blocked on the secrets the demo scan found, not "nothing checked".
+        var payment = await Sql.ListAsync<string>(app.ConnectionString,
+            "SELECT g.decision || ' ' || g.scan_results_found || ' ' || d.status FROM security_gate_decisions g JOIN deployments d ON d.id = g.deployment_id " +
+            "WHERE d.service_id = (SELECT id FROM services WHERE name = 'payment-api')");
+        Assert.Equal(["Reject true Failed"], payment);
         Assert.Equal(1L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM deployments WHERE status = 'RolledBack'"));
         Assert.Equal(1L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM rollbacks"));
         Assert.Equal(1L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM approvals WHERE decision = 'Approved'"));
