@@ -127,7 +127,8 @@ internal static class DemoDeployments
             await seeding.DeployAsync("api-gateway", "1.0.0", "Development", platform);
             await seeding.DeployAsync("api-gateway", "1.0.0", "Staging", platform);
             await seeding.DeployAsync("user-dashboard", "1.0.0", "Development", "dev.frontend@deployguard.local");
-            await seeding.DeployAsync("notification-service", "1.0.0", "Development", backend);
+            // notification-service 1.0.0 went to Development through the gated story (blocked, its criticals accepted, through).
+            await seeding.DeployAsync("notification-service", "1.0.0", "Staging", backend);
             var failed = await seeding.DeployAsync("notification-service", "1.1.0", "Development", backend);
             await seeding.RollbackAsync(failed, backend, "Smoke test failed: /health returns 503");
             // Left waiting, so the approvals inbox has something in it.

@@ -262,22 +262,31 @@ public sealed class ScanService(IDbContextFactory<ApplicationDbContext> contextF
             .ToListAsync(ct);
     }
 
-    /// <summary>Secrets the scan found (its secret-scan job's sightings), for scans that have a secret part.</summary>
+    /// <summary>
+    /// Secrets the scan found (its secret-scan job's sightings, and those of its parts' reports), for scans that have a
+    /// secret part.
+    /// </summary>
     public async Task<IReadOnlyList<ScanSecretRow>> SecretsAsync(Guid scanId, CancellationToken ct = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
-        var jobId = await db.Scans.Where(s => s.Id == scanId).Select(s => s.ScanJobId).FirstOrDefaultAsync(ct)
-                    ?? (await db.ScanJobs.AnyAsync(j => j.Id == scanId, ct) ? scanId : null);
-        if (jobId is null)
+        var jobIds = await db.Scans.Where(s => (s.Id == scanId || s.ParentScanId == scanId) && s.ScanJobId != null).Select(s => s.ScanJobId!.Value)
+            .ToListAsync(ct);
+        if (jobIds.Count == 0 && await db.ScanJobs.AnyAsync(j => j.Id == scanId, ct))
+        {
+            jobIds.Add(scanId);
+        }
+
+        if (jobIds.Count == 0)
         {
             return [];
         }
 
-        return await db.SecretFindingSightings.AsNoTracking().Where(s => s.JobId == jobId)
-            .Join(db.SecretFindings, s => s.FindingId, f => f.Id, (s, f) => new ScanSecretRow(f.Id, f.RuleId, f.Severity, f.RedactedPreview, f.FilePath,
-                s.Line, f.Status, s.Suppressed))
-            .OrderBy(s => s.FilePath).ThenBy(s => s.Line)
+        // Ordered before the projection: EF cannot order by a member of a constructed record.
+        return await db.SecretFindingSightings.AsNoTracking().Where(s => jobIds.Contains(s.JobId))
+            .Join(db.SecretFindings, s => s.FindingId, f => f.Id, (s, f) => new { s, f })
+            .OrderBy(x => x.f.FilePath).ThenBy(x => x.s.Line)
             .Take(10_000)
+            .Select(x => new ScanSecretRow(x.f.Id, x.f.RuleId, x.f.Severity, x.f.RedactedPreview, x.f.FilePath, x.s.Line, x.f.Status, x.s.Suppressed))
             .ToListAsync(ct);
     }
 

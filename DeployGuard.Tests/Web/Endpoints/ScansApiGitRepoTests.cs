@@ -126,7 +126,7 @@ public sealed class ScansApiGitRepoTests(ScansApiGitRepoTests.ScannerApp app) : 
         Assert.Equal("The dependency scan failed: The scanner exited with code 6: vulnerability database download failed",
             scan.GetProperty("error_message").GetString());
         Assert.Equal("failed", Assert.Single(scan.GetProperty("parts").EnumerateArray()).GetProperty("status").GetString());
-        Assert.Equal("completed", await Sql.ScalarAsync<string>(app.ConnectionString,
+        Assert.Equal("Completed", await Sql.ScalarAsync<string>(app.ConnectionString,
             $"SELECT j.status FROM scan_jobs j JOIN scans s ON s.scan_job_id = j.id WHERE s.id = '{id}'"));
     }
 
