@@ -198,6 +198,9 @@ public sealed class ScansApiTests(ScansApiTests.SmallLimitApp app) : IClassFixtu
         Assert.Contains("\"/api/scans/{id}/vulnerabilities\"", document);
         Assert.Contains("\"results_in_report\"", document);
         Assert.Contains("\"critical_count\"", document);
+        // The trigger says what git_repo runs; a scan names its dependency parts.
+        Assert.Contains("plus the dependency scanner configured for git_repo (Scanning:Scanners:git_repo)", document);
+        Assert.Contains("\"parent_scan_id\"", document);
     }
 
     private static MultipartFormDataContent Form(string fixture, params (string Name, string Value)[] fields) =>
