@@ -26,6 +26,8 @@ internal sealed class ScanConfiguration : IEntityTypeConfiguration<Scan>
         builder.HasOne(s => s.Service).WithMany().HasForeignKey(s => s.ServiceId).OnDelete(DeleteBehavior.SetNull);
         builder.HasOne<Deployment>().WithMany().HasForeignKey(s => s.DeploymentId).OnDelete(DeleteBehavior.SetNull);
         builder.HasOne<ScanJob>().WithMany().HasForeignKey(s => s.ScanJobId).OnDelete(DeleteBehavior.SetNull);
+        // ScanService.DeleteAsync deletes a scan's parts first (re-pointing their findings); the cascade only backs it up.
+        builder.HasMany(s => s.Parts).WithOne().HasForeignKey(s => s.ParentScanId).OnDelete(DeleteBehavior.Cascade);
         // seed 02's indexes, and the gate's "latest completed scan of this service (and commit)".
         builder.HasIndex(s => s.Status);
         builder.HasIndex(s => s.StartedAt);
@@ -33,5 +35,6 @@ internal sealed class ScanConfiguration : IEntityTypeConfiguration<Scan>
         builder.HasIndex(s => new { s.ServiceId, s.CommitSha });
         builder.HasIndex(s => s.ScanJobId);
         builder.HasIndex(s => s.DeploymentId);
+        builder.HasIndex(s => s.ParentScanId);
     }
 }

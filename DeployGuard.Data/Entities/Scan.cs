@@ -29,6 +29,13 @@ public class Scan
     public Guid? DeploymentId { get; set; }
     /// <summary>For a git repository scan: the secret-scan job that runs its secret part.</summary>
     public Guid? ScanJobId { get; set; }
+    /// <summary>
+    /// For a part of a triggered git repository scan (its dependency scanner's run over the clone): the scan it belongs
+    /// to. A part keeps its own scanner and scope, so "fixed" and the gate judge it like any other scanner's scan; the
+    /// parent reports the counts of all its parts.
+    /// </summary>
+    public Guid? ParentScanId { get; set; }
+    public List<Scan> Parts { get; set; } = [];
     /// <summary>The report format ("trivy", "sarif"...) for imports.</summary>
     public string? Format { get; set; }
     /// <summary>The scanner that produced the results, lower-case ("trivy", "grype", "codeql"): with <see cref="ScopeKey"/> it decides what "fixed" means.</summary>

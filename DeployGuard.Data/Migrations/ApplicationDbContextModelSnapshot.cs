@@ -2065,6 +2065,10 @@ namespace DeployGuard.Data.Migrations
                         .HasColumnType("character varying(20)")
                         .HasColumnName("origin");
 
+                    b.Property<Guid?>("ParentScanId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("parent_scan_id");
+
                     b.Property<int>("ReopenedCount")
                         .HasColumnType("integer")
                         .HasColumnName("reopened_count");
@@ -2136,6 +2140,9 @@ namespace DeployGuard.Data.Migrations
 
                     b.HasIndex("DeploymentId")
                         .HasDatabaseName("ix_scans_deployment_id");
+
+                    b.HasIndex("ParentScanId")
+                        .HasDatabaseName("ix_scans_parent_scan_id");
 
                     b.HasIndex("ScanJobId")
                         .HasDatabaseName("ix_scans_scan_job_id");
@@ -3884,6 +3891,12 @@ namespace DeployGuard.Data.Migrations
                         .OnDelete(DeleteBehavior.SetNull)
                         .HasConstraintName("fk_scans_deployments_deployment_id");
 
+                    b.HasOne("DeployGuard.Data.Entities.Scan", null)
+                        .WithMany("Parts")
+                        .HasForeignKey("ParentScanId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .HasConstraintName("fk_scans_scans_parent_scan_id");
+
                     b.HasOne("DeployGuard.Data.Entities.ScanJob", null)
                         .WithMany()
                         .HasForeignKey("ScanJobId")
@@ -4158,6 +4171,11 @@ namespace DeployGuard.Data.Migrations
             modelBuilder.Entity("DeployGuard.Data.Entities.FeedbackSubmission", b =>
                 {
                     b.Navigation("Items");
+                });
+
+            modelBuilder.Entity("DeployGuard.Data.Entities.Scan", b =>
+                {
+                    b.Navigation("Parts");
                 });
 
             modelBuilder.Entity("DeployGuard.Data.Entities.ScanJob", b =>

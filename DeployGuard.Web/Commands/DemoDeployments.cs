@@ -10,9 +10,10 @@ using Microsoft.Extensions.Options;
 namespace DeployGuard.Web.Commands;
 
 /// <summary>
-/// The demo's deployment history (seed 05: deployments across environments, approvals approved and pending, a rollback),
-/// made the real way: the demo users start deployments, the pipeline runner runs their stages (shell commands), an
-/// approver approves production, an engineer rolls back a failed smoke test. Only on a database with no deployments yet.
+/// The demo's deployment history (seed 05: deployments across environments, approvals approved and pending, a rollback,
+/// a release the security gate blocks), made the real way: the demo users start deployments, the pipeline runner runs
+/// their stages (shell commands), the gate judges what the demo's scans and imports found (they run first), an approver
+/// approves production, an engineer rolls back a failed smoke test. Only on a database with no deployments yet.
 /// </summary>
 internal static class DemoDeployments
 {
@@ -82,6 +83,14 @@ internal static class DemoDeployments
 
     private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>Whether the database has no deployments yet (asked before the gated story of the vulnerabilities adds two).</summary>
+    public static async Task<bool> NoneYetAsync(IServiceProvider services)
+    {
+        await using var db = await services.GetRequiredService<IDbContextFactory<ApplicationDbContext>>().CreateDbContextAsync();
+        return !await db.Deployments.AnyAsync();
+    }
+
+    /// <summary>The history; DemoSeeder runs it only when <see cref="NoneYetAsync"/> said so before seeding began.</summary>
     public static async Task SeedAsync(IServiceProvider services, IReadOnlyDictionary<string, string> userIds)
     {
         var factory = services.GetRequiredService<IDbContextFactory<ApplicationDbContext>>();
@@ -90,11 +99,6 @@ internal static class DemoDeployments
         Dictionary<string, Guid> environments;
         await using (var db = await factory.CreateDbContextAsync())
         {
-            if (await db.Deployments.AnyAsync())
-            {
-                return;
-            }
-
             serviceIds = await db.Services.ToDictionaryAsync(s => s.Name, s => s.Id);
             releases = (await db.Releases.Select(r => new { Service = r.Service!.Name, r.Version, r.Id }).ToListAsync())
                 .ToDictionary(r => (r.Service, r.Version), r => r.Id);
@@ -117,16 +121,19 @@ internal static class DemoDeployments
             await seeding.DeployAsync("auth-service", "1.0.0", "Staging", backend);
             var production = await seeding.DeployAsync("auth-service", "1.0.0", "Production", backend, waitForApproval: true);
             await seeding.ApproveAsync(production, "lead.backend@deployguard.local", "Staging soaked for a day; ship it.");
+            // The demo scan found payment-api's leaked credentials in its history: its gate blocks the release.
             await seeding.DeployAsync("payment-api", "1.0.0", "Development", backend);
-            await seeding.DeployAsync("payment-api", "1.0.0", "Staging", backend);
-            await seeding.DeployAsync("api-gateway", "1.0.0", "Development", "dev.platform@deployguard.local");
+            const string platform = "dev.platform@deployguard.local";
+            await seeding.DeployAsync("api-gateway", "1.0.0", "Development", platform);
+            await seeding.DeployAsync("api-gateway", "1.0.0", "Staging", platform);
             await seeding.DeployAsync("user-dashboard", "1.0.0", "Development", "dev.frontend@deployguard.local");
-            await seeding.DeployAsync("notification-service", "1.0.0", "Development", backend);
+            // notification-service 1.0.0 went to Development through the gated story (blocked, its criticals accepted, through).
+            await seeding.DeployAsync("notification-service", "1.0.0", "Staging", backend);
             var failed = await seeding.DeployAsync("notification-service", "1.1.0", "Development", backend);
             await seeding.RollbackAsync(failed, backend, "Smoke test failed: /health returns 503");
             // Left waiting, so the approvals inbox has something in it.
-            await seeding.DeployAsync("payment-api", "1.0.0", "Production", backend, waitForApproval: true);
-            Console.WriteLine($"  {seeding.Count} deployment(s), run by the pipeline runner; one waits for approval in Production");
+            await seeding.DeployAsync("api-gateway", "1.0.0", "Production", platform, waitForApproval: true);
+            Console.WriteLine($"  {seeding.Count} deployment(s), run by the pipeline runner; payment-api's blocked by its secrets, one waits for approval in Production");
             foreach (var (name, id) in serviceIds)
             {
                 Require(await services.GetRequiredService<PipelineService>().SaveAsync(id,

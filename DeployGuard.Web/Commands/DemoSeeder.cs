@@ -147,12 +147,19 @@ internal static class DemoSeeder
         }
 
         // Deployments and the demo scan run through the job queue: in the command mode the host is not running, so this
-        // instance's workers run for the length of the seeding.
+        // instance's workers run for the length of the seeding. The scans and imports come first, so every seeded gate judges
+        // what they found (payment-api's blocks on its leaked secrets instead of warning that nothing was checked). The gated
+        // story (notification-service 1.0.0 to Development: blocked, its criticals accepted, then through) comes before the
+        // history, which promotes that release to Staging and rolls back 1.1.0's failed smoke test to it.
+        var historyDue = await DemoDeployments.NoneYetAsync(services);
         await Workers.Jobs.JobsSetup.WithWorkersAsync(services, async () =>
         {
-            await DemoDeployments.SeedAsync(services, userIds);
             await DemoScans.SeedAsync(services, userIds, demoRepositoryFolder ?? DemoScans.DefaultRepositoryFolder(services));
             await DemoVulnerabilities.SeedAsync(services, userIds);
+            if (historyDue)
+            {
+                await DemoDeployments.SeedAsync(services, userIds);
+            }
         });
         Console.WriteLine($"Demo data ready. Sign in as any of the demo users with password '{Password}', for example admin@deployguard.local.");
     }

@@ -13,8 +13,9 @@ namespace DeployGuard.Web.Commands;
 /// <summary>
 /// seed-demo's vulnerabilities: three real scanner reports (Commands/DemoReports) imported for three services, so
 /// /vulnerabilities, the CVE pages and the dashboard's security widgets have something to show; then notification-service
-/// 1.0.0 goes to Staging, its gate blocks on two critical glibc findings, an approver accepts that risk for 30 days, and
-/// the second deployment goes through (the gate warns on the high ones). Only when no report has been imported yet.
+/// 1.0.0 goes to Development, its gate blocks on two critical glibc findings, an approver accepts that risk for 30 days, and
+/// the second deployment goes through (the gate warns on the high ones). Only when no report has been imported yet. It
+/// runs before the deployment history (DemoSeeder), which then takes that release on to Staging.
 /// </summary>
 internal static class DemoVulnerabilities
 {
@@ -67,11 +68,11 @@ internal static class DemoVulnerabilities
         }
 
         var factory = services.GetRequiredService<IDbContextFactory<ApplicationDbContext>>();
-        Guid releaseId, stagingId;
+        Guid releaseId, developmentId;
         await using (var db = await factory.CreateDbContextAsync())
         {
             releaseId = await db.Releases.Where(r => r.ServiceId == serviceId && r.Version == "1.0.0").Select(r => r.Id).SingleAsync();
-            stagingId = await db.Environments.Where(e => e.Name == "Staging").Select(e => e.Id).SingleAsync();
+            developmentId = await db.Environments.Where(e => e.Name == "Development").Select(e => e.Id).SingleAsync();
         }
 
         const string engineer = "dev.backend@deployguard.local";
@@ -80,7 +81,7 @@ internal static class DemoVulnerabilities
         var approverCaller = new Caller(userIds[approver], approver, [Roles.Approver], "127.0.0.1", "seed-demo");
         {
             var deployments = services.GetRequiredService<DeploymentService>();
-            var input = new StartDeploymentInput { ReleaseId = releaseId, EnvironmentId = stagingId };
+            var input = new StartDeploymentInput { ReleaseId = releaseId, EnvironmentId = developmentId };
             var blocked = Require(await deployments.StartAsync(input, engineerCaller)).DeploymentId;
             var first = await WaitAsync(factory, blocked);
 
@@ -93,7 +94,7 @@ internal static class DemoVulnerabilities
                 services.GetRequiredService<TimeProvider>().GetUtcNow().AddDays(30), approverCaller));
 
             var second = await WaitAsync(factory, Require(await deployments.StartAsync(input, engineerCaller)).DeploymentId);
-            Console.WriteLine($"  notification-service 1.0.0 to Staging: {first.Status} by the security gate, then {second.Status} once " +
+            Console.WriteLine($"  notification-service 1.0.0 to Development: {first.Status} by the security gate, then {second.Status} once " +
                               $"{criticals.Count} critical finding(s) were accepted by {approver}");
         }
     }

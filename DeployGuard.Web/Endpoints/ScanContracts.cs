@@ -47,13 +47,23 @@ public sealed record ScanResponse(
     [property: JsonPropertyName("unchanged")] int Unchanged,
     [property: JsonPropertyName("reopened")] int Reopened,
     [property: JsonPropertyName("fixed")] int Fixed,
-    [property: JsonPropertyName("duration_ms")] long? DurationMs)
+    [property: JsonPropertyName("duration_ms")] long? DurationMs,
+    [property: JsonPropertyName("parent_scan_id")] Guid? ParentScanId,
+    [property: JsonPropertyName("parts")] IReadOnlyList<ScanPartResponse> Parts)
 {
     public static ScanResponse From(ScanRow s) => new(s.Id, ScanKinds.Name(s.ScanType), s.Target, ScanKinds.Name(s.Status), s.StartedAt, s.CompletedAt,
         s.VulnerabilityCount, s.CriticalCount, s.HighCount, s.MediumCount, s.LowCount, s.InfoCount, s.SecretCount, s.ErrorMessage,
         s.Origin.ToString().ToLowerInvariant(), s.Format, s.Scanner, s.ScannerVersion, s.ServiceId, s.ServiceName, s.CommitSha, s.DeploymentId,
-        s.ResultsInReport, s.NewCount, s.UnchangedCount, s.ReopenedCount, s.FixedCount, s.DurationMs);
+        s.ResultsInReport, s.NewCount, s.UnchangedCount, s.ReopenedCount, s.FixedCount, s.DurationMs, s.ParentScanId,
+        s.Parts.Select(p => new ScanPartResponse(p.Id, p.Scanner, ScanKinds.Name(p.Status), p.FindingsCount)).ToList());
 }
+
+/// <summary>A git repository scan's dependency part (its counts are in the scan's); <c>GET /api/scans/{id}</c> shows it on its own.</summary>
+public sealed record ScanPartResponse(
+    [property: JsonPropertyName("id")] Guid Id,
+    [property: JsonPropertyName("scanner")] string? Scanner,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("vulnerability_count")] int VulnerabilityCount);
 
 public sealed record VulnerabilityResponse(
     [property: JsonPropertyName("id")] Guid Id,

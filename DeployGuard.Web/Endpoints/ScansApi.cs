@@ -30,7 +30,9 @@ internal static class ScansApi
                         : ResultHttp.ToHttp(result);
             })
             .RequireAuthorization(Policies.Engineer)
-            .WithSummary("Start a scan (seed 02). git_repo runs the built-in secret scanner; other types run the scanner command configured for them, isolated.")
+            .WithSummary("Start a scan (seed 02). git_repo runs the built-in secret scanner plus the dependency scanner configured for git_repo " +
+                         "(Scanning:Scanners:git_repo) over a checkout, isolated, its findings counted in the same scan (message says when none is configured); " +
+                         "other types run the scanner command configured for them, isolated.")
             .Produces<ScanTriggerResponse>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 

@@ -1,15 +1,18 @@
 using DeployGuard.Data.Entities;
 using DeployGuard.Data.Services.Vulnerabilities;
+using DeployGuard.Web.Isolation;
 using DeployGuard.Web.Workers.Jobs;
 
 namespace DeployGuard.Web.Scanning;
 
 /// <summary>
 /// The worker of <c>ScannerRun</c> jobs (<c>Jobs:Kinds:ScannerRun:Concurrency</c>, default 1): runs the configured scanner
-/// command isolated (<see cref="ScannerCommandRunner"/>) and imports its output into the triggered scan. Any failure ends
+/// command isolated (<see cref="ScannerCommandRunner"/>) and imports its output into the triggered scan; for a git
+/// repository's dependency part the command's target is a checkout of the repository, read-only to it. Any failure ends
 /// the job failed, and the kind fails the scan with the reason.
 /// </summary>
-internal sealed class ScannerRunWorker(JobWorkerServices services, ScannerRunJobs kind, ScannerCommandRunner scanners, ReportImportService importer)
+internal sealed class ScannerRunWorker(JobWorkerServices services, ScannerRunJobs kind, ScannerCommandRunner scanners, ReportImportService importer,
+    CommandIsolation isolation, ILogger<ScannerRunWorker> logger)
     : JobWorker<ScannerRunWork>(services, kind)
 {
     protected override string ShutdownMessage => "DeployGuard stopped while the scanner ran. Trigger the scan again.";
@@ -17,7 +20,40 @@ internal sealed class ScannerRunWorker(JobWorkerServices services, ScannerRunJob
     protected override async Task<JobResult> RunAsync(JobRun<ScannerRunWork> run, CancellationToken ct)
     {
         var work = run.Work;
-        await using var output = await scanners.RunAsync(work.Command, work.Target, [], null, ct);
+        if (work.Kind != ScanKind.GitRepo)
+        {
+            await using var output = await scanners.RunAsync(work.Command, work.Target, [], null, ct);
+            await ImportAsync(work, output, ct);
+            return JobResult.Succeeded;
+        }
+
+        // A git repository's dependency part: the scanner reads a checkout of the revision (never the repository URL, which
+        // it would clone itself, unisolated from our transport rules), in a folder only the runner user and the app reach.
+        var checkout = await isolation.CreateInputDirectoryAsync();
+        try
+        {
+            try
+            {
+                await GitClone.CheckoutAsync(work.Platform, work.Target, work.CommitSha, work.Branch, checkout, ct);
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new ScannerFailedException($"The repository could not be checked out for the dependency scanner: {e.Message}");
+            }
+
+            await isolation.HandOverAsync(checkout);
+            await using var output = await scanners.RunAsync(work.Command, checkout, [checkout], null, ct);
+            await ImportAsync(work, output, ct);
+            return JobResult.Succeeded;
+        }
+        finally
+        {
+            IsolatedProcess.DeleteTree(checkout, logger);
+        }
+    }
+
+    private async Task ImportAsync(ScannerRunWork work, ScannerOutput output, CancellationToken ct)
+    {
         if (output.Error is { } error)
         {
             throw new ScannerFailedException(error);
@@ -33,8 +69,6 @@ internal sealed class ScannerRunWorker(JobWorkerServices services, ScannerRunJob
         {
             throw new ScannerFailedException($"The scanner's output could not be imported: {imported.Message}");
         }
-
-        return JobResult.Succeeded;
     }
 }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using DeployGuard.Data.Entities;
 using DeployGuard.Data.Services.Common;
 using DeployGuard.Data.Services.Deployments;
@@ -100,13 +99,15 @@ internal sealed class SecurityScanStage(
         var checkout = await isolation.CreateInputDirectoryAsync();
         try
         {
-            // The app checks out (it may reach the repository; the scanner may not need to), the scanner only reads. The folder
-            // belongs to the runner user already, so git is told it is ours to use.
-            var clone = await GitAsync(["clone", "--quiet", "--no-checkout", "--", context.RepositoryUrl, checkout], null, cancel);
-            var detach = clone.Exit == 0 ? await GitAsync(["-c", $"safe.directory={checkout}", "checkout", "--quiet", "--detach", context.CommitSha], checkout, cancel) : clone;
-            if (detach.Exit != 0)
+            // The app checks out (it may reach the repository; the scanner may not need to), under the clone's transport
+            // rules and with no hooks; the scanner only reads.
+            try
             {
-                return StageOutcome.Failed($"Checking out {Short(context.CommitSha)} of {context.RepositoryUrl} failed: {detach.Error}");
+                await GitClone.CheckoutAsync(ScanService.PlatformOf(context.RepositoryUrl), context.RepositoryUrl, context.CommitSha, null, checkout, cancel);
+            }
+            catch (InvalidOperationException e)
+            {
+                return StageOutcome.Failed($"Checking out {Short(context.CommitSha)} of {context.RepositoryUrl} failed: {e.Message}");
             }
 
             await log.WriteAsync(DeploymentLogLevel.Info, "security_scan", $"Checked out {Short(context.CommitSha)} of {context.RepositoryUrl}.", cancel);
@@ -211,26 +212,4 @@ internal sealed class SecurityScanStage(
     }
 
     private static string Short(string? commit) => commit is { Length: > 12 } ? commit[..12] : commit ?? "(none)";
-
-    private static async Task<(int Exit, string Error)> GitAsync(IReadOnlyList<string> arguments, string? directory, CancellationToken cancel)
-    {
-        var info = new ProcessStartInfo("git") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        if (directory is not null)
-        {
-            info.WorkingDirectory = directory;
-        }
-
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        // Never ask for credentials on a terminal the server does not have.
-        info.Environment["GIT_TERMINAL_PROMPT"] = "0";
-        using var process = Process.Start(info)!;
-        var error = process.StandardError.ReadToEndAsync(cancel);
-        _ = process.StandardOutput.ReadToEndAsync(cancel);
-        await process.WaitForExitAsync(cancel);
-        return (process.ExitCode, (await error).Trim());
-    }
 }

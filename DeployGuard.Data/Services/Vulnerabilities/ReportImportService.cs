@@ -190,6 +190,8 @@ public sealed partial class ReportImportService(
             by_severity = bySeverity,
             secret_scan_job = scan.ScanJobId,
         });
+        // A git repository scan's dependency part: its scan ends with its last part.
+        await ScanLinks.SettleParentAsync(db, scan, scan.CompletedAt.Value, ct);
         audit.Add(db, caller.Actor, AuditActions.ScanImported, ResourceTypes.Scan, scan.Id.ToString(), new
         {
             scan.Format, scan.Scanner, scan.Target, service = service?.Name, commit, results = header.ResultsInReport, findings = scan.FindingsCount,

@@ -34,7 +34,17 @@ public sealed record ScanRow(
     int FixedCount,
     long? DurationMs,
     string? CreatedByName,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt)
+{
+    /// <summary>For a dependency part of a git repository scan: that scan.</summary>
+    public Guid? ParentScanId { get; init; }
+
+    /// <summary>A git repository scan's dependency parts (their counts are in this row's).</summary>
+    public IReadOnlyList<ScanPart> Parts { get; init; } = [];
+}
+
+/// <summary>A part of a git repository scan: its dependency scanner's run.</summary>
+public sealed record ScanPart(Guid Id, string? Scanner, ScanState Status, int FindingsCount);
 
 /// <summary>One row of <c>GET /api/scans/{id}/vulnerabilities</c>: the scan's copy, with the finding's current status.</summary>
 public sealed record ScanVulnerabilityRow(

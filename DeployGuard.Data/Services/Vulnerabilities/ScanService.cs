@@ -9,7 +9,8 @@ namespace DeployGuard.Data.Services.Vulnerabilities;
 
 /// <summary>
 /// seed 02's scans: trigger, read, list, their vulnerabilities, delete. A git repository scan runs the built-in secret
-/// scanner as a scan job; other types need a scanner command configured for them (<c>Scanning:Scanners:&lt;type&gt;</c>).
+/// scanner as a scan job, plus the dependency scanner configured for git_repo (<c>Scanning:Scanners:git_repo</c>) as a
+/// part scan when there is one; other types need a scanner command configured for them (<c>Scanning:Scanners:&lt;type&gt;</c>).
 /// </summary>
 public sealed class ScanService(IDbContextFactory<ApplicationDbContext> contextFactory, ScanJobService jobs, AuditWriter audit, TimeProvider clock,
     IOptions<ScanningOptions> options)
@@ -56,7 +57,9 @@ public sealed class ScanService(IDbContextFactory<ApplicationDbContext> contextF
             return await TriggerScannerAsync(kind, target, request, caller, ct);
         }
 
-        // A git repository: its secret part is the built-in scanner's job (the dependency part follows once scanner commands run).
+        // A git repository: its secret part is the built-in scanner's job; its dependency part, where a git_repo scanner
+        // is configured, a part scan of its own on the ScannerRun queue (its own scanner and scope, so "fixed" and the gate
+        // judge it like any scanner's scan), whose counts the scan reports with its own.
         var platform = PlatformOf(target);
         var job = await jobs.CreateAsync(new ScanJobInput
         {
@@ -91,10 +94,44 @@ public sealed class ScanService(IDbContextFactory<ApplicationDbContext> contextF
             CreatedByName = caller.UserName,
         };
         db.Scans.Add(scan);
-        audit.Add(db, caller.Actor, AuditActions.ScanTriggered, ResourceTypes.Scan, scan.Id.ToString(), new { scan_type = "git_repo", target, secretScanJob = job.Value.Id });
+        Scan? dependencies = null;
+        if (ScannerCommand(ScanKind.GitRepo) is { } command)
+        {
+            dependencies = new Scan
+            {
+                Id = Guid.CreateVersion7(),
+                ParentScanId = scan.Id,
+                ScanType = ScanKind.GitRepo,
+                Target = target,
+                Status = ScanState.Pending,
+                StartedAt = now,
+                CreatedAt = now,
+                Origin = ScanOrigin.Trigger,
+                ServiceId = request.ServiceId,
+                CommitSha = job.Value.CommitSha,
+                Scanner = ScannerCommandRunnerName(command),
+                ScopeKey = request.ServiceId is { } id ? $"service:{id}" : $"target:{target}",
+                CreatedById = caller.UserId,
+                CreatedByName = caller.UserName,
+            };
+            db.Scans.Add(dependencies);
+            ScannerRunJobs.Enqueue(db, dependencies.Id, caller, now);
+        }
+
+        audit.Add(db, caller.Actor, AuditActions.ScanTriggered, ResourceTypes.Scan, scan.Id.ToString(),
+            new { scan_type = "git_repo", target, secretScanJob = job.Value.Id, dependencyScan = dependencies?.Id, dependencyScanner = dependencies?.Scanner });
         await db.SaveChangesAsync(ct);
-        return Result<TriggerResult>.Ok(new TriggerResult(scan.Id, ScanState.Pending, $"Scan initiated for {target}"));
+        return Result<TriggerResult>.Ok(new TriggerResult(scan.Id, ScanState.Pending, dependencies is not null
+            ? $"Scan initiated for {target}: the built-in secret scanner and the configured dependency scanner ({dependencies.Scanner}) run; " +
+              "GET /api/scans/{id} counts the findings of both once both have ended."
+            : $"Scan initiated for {target}: secrets only. No dependency scanner is configured for git_repo scans on this server " +
+              "(Scanning:Scanners:git_repo, for example \"trivy fs --format json --quiet {target}\"). To add the repository's vulnerable dependencies, " +
+              "run a scanner where it is installed and upload its JSON report: POST /api/scans/import with the report as multipart field 'file' " +
+              $"(scan_type=git_repo, target={target}), `deployguard report upload FILE`, or the upload on the Scans page."));
     }
+
+    /// <summary>The scanner's program name as a scan's <see cref="Scan.Scanner"/> until its report names the tool.</summary>
+    private static string ScannerCommandRunnerName(string command) => Path.GetFileName(command.Split(' ', 2)[0]).Truncate(100)!;
 
     /// <summary>
     /// A scan run by the scanner command configured for its type: a pending scan and its <see cref="ScannerRunJobs"/> job
@@ -173,7 +210,8 @@ public sealed class ScanService(IDbContextFactory<ApplicationDbContext> contextF
     public async Task<Paged<ScanRow>> ListAsync(ScanQuery query, CancellationToken ct = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
-        var scans = db.Scans.AsNoTracking();
+        // A git repository scan's dependency part is shown within it (GET /api/scans/{id} names its parts), not as a scan of its own.
+        var scans = db.Scans.AsNoTracking().Where(s => s.ParentScanId == null);
         if (query.Status is { } status)
         {
             scans = scans.Where(s => s.Status == status);
@@ -211,7 +249,9 @@ public sealed class ScanService(IDbContextFactory<ApplicationDbContext> contextF
             return await db.ScanJobs.AnyAsync(j => j.Id == scanId, ct) ? [] : null;
         }
 
-        return await db.Vulnerabilities.AsNoTracking().Where(v => v.ScanId == scanId)
+        // A git repository scan's vulnerabilities are its dependency parts'.
+        var scanIds = await db.Scans.Where(s => s.Id == scanId || s.ParentScanId == scanId).Select(s => s.Id).ToListAsync(ct);
+        return await db.Vulnerabilities.AsNoTracking().Where(v => scanIds.Contains(v.ScanId))
             .Join(db.VulnerabilityFindings, v => v.FindingId, f => f.Id, (v, f) => new { v, f })
             .OrderByDescending(x => x.f.SeverityRank).ThenByDescending(x => x.v.CvssScore).ThenBy(x => x.v.CveId).ThenBy(x => x.v.Id)
             .Skip(Math.Max(0, skip)).Take(Math.Clamp(take, 1, 10_000))
@@ -222,22 +262,31 @@ public sealed class ScanService(IDbContextFactory<ApplicationDbContext> contextF
             .ToListAsync(ct);
     }
 
-    /// <summary>Secrets the scan found (its secret-scan job's sightings), for scans that have a secret part.</summary>
+    /// <summary>
+    /// Secrets the scan found (its secret-scan job's sightings, and those of its parts' reports), for scans that have a
+    /// secret part.
+    /// </summary>
     public async Task<IReadOnlyList<ScanSecretRow>> SecretsAsync(Guid scanId, CancellationToken ct = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
-        var jobId = await db.Scans.Where(s => s.Id == scanId).Select(s => s.ScanJobId).FirstOrDefaultAsync(ct)
-                    ?? (await db.ScanJobs.AnyAsync(j => j.Id == scanId, ct) ? scanId : null);
-        if (jobId is null)
+        var jobIds = await db.Scans.Where(s => (s.Id == scanId || s.ParentScanId == scanId) && s.ScanJobId != null).Select(s => s.ScanJobId!.Value)
+            .ToListAsync(ct);
+        if (jobIds.Count == 0 && await db.ScanJobs.AnyAsync(j => j.Id == scanId, ct))
+        {
+            jobIds.Add(scanId);
+        }
+
+        if (jobIds.Count == 0)
         {
             return [];
         }
 
-        return await db.SecretFindingSightings.AsNoTracking().Where(s => s.JobId == jobId)
-            .Join(db.SecretFindings, s => s.FindingId, f => f.Id, (s, f) => new ScanSecretRow(f.Id, f.RuleId, f.Severity, f.RedactedPreview, f.FilePath,
-                s.Line, f.Status, s.Suppressed))
-            .OrderBy(s => s.FilePath).ThenBy(s => s.Line)
+        // Ordered before the projection: EF cannot order by a member of a constructed record.
+        return await db.SecretFindingSightings.AsNoTracking().Where(s => jobIds.Contains(s.JobId))
+            .Join(db.SecretFindings, s => s.FindingId, f => f.Id, (s, f) => new { s, f })
+            .OrderBy(x => x.f.FilePath).ThenBy(x => x.s.Line)
             .Take(10_000)
+            .Select(x => new ScanSecretRow(x.f.Id, x.f.RuleId, x.f.Severity, x.f.RedactedPreview, x.f.FilePath, x.s.Line, x.f.Status, x.s.Suppressed))
             .ToListAsync(ct);
     }
 
@@ -260,6 +309,33 @@ public sealed class ScanService(IDbContextFactory<ApplicationDbContext> contextF
         }
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
+        // A git repository scan goes with its dependency parts, each tidied like a scan of its own.
+        var parts = await db.Scans.Where(s => s.ParentScanId == scanId).ToListAsync(ct);
+        var orphaned = 0;
+        foreach (var id in parts.Select(p => p.Id).Append(scanId))
+        {
+            orphaned += await ForgetAsync(db, id, ct);
+        }
+
+        db.Scans.RemoveRange(parts);
+        db.Scans.Remove(scan);
+        audit.Add(db, caller.Actor, AuditActions.ScanDeleted, ResourceTypes.Scan, scan.Id.ToString(),
+            new
+            {
+                scan_type = ScanKinds.Name(scan.ScanType), scan.Target, scan.Scanner, FindingsCount = scan.FindingsCount + parts.Sum(p => p.FindingsCount),
+                findingsRemoved = orphaned, parts = parts.Select(p => p.Id),
+            });
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return Result<Unit>.Ok(Unit.Value);
+    }
+
+    /// <summary>
+    /// Before a scan is deleted: findings no other scan saw go with it; the others keep their history, first and last
+    /// seen re-pointed to the scans that remain. Returns how many findings went.
+    /// </summary>
+    private static async Task<int> ForgetAsync(ApplicationDbContext db, Guid scanId, CancellationToken ct)
+    {
         var orphaned = await db.Database.ExecuteSqlAsync($"""
             DELETE FROM vulnerability_findings f
             WHERE EXISTS (SELECT 1 FROM vulnerabilities v WHERE v.finding_id = f.id AND v.scan_id = {scanId})
@@ -283,19 +359,23 @@ public sealed class ScanService(IDbContextFactory<ApplicationDbContext> contextF
                 ORDER BY s.completed_at DESC LIMIT 1)
             WHERE sc.last_scan_id = {scanId}
             """, ct);
-        db.Scans.Remove(scan);
-        audit.Add(db, caller.Actor, AuditActions.ScanDeleted, ResourceTypes.Scan, scan.Id.ToString(),
-            new { scan_type = ScanKinds.Name(scan.ScanType), scan.Target, scan.Scanner, scan.FindingsCount, findingsRemoved = orphaned });
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
-        return Result<Unit>.Ok(Unit.Value);
+        return orphaned;
     }
 
+    // A git repository scan reports its own (secret) counts plus its parts' (the dependency scanner's); a scan without
+    // parts sums nothing.
     private static IQueryable<ScanRow> Rows(IQueryable<Scan> scans) =>
-        scans.Select(s => new ScanRow(s.Id, s.ScanType, s.Target, s.Status, s.StartedAt, s.CompletedAt, s.ErrorMessage, s.FindingsCount,
-            s.CriticalCount, s.HighCount, s.MediumCount, s.LowCount, s.InfoCount, s.SecretCount, s.Origin, s.Format, s.Scanner, s.ScannerVersion,
-            s.ServiceId, s.Service!.Name, s.CommitSha, s.DeploymentId, s.ScanJobId, s.ResultsInReport, s.NewCount, s.UnchangedCount, s.ReopenedCount,
-            s.FixedCount, s.DurationMs, s.CreatedByName, s.CreatedAt));
+        scans.Select(s => new ScanRow(s.Id, s.ScanType, s.Target, s.Status, s.StartedAt, s.CompletedAt, s.ErrorMessage,
+            s.FindingsCount + s.Parts.Sum(p => p.FindingsCount), s.CriticalCount + s.Parts.Sum(p => p.CriticalCount),
+            s.HighCount + s.Parts.Sum(p => p.HighCount), s.MediumCount + s.Parts.Sum(p => p.MediumCount), s.LowCount + s.Parts.Sum(p => p.LowCount),
+            s.InfoCount + s.Parts.Sum(p => p.InfoCount), s.SecretCount + s.Parts.Sum(p => p.SecretCount), s.Origin, s.Format, s.Scanner, s.ScannerVersion,
+            s.ServiceId, s.Service!.Name, s.CommitSha, s.DeploymentId, s.ScanJobId, s.ResultsInReport + s.Parts.Sum(p => p.ResultsInReport),
+            s.NewCount + s.Parts.Sum(p => p.NewCount), s.UnchangedCount + s.Parts.Sum(p => p.UnchangedCount),
+            s.ReopenedCount + s.Parts.Sum(p => p.ReopenedCount), s.FixedCount + s.Parts.Sum(p => p.FixedCount), s.DurationMs, s.CreatedByName, s.CreatedAt)
+        {
+            ParentScanId = s.ParentScanId,
+            Parts = s.Parts.OrderBy(p => p.CreatedAt).Select(p => new ScanPart(p.Id, p.Scanner, p.Status, p.FindingsCount)).ToList(),
+        });
 
     /// <summary>A secret-scan job (the Scans page's rows) in seed 02's shape: a git repository scan by the built-in scanner.</summary>
     private static IQueryable<ScanRow> JobRows(IQueryable<ScanJob> jobs) =>
@@ -306,7 +386,8 @@ public sealed class ScanService(IDbContextFactory<ApplicationDbContext> contextF
             null, "deployguard", null, j.ServiceId, j.Service!.Name, j.CommitSha, null, j.Id, j.TotalSecretsFound + j.SuppressedCount, 0, 0, 0, 0,
             j.DurationMs, j.CreatedByName, j.CreatedAt));
 
-    internal static SourcePlatform PlatformOf(string source) => source switch
+    /// <summary>Where a repository URL or path lives, for the clone's transport rules (a local path is cloned only as Local).</summary>
+    public static SourcePlatform PlatformOf(string source) => source switch
     {
         _ when source.StartsWith('/') => SourcePlatform.Local,
         _ when source.Contains("github", StringComparison.OrdinalIgnoreCase) => SourcePlatform.GitHub,

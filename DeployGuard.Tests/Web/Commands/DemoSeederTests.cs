@@ -25,9 +25,15 @@ public sealed class DemoSeederTests(WebAppFactory app) : IClassFixture<WebAppFac
         Assert.Equal(1L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM environments WHERE is_protected"));
         Assert.Equal(10L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM releases"));
         // The deployment history was really run: stages by the runner, an approval given, a rollback, one approval pending.
-        // 11 of the delivery history, and notification-service 1.0.0 to Staging twice: blocked by the gate, then through it.
+        // 11 of the delivery history (payment-api blocked by its secrets), and notification-service 1.0.0 to Development
+        // twice: blocked by the gate, then through it.
         Assert.Equal(13L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM deployments"));
-        Assert.Equal(10L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM deployments WHERE status = 'Succeeded'"));
+        Assert.Equal(9L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM deployments WHERE status = 'Succeeded'"));
+        // The scans ran before the deployments: payment-api's gate blocked on the secrets the demo scan found, not "nothing checked".
+        var payment = await Sql.ListAsync<string>(app.ConnectionString,
+            "SELECT g.decision || ' ' || g.scan_results_found || ' ' || d.status FROM security_gate_decisions g JOIN deployments d ON d.id = g.deployment_id " +
+            "WHERE d.service_id = (SELECT id FROM services WHERE name = 'payment-api')");
+        Assert.Equal(["Reject true Failed"], payment);
         Assert.Equal(1L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM deployments WHERE status = 'RolledBack'"));
         Assert.Equal(1L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM rollbacks"));
         Assert.Equal(1L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM approvals WHERE decision = 'Approved'"));
@@ -45,8 +51,9 @@ public sealed class DemoSeederTests(WebAppFactory app) : IClassFixture<WebAppFac
         Assert.Equal(2L, await Sql.ScalarAsync<long>(app.ConnectionString, "SELECT count(*) FROM vulnerability_findings WHERE status = 'accepted_risk'"));
         var gates = await Sql.ListAsync<string>(app.ConnectionString,
             "SELECT g.decision FROM security_gate_decisions g JOIN deployments d ON d.id = g.deployment_id JOIN environments e ON e.id = d.environment_id " +
-            "WHERE e.name = 'Staging' AND d.service_id = (SELECT id FROM services WHERE name = 'notification-service') ORDER BY g.decided_at");
-        Assert.Equal(["Reject", "Warn"], gates);
+            "WHERE e.name = 'Development' AND d.service_id = (SELECT id FROM services WHERE name = 'notification-service') ORDER BY g.decided_at");
+        // Blocked, accepted, through; then 1.1.0 (no scan of its own: judged by 1.0.0's, accepted) warns, fails its smoke test, rolls back.
+        Assert.Equal(["Reject", "Warn", "Warn"], gates.Take(3));
         Assert.Equal(6, Directory.GetFiles(repository, "*", SearchOption.AllDirectories).Count(f => !f.Contains("/.git/", StringComparison.Ordinal)));
     }
 }

@@ -146,7 +146,13 @@ public sealed class ScansApiTests(ScansApiTests.SmallLimitApp app) : IClassFixtu
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Equal("pending", body.GetProperty("status").GetString());
-        Assert.Equal($"Scan initiated for {url}", body.GetProperty("message").GetString());
+        // This server has no git_repo scanner: the secrets are scanned, and the message says what is missing and what to do.
+        var message = body.GetProperty("message").GetString()!;
+        Assert.StartsWith($"Scan initiated for {url}: secrets only. No dependency scanner is configured", message);
+        Assert.Contains("(Scanning:Scanners:git_repo", message);
+        Assert.Contains("POST /api/scans/import", message);
+        Assert.Equal(0, await Sql.ScalarAsync<long>(app.ConnectionString,
+            $"SELECT count(*) FROM scans WHERE parent_scan_id = '{body.GetProperty("scan_id").GetGuid()}'"));
         Assert.Contains(listed.EnumerateArray(), s => s.GetProperty("id").GetGuid() == body.GetProperty("scan_id").GetGuid());
     }
 
@@ -192,6 +198,9 @@ public sealed class ScansApiTests(ScansApiTests.SmallLimitApp app) : IClassFixtu
         Assert.Contains("\"/api/scans/{id}/vulnerabilities\"", document);
         Assert.Contains("\"results_in_report\"", document);
         Assert.Contains("\"critical_count\"", document);
+        // The trigger says what git_repo runs; a scan names its dependency parts.
+        Assert.Contains("plus the dependency scanner configured for git_repo (Scanning:Scanners:git_repo)", document);
+        Assert.Contains("\"parent_scan_id\"", document);
     }
 
     private static MultipartFormDataContent Form(string fixture, params (string Name, string Value)[] fields) =>
