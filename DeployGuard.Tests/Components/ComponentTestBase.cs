@@ -22,7 +22,8 @@ public abstract class ComponentTestBase : BunitContext, IAsyncLifetime
         DefaultWaitTimeout = TimeSpan.FromSeconds(10);
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddSingleton<TimeProvider>(Clock);
-        Services.AddMudServices();
+        // The kit's snackbar settings (position, how many, duplicates), as the app registers them.
+        Services.AddMudServices(o => UiKit.ConfigureSnackbars(o.SnackbarConfiguration));
         Services.AddScoped<Notify>();
         Services.AddScoped<Confirm>();
         // The real bus; nothing here publishes to PostgreSQL (DispatchResync stays in the process).

@@ -1,6 +1,7 @@
 using Bunit;
 using DeployGuard.Data.Services.Common;
 using DeployGuard.Web.Components.Shared;
+using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using Npgsql;
@@ -62,6 +63,64 @@ public sealed class NotifyTests : ComponentTestBase
     {
         await Assert.ThrowsAsync<InvalidOperationException>(() =>
             Notify.RunAsync<Unit>(() => throw new InvalidOperationException("bug"), "Saved", "Not saved"));
+    }
+
+    [Fact]
+    public void Success_SameMessageTwice_ShownOnce()
+    {
+        var snackbars = Render<MudSnackbarProvider>();
+
+        Notify.Success("1 finding marked confirmed");
+        Notify.Success("1 finding marked confirmed");
+
+        snackbars.WaitForAssertion(() => Assert.Single(snackbars.FindAll(".mud-snackbar")));
+    }
+
+    [Fact]
+    public void Success_ManyInARow_AtMostThreeOnScreen()
+    {
+        var snackbars = Render<MudSnackbarProvider>();
+
+        for (var i = 1; i <= 6; i++)
+        {
+            Notify.Success($"{i} findings marked confirmed");
+        }
+
+        // Oldest first (the newest at the bottom edge), the rest wait their turn instead of piling up the page.
+        snackbars.WaitForAssertion(() => Assert.Equal(3, snackbars.FindAll(".mud-snackbar").Count));
+        Assert.Contains("1 findings", snackbars.FindAll(".mud-snackbar")[0].TextContent);
+        Assert.Contains("mud-snackbar-location-bottom-right", snackbars.Markup);
+    }
+
+    [Fact]
+    public void Error_PersonLeavesThePage_ErrorGoesWithIt()
+    {
+        var snackbars = Render<MudSnackbarProvider>();
+        var navigation = Services.GetRequiredService<NavigationManager>();
+        navigation.NavigateTo("/findings");
+
+        Notify.Error("The findings were not triaged: the database did not answer. Try again in a moment.");
+        snackbars.WaitForAssertion(() => Assert.Single(snackbars.FindAll(".mud-snackbar")));
+
+        // A changed filter is the same page: the error stays.
+        navigation.NavigateTo("/findings?status=Open");
+        snackbars.WaitForAssertion(() => Assert.Single(snackbars.FindAll(".mud-snackbar")));
+
+        navigation.NavigateTo("/scans");
+        snackbars.WaitForAssertion(() => Assert.Empty(snackbars.FindAll(".mud-snackbar")));
+    }
+
+    [Fact]
+    public void Success_ThenNavigation_StaysToAnnounceIt()
+    {
+        var snackbars = Render<MudSnackbarProvider>();
+        var navigation = Services.GetRequiredService<NavigationManager>();
+        navigation.NavigateTo("/services/new");
+
+        Notify.Success("Service payment-api saved");
+        navigation.NavigateTo("/services/1");
+
+        snackbars.WaitForAssertion(() => Assert.Contains("Service payment-api saved", snackbars.Find(".mud-snackbar").TextContent));
     }
 
     private Notify Notify => Services.GetRequiredService<Notify>();

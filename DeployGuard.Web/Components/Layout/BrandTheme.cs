@@ -8,7 +8,26 @@ namespace DeployGuard.Web.Components.Layout;
 /// </summary>
 internal static class BrandTheme
 {
-    public static MudTheme Theme { get; } = new()
+    public static MudTheme Theme { get; } = Create();
+
+    /// <summary>
+    /// The static pages (no circuit) carry both palettes (StaticTheme): the light one on :root, the dark one on
+    /// :root[data-dg-scheme="dark"], which js/theme.js sets before the first paint and flips when the system's
+    /// prefers-color-scheme changes. MudBlazor puts a colon before a scope that lacks one, so both start with :root.
+    /// </summary>
+    public static MudTheme StaticLight { get; } = Scoped(":root");
+
+    /// <inheritdoc cref="StaticLight"/>
+    public static MudTheme StaticDark { get; } = Scoped(":root[data-dg-scheme=\"dark\"]");
+
+    private static MudTheme Scoped(string scope)
+    {
+        var theme = Create();
+        theme.PseudoCss = new PseudoCss { Scope = scope };
+        return theme;
+    }
+
+    private static MudTheme Create() => new()
     {
         PaletteLight = new PaletteLight
         {

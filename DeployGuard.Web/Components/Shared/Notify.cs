@@ -1,4 +1,6 @@
 using DeployGuard.Data.Services.Common;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Routing;
 using MudBlazor;
 using Npgsql;
 
@@ -7,9 +9,24 @@ namespace DeployGuard.Web.Components.Shared;
 /// <summary>
 /// What a person is told after an action, as a snackbar: one place for "Team deleted" and "The team could not be
 /// deleted: …", including the database not answering. Pages inject it instead of building messages themselves.
+/// Where and how long toasts show is UiKit.ConfigureSnackbars.
 /// </summary>
-public sealed class Notify(ISnackbar snackbar)
+public sealed class Notify : IDisposable
 {
+    private readonly ISnackbar snackbar;
+    private readonly NavigationManager navigation;
+    // Errors stay until closed, but only on the page they are about: leaving it (another path, not a changed query such as
+    // a list's filter) takes them away. Successes are not tied to a page: many announce the navigation that follows them
+    // ("Service saved", then the service's page), and they go by themselves after a few seconds.
+    private readonly List<(Snackbar Toast, string Path)> errors = [];
+
+    public Notify(ISnackbar snackbar, NavigationManager navigation)
+    {
+        this.snackbar = snackbar;
+        this.navigation = navigation;
+        navigation.LocationChanged += OnLocationChanged;
+    }
+
     /// <summary>The exceptions that mean "the database is down or slow", not a bug: shown, not thrown.</summary>
     public static bool IsUnavailable(Exception exception) => exception is NpgsqlException or TimeoutException;
 
@@ -28,8 +45,37 @@ public sealed class Notify(ISnackbar snackbar)
             }
         });
 
-    /// <summary>Errors stay until read (they explain why nothing changed).</summary>
-    public void Error(string message) => snackbar.Add(message, Severity.Error, options => options.RequireInteraction = true);
+    /// <summary>Errors stay until read (they explain why nothing changed), or until the person leaves the page.</summary>
+    public void Error(string message)
+    {
+        if (snackbar.Add(message, Severity.Error, options => options.RequireInteraction = true) is { } toast)
+        {
+            lock (errors)
+            {
+                errors.Add((toast, PathOf(navigation.Uri)));
+            }
+        }
+    }
+
+    private void OnLocationChanged(object? sender, LocationChangedEventArgs e)
+    {
+        var path = PathOf(e.Location);
+        List<Snackbar> left;
+        lock (errors)
+        {
+            left = errors.Where(x => x.Path != path).Select(x => x.Toast).ToList();
+            errors.RemoveAll(x => x.Path != path);
+        }
+
+        foreach (var toast in left)
+        {
+            snackbar.Remove(toast);
+        }
+    }
+
+    private static string PathOf(string uri) => new Uri(uri).AbsolutePath;
+
+    public void Dispose() => navigation.LocationChanged -= OnLocationChanged;
 
     /// <summary>
     /// Tells the outcome of an operation: <paramref name="done"/> when it succeeded, otherwise
