@@ -50,7 +50,9 @@ public sealed partial class ReportImportService
     {
         var secrets = new List<Finding>();
         var details = new ArrayBufferWriter<byte>(1024);
-        var identities = new HashSet<string>(StringComparer.Ordinal);
+        // One writer for every row's details (Reset between rows) rather than one per row.
+        await using var detailsWriter = new Utf8JsonWriter(details);
+        var identities = new HashSet<Guid>();
         var vulnerabilityIds = new HashSet<string>(StringComparer.Ordinal);
         await using var importer = await connection.BeginBinaryImportAsync($"COPY {Stage} ({StageColumns}) FROM STDIN (FORMAT BINARY)", ct);
         var ord = 0;
@@ -67,7 +69,9 @@ public sealed partial class ReportImportService
                 continue;
             }
 
-            if (!identities.Add(r.Identity))
+            // Identity hashes its key on every read: read it once per result.
+            var identity = Guid.ParseExact(r.Identity, "N");
+            if (!identities.Add(identity))
             {
                 continue; // a second occurrence of the same finding in this report
             }
@@ -77,7 +81,7 @@ public sealed partial class ReportImportService
             var cve = CveOf(r);
             importer.StartRow();
             importer.Write(ord++, NpgsqlDbType.Integer);
-            importer.Write(Guid.ParseExact(r.Identity, "N"), NpgsqlDbType.Uuid);
+            importer.Write(identity, NpgsqlDbType.Uuid);
             importer.Write(Guid.CreateVersion7(), NpgsqlDbType.Uuid);
             importer.Write(Guid.CreateVersion7(), NpgsqlDbType.Uuid);
             importer.Write(firstOfId, NpgsqlDbType.Boolean);
@@ -113,7 +117,7 @@ public sealed partial class ReportImportService
             Text(importer, r.Cwes.Count == 0 ? null : Clip(string.Join(",", r.Cwes), 200));
             Text(importer, firstOfId && r.Aliases.Count > 0 ? Clip(string.Join(",", r.Aliases), 500) : null);
             Nullable(importer, r.Published?.ToUniversalTime(), NpgsqlDbType.TimestampTz);
-            importer.Write(Details(r, details), NpgsqlDbType.Text);
+            importer.Write(Details(r, details, detailsWriter), NpgsqlDbType.Text);
         }
 
         await importer.CompleteAsync(ct);
@@ -148,40 +152,50 @@ public sealed partial class ReportImportService
         const string Predicted = "(s.epss IS NULL AND k.first_epss IS NULL AND s.epss_estimate IS NOT NULL)";
         await using var batch = new NpgsqlBatch(connection);
         void Add(string sql) => batch.BatchCommands.Add(new NpgsqlBatchCommand(sql));
-        // Per staged finding: the scope's existing finding with that identity, and FIRST's EPSS for its CVE.
+        // Per staged finding: the scope's existing finding with that identity, FIRST's EPSS for its CVE, and whether
+        // anything about a known finding changed. One statement: the keys go into their table, and only the changed
+        // known findings are rewritten (an unchanged re-import writes none), from the values carried along, so neither
+        // the findings nor the staging table are joined a second time.
         Add($"""
-            INSERT INTO {Keys} (identity, existing_id, existing_status, existing_reported, first_epss, first_percentile)
-            SELECT s.identity, f.id AS existing_id, f.status AS existing_status, f.reported AS existing_reported,
-                   e.epss AS first_epss, e.percentile AS first_percentile
-            FROM {Stage} s
-            LEFT JOIN vulnerability_findings f ON f.scope_id = $1 AND f.identity = s.identity
-            LEFT JOIN epss_scores e ON e.cve = s.cve_id
-            """);
-        // Known findings are rewritten only when something about them changed: an unchanged re-import writes none.
-        Add($"""
+            WITH matched AS MATERIALIZED (
+                SELECT s.identity, f.id AS existing_id, f.status AS existing_status, f.reported AS existing_reported,
+                       e.epss AS first_epss, e.percentile AS first_percentile,
+                       (NOT f.reported OR f.status = 'fixed' OR f.service_id IS DISTINCT FROM $5
+                        OR f.target IS DISTINCT FROM COALESCE(NULLIF(s.target, ''), $6) OR f.severity IS DISTINCT FROM s.severity
+                        OR f.cvss_score IS DISTINCT FROM s.cvss_score OR f.cvss_vector IS DISTINCT FROM s.cvss_vector
+                        OR f.epss_score IS DISTINCT FROM COALESCE(s.epss, e.epss, s.epss_estimate)
+                        OR f.epss_predicted IS DISTINCT FROM (s.epss IS NULL AND e.epss IS NULL AND s.epss_estimate IS NOT NULL)
+                        OR f.known_exploited IS DISTINCT FROM s.known_exploited OR f.fixed_versions IS DISTINCT FROM s.fixed_versions
+                        OR f.direct IS DISTINCT FROM s.direct OR f.title IS DISTINCT FROM s.title OR f.message IS DISTINCT FROM s.message
+                        OR f.suppressed IS DISTINCT FROM s.suppressed OR f.line IS DISTINCT FROM s.line OR f.path IS DISTINCT FROM s.path)
+                       AS changed,
+                       s.target, s.severity, s.severity_rank, s.cvss_score, s.cvss_vector, s.cvss_computed, s.epss, s.epss_percentile,
+                       s.epss_estimate, s.known_exploited, s.fixed_versions, s.fix_available, s.direct, s.title, s.message, s.suppressed,
+                       s.suppression_reason, s.line, s.path, s.purl, s.package_type
+                FROM {Stage} s
+                LEFT JOIN vulnerability_findings f ON f.scope_id = $1 AND f.identity = s.identity
+                LEFT JOIN epss_scores e ON e.cve = s.cve_id),
+            keys AS (
+                INSERT INTO {Keys} (identity, existing_id, existing_status, existing_reported, first_epss, first_percentile)
+                SELECT identity, existing_id, existing_status, existing_reported, first_epss, first_percentile FROM matched)
             UPDATE vulnerability_findings f SET
-                reported = true, last_seen_at = $4, last_scan_id = $3, service_id = $5, target = COALESCE(NULLIF(s.target, ''), $6),
-                severity = s.severity, severity_rank = s.severity_rank, cvss_score = s.cvss_score, cvss_vector = s.cvss_vector,
-                cvss_computed = s.cvss_computed, epss_score = {Epss}, epss_percentile = COALESCE(s.epss_percentile, k.first_percentile),
-                epss_source = CASE WHEN s.epss IS NOT NULL THEN 'report' WHEN k.first_epss IS NOT NULL THEN 'first'
-                                   WHEN s.epss_estimate IS NOT NULL THEN 'estimate' END,
-                epss_predicted = {Predicted}, known_exploited = s.known_exploited, fixed_versions = s.fixed_versions,
-                fix_available = s.fix_available, direct = s.direct, title = s.title, message = s.message, suppressed = s.suppressed,
-                suppression_reason = s.suppression_reason, line = s.line, path = s.path, purl = s.purl, package_type = s.package_type,
+                reported = true, last_seen_at = $4, last_scan_id = $3, service_id = $5, target = COALESCE(NULLIF(k.target, ''), $6),
+                severity = k.severity, severity_rank = k.severity_rank, cvss_score = k.cvss_score, cvss_vector = k.cvss_vector,
+                cvss_computed = k.cvss_computed, epss_score = COALESCE(k.epss, k.first_epss, k.epss_estimate),
+                epss_percentile = COALESCE(k.epss_percentile, k.first_percentile),
+                epss_source = CASE WHEN k.epss IS NOT NULL THEN 'report' WHEN k.first_epss IS NOT NULL THEN 'first'
+                                   WHEN k.epss_estimate IS NOT NULL THEN 'estimate' END,
+                epss_predicted = (k.epss IS NULL AND k.first_epss IS NULL AND k.epss_estimate IS NOT NULL), known_exploited = k.known_exploited,
+                fixed_versions = k.fixed_versions, fix_available = k.fix_available, direct = k.direct, title = k.title, message = k.message,
+                suppressed = k.suppressed, suppression_reason = k.suppression_reason, line = k.line, path = k.path, purl = k.purl,
+                package_type = k.package_type,
                 status = CASE WHEN f.status = 'fixed' THEN 'open' ELSE f.status END,
                 fixed_at = CASE WHEN f.status = 'fixed' THEN NULL ELSE f.fixed_at END,
                 status_reason = CASE WHEN f.status = 'fixed' THEN 'Reported again by scan ' || $3::text ELSE f.status_reason END,
                 status_changed_by = CASE WHEN f.status = 'fixed' THEN 'system' ELSE f.status_changed_by END,
                 status_changed_at = CASE WHEN f.status = 'fixed' THEN $4 ELSE f.status_changed_at END
-            FROM {Stage} s JOIN {Keys} k ON k.identity = s.identity
-            WHERE f.id = k.existing_id
-              AND (NOT f.reported OR f.status = 'fixed' OR f.service_id IS DISTINCT FROM $5
-                   OR f.target IS DISTINCT FROM COALESCE(NULLIF(s.target, ''), $6) OR f.severity IS DISTINCT FROM s.severity
-                   OR f.cvss_score IS DISTINCT FROM s.cvss_score OR f.cvss_vector IS DISTINCT FROM s.cvss_vector
-                   OR f.epss_score IS DISTINCT FROM {Epss} OR f.epss_predicted IS DISTINCT FROM {Predicted}
-                   OR f.known_exploited IS DISTINCT FROM s.known_exploited OR f.fixed_versions IS DISTINCT FROM s.fixed_versions
-                   OR f.direct IS DISTINCT FROM s.direct OR f.title IS DISTINCT FROM s.title OR f.message IS DISTINCT FROM s.message
-                   OR f.suppressed IS DISTINCT FROM s.suppressed OR f.line IS DISTINCT FROM s.line OR f.path IS DISTINCT FROM s.path)
+            FROM matched k
+            WHERE k.changed AND f.id = k.existing_id
             """);
         // What the scope reported last time and not now (swept before this scan's new findings go in): fixed (false positives keep their verdict), last seen at the previous
         // scan; a fixed accepted risk's acceptance ends with it.
@@ -230,6 +244,11 @@ public sealed partial class ReportImportService
             SELECT s.vulnerability_id, s.title, s.description, s.url, s.cwes, s.aliases, s.cvss_vector, s.cvss_score, s.published, $4
             FROM {Stage} s
             WHERE s.first_of_id
+              -- Ids already described, with no gap this report fills (the negation of the conflict clause's WHERE), are
+              -- left out before the insert: an unchanged re-import then probes no conflict at all.
+              AND NOT EXISTS (SELECT 1 FROM vulnerability_details d WHERE d.id = s.vulnerability_id
+                              AND (d.description IS NOT NULL OR s.description IS NULL) AND (d.title IS NOT NULL OR s.title IS NULL)
+                              AND (d.cvss_vector IS NOT NULL OR s.cvss_vector IS NULL))
             ON CONFLICT (id) DO UPDATE SET
                 title = COALESCE(vulnerability_details.title, EXCLUDED.title),
                 description = COALESCE(vulnerability_details.description, EXCLUDED.description),
@@ -303,13 +322,26 @@ public sealed partial class ReportImportService
         {
             var cpu = File.Exists($"/proc/{pid}/stat") ? ServerCpuMs() : double.NaN;
             var watch = System.Diagnostics.Stopwatch.StartNew();
-            await using var single = new NpgsqlCommand(statement.CommandText, connection);
+            // DG_IMPORT_EXPLAIN=1 as well: each statement runs under EXPLAIN (ANALYZE, BUFFERS), which executes it, and its plan is printed.
+            var explain = Environment.GetEnvironmentVariable("DG_IMPORT_EXPLAIN") == "1";
+            await using var single = new NpgsqlCommand((explain ? "EXPLAIN (ANALYZE, BUFFERS) " : "") + statement.CommandText, connection);
             foreach (NpgsqlParameter p in statement.Parameters)
             {
                 single.Parameters.Add(new NpgsqlParameter { Value = p.Value, NpgsqlDbType = p.NpgsqlDbType });
             }
 
-            await single.ExecuteNonQueryAsync(ct);
+            if (explain)
+            {
+                await using var plan = await single.ExecuteReaderAsync(ct);
+                while (await plan.ReadAsync(ct))
+                {
+                    Console.Error.WriteLine("import plan: " + plan.GetString(0));
+                }
+            }
+            else
+            {
+                await single.ExecuteNonQueryAsync(ct);
+            }
             var first = statement.CommandText.Trim().Split('\n')[0];
             var used = File.Exists($"/proc/{pid}/stat") ? ServerCpuMs() - cpu : double.NaN;
             Console.Error.WriteLine($"import trace: {watch.ElapsedMilliseconds,6} ms (server CPU {used,5:0} ms)  {first[..Math.Min(90, first.Length)]}");
@@ -352,46 +384,44 @@ public sealed partial class ReportImportService
         _ => "code_issue",
     };
 
-    private static string Details(ReportResult r, ArrayBufferWriter<byte> buffer)
+    private static string Details(ReportResult r, ArrayBufferWriter<byte> buffer, Utf8JsonWriter json)
     {
         buffer.ResetWrittenCount();
-        using (var json = new Utf8JsonWriter(buffer))
+        json.Reset(buffer);
+        json.WriteStartObject();
+        json.WriteString("kind", KindName(r.Kind));
+        WriteIf(json, "title", r.Title);
+        WriteIf(json, "target", r.Target);
+        WriteIf(json, "path", r.Path);
+        if (r.Line is { } line)
         {
-            json.WriteStartObject();
-            json.WriteString("kind", KindName(r.Kind));
-            WriteIf(json, "title", r.Title);
-            WriteIf(json, "target", r.Target);
-            WriteIf(json, "path", r.Path);
-            if (r.Line is { } line)
-            {
-                json.WriteNumber("line", line);
-            }
-
-            WriteIf(json, "package_type", r.PackageType);
-            WriteIf(json, "purl", r.Purl);
-            if (r.FixedVersions.Count > 0)
-            {
-                json.WriteStartArray("fixed_versions");
-                foreach (var version in r.FixedVersions)
-                {
-                    json.WriteStringValue(version);
-                }
-
-                json.WriteEndArray();
-            }
-
-            WriteIf(json, "cvss_vector", r.Cvss?.Vector);
-            WriteIf(json, "cvss_version", r.Cvss?.Version);
-            WriteIf(json, "cwes", r.Cwes.Count == 0 ? null : string.Join(",", r.Cwes));
-            WriteIf(json, "source_severity", r.SourceSeverity);
-            if (r.Suppressed)
-            {
-                json.WriteString("suppressed", r.SuppressionReason ?? "suppressed in the report");
-            }
-
-            json.WriteEndObject();
+            json.WriteNumber("line", line);
         }
 
+        WriteIf(json, "package_type", r.PackageType);
+        WriteIf(json, "purl", r.Purl);
+        if (r.FixedVersions.Count > 0)
+        {
+            json.WriteStartArray("fixed_versions");
+            foreach (var version in r.FixedVersions)
+            {
+                json.WriteStringValue(version);
+            }
+
+            json.WriteEndArray();
+        }
+
+        WriteIf(json, "cvss_vector", r.Cvss?.Vector);
+        WriteIf(json, "cvss_version", r.Cvss?.Version);
+        WriteIf(json, "cwes", r.Cwes.Count == 0 ? null : string.Join(",", r.Cwes));
+        WriteIf(json, "source_severity", r.SourceSeverity);
+        if (r.Suppressed)
+        {
+            json.WriteString("suppressed", r.SuppressionReason ?? "suppressed in the report");
+        }
+
+        json.WriteEndObject();
+        json.Flush();
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
