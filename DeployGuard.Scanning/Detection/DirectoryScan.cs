@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.IO.Enumeration;
 using System.Threading.Channels;
-using Microsoft.Win32.SafeHandles;
 
 namespace DeployGuard.Scanning.Detection;
 
@@ -104,15 +103,15 @@ internal sealed class DirectoryScan(Detector detector, PathFilter filter, ScanOp
     }
 
     /// <summary>
-    /// Reads a file with positional reads into the worker's buffer (no FileStream, no per-file array): the first block
+    /// Reads a file with positional reads (<see cref="ReadOnlyFile"/>) into the worker's buffer: the first block
     /// alone when it shows a binary file, else the whole file.
     /// </summary>
     private (IReadOnlyList<Candidate> Candidates, long Bytes) ScanFile(FileEntry file, ref byte[] buffer, ref char[] chars)
     {
         try
         {
-            using var handle = File.OpenHandle(file.FullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            var length = RandomAccess.GetLength(handle);
+            using var handle = ReadOnlyFile.Open(file.FullPath);
+            var length = handle.Length;
             if (length == 0 || length > options.MaxFileSizeBytes)
             {
                 return (Detector.NoCandidates, 0);
@@ -149,12 +148,12 @@ internal sealed class DirectoryScan(Detector detector, PathFilter filter, ScanOp
         }
     }
 
-    private static int ReadAtMost(SafeFileHandle handle, Span<byte> target, long offset)
+    private static int ReadAtMost(ReadOnlyFile handle, Span<byte> target, long offset)
     {
         var total = 0;
         while (total < target.Length)
         {
-            var read = RandomAccess.Read(handle, target[total..], offset + total);
+            var read = handle.Read(target[total..], offset + total);
             if (read == 0)
             {
                 break; // Truncated since listing: scan what is there.
