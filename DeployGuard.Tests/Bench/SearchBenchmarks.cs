@@ -72,6 +72,53 @@ public sealed class SearchBenchmarks(ITestOutputHelper output)
 
             Report(BenchResults.Summary($"{name} ({total:N0} matching)", times));
         }
+
+        if (Environment.GetEnvironmentVariable("DG_BENCH_EXPLAIN") == "1")
+        {
+            await ExplainAsync(connectionString, queries);
+        }
+    }
+
+    /// <summary>
+    /// Each query once more with auto_explain on (after the timed runs, which it would slow): every statement's
+    /// <c>EXPLAIN (ANALYZE, BUFFERS)</c> plan goes to the server log, copied to results/search-plans.txt. The exact count of
+    /// the default page runs too, for the plan the screens paid before counts were capped.
+    /// </summary>
+    private async Task ExplainAsync(string connectionString, IReadOnlyList<(string Name, Func<Task<int>> Run)> queries)
+    {
+        var log = Path.Combine(TestPostgres.ClusterDirectory!, "postgres.log");
+        var database = new NpgsqlConnectionStringBuilder(connectionString).Database;
+        await using (var admin = new NpgsqlConnection(TestPostgres.AsSuperuser(connectionString)))
+        {
+            await admin.OpenAsync();
+            await using var set = new NpgsqlCommand($"""
+                ALTER DATABASE "{database}" SET session_preload_libraries = 'auto_explain';
+                ALTER DATABASE "{database}" SET auto_explain.log_min_duration = 0;
+                ALTER DATABASE "{database}" SET auto_explain.log_analyze = on;
+                ALTER DATABASE "{database}" SET auto_explain.log_buffers = on;
+                """, admin);
+            await set.ExecuteNonQueryAsync();
+        }
+
+        NpgsqlConnection.ClearAllPools();
+        var plans = new StringBuilder();
+        foreach (var (name, run) in queries.Append(("exact count of the default page (before the cap)", async () =>
+                 {
+                     await using var connection = new NpgsqlConnection(connectionString);
+                     await connection.OpenAsync();
+                     await using var count = new NpgsqlCommand("SELECT count(*) FROM vulnerability_findings WHERE status IN ('open', 'accepted_risk')", connection);
+                     return (int)(long)(await count.ExecuteScalarAsync())!;
+                 })))
+        {
+            var start = new FileInfo(log).Length;
+            await run();
+            await using var stream = new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            stream.Seek(start, SeekOrigin.Begin);
+            plans.Append("==== ").AppendLine(name).AppendLine(await new StreamReader(stream).ReadToEndAsync());
+        }
+
+        BenchResults.Write("vulnerabilities", "search-plans.txt", plans.ToString());
+        output.WriteLine("plans: bench/vulnerabilities/results/search-plans.txt");
     }
 
     private static async Task GenerateAsync(string connectionString, IReadOnlyList<Guid> services)

@@ -31,9 +31,10 @@ internal static class GitClone
     /// (an existing empty folder, possibly the runner user's): the commit when given, else the tip of
     /// <paramref name="branch"/>, else the default branch. Cloned under the same transport rules as <see cref="CloneAsync"/>;
     /// the checkout runs no hook (core.hooksPath is /dev/null), no filter the repository could name (only configured
-    /// ones exist, and the system configuration is not read) and no submodule.
+    /// ones exist, and the system configuration is not read) and no submodule. Returns the full SHA checked out (what a
+    /// scan of "the default branch" really read).
     /// </summary>
-    public static async Task CheckoutAsync(SourcePlatform platform, string url, string? commit, string? branch, string destination, CancellationToken ct)
+    public static async Task<string> CheckoutAsync(SourcePlatform platform, string url, string? commit, string? branch, string destination, CancellationToken ct)
     {
         destination = Path.GetFullPath(destination);
         var revision = commit is { Length: > 0 } ? commit : branch is { Length: > 0 } ? $"origin/{branch}" : "HEAD";
@@ -46,6 +47,7 @@ internal static class GitClone
         var environment = Environment(platform, null, destination);
         await RunAsync(destination, ["clone", "--no-checkout", "--quiet", "--", url, destination], environment, null, ct);
         await RunAsync(destination, ["checkout", "--quiet", "--detach", revision], environment, null, ct, "git checkout");
+        return (await RunAsync(destination, ["rev-parse", "--verify", "HEAD"], environment, null, ct, "git rev-parse")).Trim();
     }
 
     private static Dictionary<string, string> Environment(SourcePlatform platform, string? accessToken, string? safeDirectory)
@@ -84,12 +86,12 @@ internal static class GitClone
         return environment;
     }
 
-    private static async Task RunAsync(string directory, string[] args, Dictionary<string, string> environment, string? accessToken, CancellationToken ct,
+    private static async Task<string> RunAsync(string directory, string[] args, Dictionary<string, string> environment, string? accessToken, CancellationToken ct,
         string what = "git clone")
     {
         try
         {
-            await GitProcess.RunAsync(directory, args, environment, ct);
+            return await GitProcess.RunAsync(directory, args, environment, ct);
         }
         catch (GitException e)
         {

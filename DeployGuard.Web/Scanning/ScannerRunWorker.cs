@@ -12,7 +12,7 @@ namespace DeployGuard.Web.Scanning;
 /// the job failed, and the kind fails the scan with the reason.
 /// </summary>
 internal sealed class ScannerRunWorker(JobWorkerServices services, ScannerRunJobs kind, ScannerCommandRunner scanners, ReportImportService importer,
-    CommandIsolation isolation, ILogger<ScannerRunWorker> logger)
+    ScanService scans, CommandIsolation isolation, ILogger<ScannerRunWorker> logger)
     : JobWorker<ScannerRunWork>(services, kind)
 {
     protected override string ShutdownMessage => "DeployGuard stopped while the scanner ran. Trigger the scan again.";
@@ -32,18 +32,21 @@ internal sealed class ScannerRunWorker(JobWorkerServices services, ScannerRunJob
         var checkout = await isolation.CreateInputDirectoryAsync();
         try
         {
+            string commit;
             try
             {
-                await GitClone.CheckoutAsync(work.Platform, work.Target, work.CommitSha, work.Branch, checkout, ct);
+                commit = await GitClone.CheckoutAsync(work.Platform, work.Target, work.CommitSha, work.Branch, checkout, ct);
             }
             catch (InvalidOperationException e)
             {
                 throw new ScannerFailedException($"The repository could not be checked out for the dependency scanner: {e.Message}");
             }
 
+            // A trigger without a commit scans a branch's tip: the part and its scan say which commit that was.
+            await scans.RecordCheckoutAsync(work.ScanId, commit, ct);
             await isolation.HandOverAsync(checkout);
             await using var output = await scanners.RunAsync(work.Command, checkout, [checkout], null, ct);
-            await ImportAsync(work, output, ct);
+            await ImportAsync(work with { CommitSha = work.CommitSha ?? commit }, output, ct);
             return JobResult.Succeeded;
         }
         finally

@@ -1,6 +1,14 @@
 namespace DeployGuard.Data.Services.Common;
 
-public sealed record Paged<T>(IReadOnlyList<T> Items, int Total);
+public sealed record Paged<T>(IReadOnlyList<T> Items, int Total)
+{
+    /// <summary>
+    /// True when the count stopped early (<see cref="Total"/> is then a lower bound: at least that many match). A list
+    /// over hundreds of thousands of rows counts only so far, as GitLab's vulnerability report does ("10,000+"); the
+    /// count always reaches one row past the page asked for, so the pager knows whether a next page exists.
+    /// </summary>
+    public bool TotalIsCapped { get; init; }
+}
 
 /// <summary>Sorting and paging for the catalog lists (what a data grid asks for).</summary>
 public record ListQuery

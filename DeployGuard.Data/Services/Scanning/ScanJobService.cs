@@ -18,7 +18,13 @@ public sealed class ScanJobService(IDbContextFactory<ApplicationDbContext> conte
     /// <summary>Whether <paramref name="caller"/> may scan a folder on the server (the New scan page offers the source only then).</summary>
     public bool MayScanServerPaths(Caller caller) => caller.IsAdmin || caller.IsEngineer && options.Value.AllowLocalRepositories;
 
-    public async Task<Result<ScanJobRow>> CreateAsync(ScanJobInput input, Caller caller, CancellationToken ct = default)
+    public Task<Result<ScanJobRow>> CreateAsync(ScanJobInput input, Caller caller, CancellationToken ct = default) => CreateAsync(input, caller, null, ct);
+
+    /// <param name="alongside">
+    /// Adds rows that must commit in the job's transaction (a git repository scan's scan rows, ScanService): a worker may
+    /// claim the job as soon as it commits, so anything the job reports into has to exist by then.
+    /// </param>
+    internal async Task<Result<ScanJobRow>> CreateAsync(ScanJobInput input, Caller caller, Action<ApplicationDbContext, ScanJob>? alongside, CancellationToken ct)
     {
         if (!caller.IsAdmin && !caller.IsEngineer)
         {
@@ -73,6 +79,7 @@ public sealed class ScanJobService(IDbContextFactory<ApplicationDbContext> conte
                 privateRepository = job.EncryptedAccessToken is not null,
             });
         JobQueue.Enqueue(db, ScanJobQueue.ScanJobKind, job.CreatedAt, job.Id);
+        alongside?.Invoke(db, job);
         await db.SaveChangesAsync(ct);
         await bus.PublishAsync(Topics.Scans, ScanEvent.Of(ScanEventKind.Queued, job), ct);
         return Result<ScanJobRow>.Ok((await GetAsync(job.Id, ct))!);

@@ -59,69 +59,43 @@ public sealed class ScanService(IDbContextFactory<ApplicationDbContext> contextF
 
         // A git repository: its secret part is the built-in scanner's job; its dependency part, where a git_repo scanner
         // is configured, a part scan of its own on the ScannerRun queue (its own scanner and scope, so "fixed" and the gate
-        // judge it like any scanner's scan), whose counts the scan reports with its own.
-        var platform = PlatformOf(target);
+        // judge it like any scanner's scan), whose counts the scan reports with its own. The scan rows commit with the job:
+        // a worker may claim the job the moment it commits, and a job that ended before its scan existed left the scan
+        // pending for ever (nothing settles it later when it has no part).
+        var now = clock.GetUtcNow();
+        Scan? scan = null;
+        Scan? dependencies = null;
         var job = await jobs.CreateAsync(new ScanJobInput
         {
-            SourcePlatform = platform,
+            SourcePlatform = PlatformOf(target),
             SourceUrl = target,
             Branch = request.Options?.GetValueOrDefault("branch"),
             ServiceId = request.ServiceId,
             CommitSha = request.CommitSha,
-        }, caller, ct);
+        }, caller, (db, created) =>
+        {
+            scan = PendingScan(ScanKind.GitRepo, target, request.ServiceId, created.CommitSha, "deployguard", SecretFindingStore.RepositoryScope(target),
+                caller, now);
+            scan.ScanJobId = created.Id;
+            db.Scans.Add(scan);
+            if (ScannerCommand(ScanKind.GitRepo) is { } command)
+            {
+                dependencies = PendingScan(ScanKind.GitRepo, target, request.ServiceId, created.CommitSha, ScannerName(command),
+                    ScannerScope(request.ServiceId, target), caller, now);
+                dependencies.ParentScanId = scan.Id;
+                db.Scans.Add(dependencies);
+                ScannerRunJobs.Enqueue(db, dependencies.Id, caller, now);
+            }
+
+            audit.Add(db, caller.Actor, AuditActions.ScanTriggered, ResourceTypes.Scan, scan.Id.ToString(),
+                new { scan_type = "git_repo", target, secretScanJob = created.Id, dependencyScan = dependencies?.Id, dependencyScanner = dependencies?.Scanner });
+        }, ct);
         if (!job.Succeeded)
         {
             return Result<TriggerResult>.Invalid(job.Errors.ToDictionary(e => e.Key is nameof(ScanJobInput.SourceUrl) ? "target" : e.Key.ToLowerInvariant(), e => e.Value));
         }
 
-        await using var db = await contextFactory.CreateDbContextAsync(ct);
-        var now = clock.GetUtcNow();
-        var scan = new Scan
-        {
-            Id = Guid.CreateVersion7(),
-            ScanType = ScanKind.GitRepo,
-            Target = target,
-            Status = ScanState.Pending,
-            StartedAt = now,
-            CreatedAt = now,
-            Origin = ScanOrigin.Trigger,
-            ServiceId = request.ServiceId,
-            CommitSha = job.Value!.CommitSha,
-            ScanJobId = job.Value.Id,
-            Scanner = "deployguard",
-            ScopeKey = SecretFindingStore.RepositoryScope(target),
-            CreatedById = caller.UserId,
-            CreatedByName = caller.UserName,
-        };
-        db.Scans.Add(scan);
-        Scan? dependencies = null;
-        if (ScannerCommand(ScanKind.GitRepo) is { } command)
-        {
-            dependencies = new Scan
-            {
-                Id = Guid.CreateVersion7(),
-                ParentScanId = scan.Id,
-                ScanType = ScanKind.GitRepo,
-                Target = target,
-                Status = ScanState.Pending,
-                StartedAt = now,
-                CreatedAt = now,
-                Origin = ScanOrigin.Trigger,
-                ServiceId = request.ServiceId,
-                CommitSha = job.Value.CommitSha,
-                Scanner = ScannerCommandRunnerName(command),
-                ScopeKey = request.ServiceId is { } id ? $"service:{id}" : $"target:{target}",
-                CreatedById = caller.UserId,
-                CreatedByName = caller.UserName,
-            };
-            db.Scans.Add(dependencies);
-            ScannerRunJobs.Enqueue(db, dependencies.Id, caller, now);
-        }
-
-        audit.Add(db, caller.Actor, AuditActions.ScanTriggered, ResourceTypes.Scan, scan.Id.ToString(),
-            new { scan_type = "git_repo", target, secretScanJob = job.Value.Id, dependencyScan = dependencies?.Id, dependencyScanner = dependencies?.Scanner });
-        await db.SaveChangesAsync(ct);
-        return Result<TriggerResult>.Ok(new TriggerResult(scan.Id, ScanState.Pending, dependencies is not null
+        return Result<TriggerResult>.Ok(new TriggerResult(scan!.Id, ScanState.Pending, dependencies is not null
             ? $"Scan initiated for {target}: the built-in secret scanner and the configured dependency scanner ({dependencies.Scanner}) run; " +
               "GET /api/scans/{id} counts the findings of both once both have ended."
             : $"Scan initiated for {target}: secrets only. No dependency scanner is configured for git_repo scans on this server " +
@@ -130,8 +104,34 @@ public sealed class ScanService(IDbContextFactory<ApplicationDbContext> contextF
               $"(scan_type=git_repo, target={target}), `deployguard report upload FILE`, or the upload on the Scans page."));
     }
 
-    /// <summary>The scanner's program name as a scan's <see cref="Scan.Scanner"/> until its report names the tool.</summary>
-    private static string ScannerCommandRunnerName(string command) => Path.GetFileName(command.Split(' ', 2)[0]).Truncate(100)!;
+    /// <summary>A triggered scan, pending until its job runs (the one initialiser of every kind of triggered scan and part).</summary>
+    private static Scan PendingScan(ScanKind kind, string target, Guid? serviceId, string? commitSha, string scanner, string scopeKey, Caller caller,
+        DateTimeOffset now) => new()
+    {
+        Id = Guid.CreateVersion7(),
+        ScanType = kind,
+        Target = target,
+        Status = ScanState.Pending,
+        StartedAt = now,
+        CreatedAt = now,
+        Origin = ScanOrigin.Trigger,
+        ServiceId = serviceId,
+        CommitSha = commitSha,
+        Scanner = scanner,
+        ScopeKey = scopeKey,
+        CreatedById = caller.UserId,
+        CreatedByName = caller.UserName,
+    };
+
+    /// <summary>
+    /// The scanner's program name as a scan's <see cref="Scan.Scanner"/> until its report names the tool: the first word
+    /// of the configured command without its folder (<c>/opt/bin/trivy image …</c> is <c>trivy</c>).
+    /// </summary>
+    internal static string ScannerName(string command) =>
+        Path.GetFileName(command.Split((char[]?)null, 2, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "scanner").Truncate(100)!;
+
+    /// <summary>A scanner's findings are judged per service, or per target when the scan names no service.</summary>
+    private static string ScannerScope(Guid? serviceId, string target) => serviceId is { } id ? $"service:{id}" : $"target:{target}";
 
     /// <summary>
     /// A scan run by the scanner command configured for its type: a pending scan and its <see cref="ScannerRunJobs"/> job
@@ -160,23 +160,8 @@ public sealed class ScanService(IDbContextFactory<ApplicationDbContext> contextF
         }
 
         var now = clock.GetUtcNow();
-        var command = ScannerCommand(kind)!;
-        var scan = new Scan
-        {
-            Id = Guid.CreateVersion7(),
-            ScanType = kind,
-            Target = target,
-            Status = ScanState.Pending,
-            StartedAt = now,
-            CreatedAt = now,
-            Origin = ScanOrigin.Trigger,
-            ServiceId = request.ServiceId,
-            CommitSha = string.IsNullOrWhiteSpace(request.CommitSha) ? null : request.CommitSha.Trim().ToLowerInvariant(),
-            Scanner = command.Split(' ', 2)[0].Truncate(100),
-            ScopeKey = request.ServiceId is { } id ? $"service:{id}" : $"target:{target}",
-            CreatedById = caller.UserId,
-            CreatedByName = caller.UserName,
-        };
+        var scan = PendingScan(kind, target, request.ServiceId, string.IsNullOrWhiteSpace(request.CommitSha) ? null : request.CommitSha.Trim().ToLowerInvariant(),
+            ScannerName(ScannerCommand(kind)!), ScannerScope(request.ServiceId, target), caller, now);
         db.Scans.Add(scan);
         ScannerRunJobs.Enqueue(db, scan.Id, caller, now);
         audit.Add(db, caller.Actor, AuditActions.ScanTriggered, ResourceTypes.Scan, scan.Id.ToString(),
@@ -184,6 +169,19 @@ public sealed class ScanService(IDbContextFactory<ApplicationDbContext> contextF
         await db.SaveChangesAsync(ct);
         return Result<TriggerResult>.Ok(new TriggerResult(scan.Id, ScanState.Pending,
             $"{ScanKinds.Name(kind)} scan of {target} queued: the configured scanner runs isolated and its report is imported"));
+    }
+
+    /// <summary>
+    /// A git repository scan's dependency part checked out <paramref name="commitSha"/>: the part and its scan record it
+    /// where the trigger named no commit (the gate looks scans up by commit). A commit the trigger named stays as given.
+    /// </summary>
+    public async Task RecordCheckoutAsync(Guid partId, string commitSha, CancellationToken ct = default)
+    {
+        var sha = commitSha.Trim().ToLowerInvariant();
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var parentId = await db.Scans.Where(s => s.Id == partId).Select(s => s.ParentScanId).FirstOrDefaultAsync(ct);
+        await db.Scans.Where(s => (s.Id == partId || s.Id == parentId) && s.CommitSha == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.CommitSha, sha), ct);
     }
 
     public async Task<ScanRow?> GetAsync(Guid id, CancellationToken ct = default)

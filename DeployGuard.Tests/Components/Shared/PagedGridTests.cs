@@ -70,6 +70,29 @@ public sealed class PagedGridTests : ComponentTestBase
     }
 
     [Fact]
+    public void Render_CappedCount_PagerSaysTenThousandPlusAndHidesLastPage()
+    {
+        _load = r => Task.FromResult(Page(r, 10_001) with { TotalIsCapped = true });
+
+        var cut = RenderGrid();
+
+        cut.WaitForAssertion(() => Assert.Contains("1-25 of 10,000+", cut.Find(".mud-table-pagination").TextContent));
+        Assert.NotEmpty(cut.FindAll(".dg-pager-capped"));
+        Assert.True(cut.Instance.TotalIsCapped);
+    }
+
+    [Fact]
+    public void Render_ExactCount_PagerSaysTheTotal()
+    {
+        _load = r => Task.FromResult(Page(r, 30));
+
+        var cut = RenderGrid();
+
+        cut.WaitForAssertion(() => Assert.Contains("1-25 of 30", cut.Find(".mud-table-pagination").TextContent));
+        Assert.Empty(cut.FindAll(".dg-pager-capped"));
+    }
+
+    [Fact]
     public void Render_QueryString_BecomesTheRequest()
     {
         var team = Guid.NewGuid();

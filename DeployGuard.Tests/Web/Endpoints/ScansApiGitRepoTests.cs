@@ -131,6 +131,29 @@ public sealed class ScansApiGitRepoTests(ScansApiGitRepoTests.ScannerApp app) : 
     }
 
     [Fact]
+    public async Task Trigger_NoCommitGiven_PartAndScanRecordTheCommitCheckedOut()
+    {
+        var client = await ClientAsync(Roles.Engineer);
+        using var repository = new TempGitRepo();
+        repository.Write("release.txt", "version 1\n");
+        repository.Commit("first");
+        repository.Write("release.txt", "version 2\n");
+        var head = repository.Commit("second: the default branch's tip");
+
+        var response = await client.PostAsJsonAsync("/api/scans/trigger", new { scan_type = "git_repo", target = repository.Path, options = new { } });
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("scan_id").GetGuid();
+        var scan = await WaitForEndAsync(client, id);
+        var part = await client.GetFromJsonAsync<JsonElement>($"/api/scans/{Assert.Single(scan.GetProperty("parts").EnumerateArray()).GetProperty("id").GetGuid()}");
+
+        Assert.True(scan.GetProperty("status").GetString() == "completed", scan.GetProperty("error_message").ToString());
+        Assert.Equal(head, part.GetProperty("commit").GetString());
+        Assert.Equal(head, scan.GetProperty("commit").GetString());
+        // The import into the part names the commit in its audit row too.
+        Assert.Equal(head, await Sql.ScalarAsync<string>(app.ConnectionString,
+            $"SELECT details::jsonb ->> 'commit' FROM audit_logs WHERE action = 'scan.imported' AND resource_id = '{part.GetProperty("id").GetGuid()}'"));
+    }
+
+    [Fact]
     public async Task Delete_GitRepoScan_TakesItsDependencyPartWithIt()
     {
         var admin = await ClientAsync(Roles.Admin);

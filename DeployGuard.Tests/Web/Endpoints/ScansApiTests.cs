@@ -8,8 +8,10 @@ using DeployGuard.Data.Services.Tokens;
 using DeployGuard.Data.Services.Users;
 using DeployGuard.Tests.Fixtures;
 using DeployGuard.Tests.Infrastructure;
+using DeployGuard.Tests.Scanning.Support;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace DeployGuard.Tests.Web.Endpoints;
 
@@ -20,6 +22,14 @@ public sealed class ScansApiTests(ScansApiTests.SmallLimitApp app) : IClassFixtu
     public sealed class SmallLimitApp : WebAppFactory
     {
         public const long Limit = 400_000;
+
+        // A request the race test holds back waits as long as a secret scan takes on a loaded machine: longer than
+        // Npgsql's default 30 s command timeout.
+        public override async Task InitializeAsync()
+        {
+            await base.InitializeAsync();
+            ConnectionString = new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString) { CommandTimeout = 300 }.ConnectionString;
+        }
 
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
@@ -157,6 +167,64 @@ public sealed class ScansApiTests(ScansApiTests.SmallLimitApp app) : IClassFixtu
     }
 
     [Fact]
+    public async Task Trigger_SecretJobEndsBeforeTheScanRowWouldCommit_ScanStillCompletes()
+    {
+        var client = await ClientAsync(Roles.Admin);
+        using var repository = new TempGitRepo();
+        repository.Write("README.md", "nothing to see\n");
+        repository.Commit("only");
+        // The order a busy database can produce, made certain: a trigger holds back the transaction that writes this scan's
+        // row (at its "scan.triggered" audit row, before the audit chain's lock, which the job needs too) on an advisory lock
+        // the test holds, while a secret-scan job that committed on its own runs to its end. Triggers fire in name order:
+        // "a_hold_…" before "audit_logs_chain".
+        var key = Random.Shared.NextInt64(1, int.MaxValue);
+        var name = $"a_hold_scan_{Guid.NewGuid():N}"[..26];
+        await Sql.ExecuteAsync(app.ConnectionString, $"""
+            CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.action = 'scan.triggered' AND NEW.details ->> 'target' = '{repository.Path}' THEN
+                    PERFORM pg_advisory_lock({key});
+                    PERFORM pg_advisory_unlock({key});
+                END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER {name} BEFORE INSERT ON audit_logs FOR EACH ROW EXECUTE FUNCTION {name}();
+            """);
+        try
+        {
+            await using var holder = new NpgsqlConnection(TestPostgres.AsSuperuser(app.ConnectionString));
+            await holder.OpenAsync();
+            await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({key})", holder))
+            {
+                await take.ExecuteNonQueryAsync();
+            }
+
+            var trigger = client.PostAsJsonAsync("/api/scans/trigger", new { scan_type = "git_repo", target = repository.Path, options = new { } });
+            await WaitUntilAsync("the scan's transaction waits on the test's lock", async () => await Sql.ScalarAsync<long>(app.ConnectionString,
+                $"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = {key}") > 0);
+            // A job committed before its scan ends now; a job committed with its scan is not visible yet.
+            await WaitUntilAsync("a visible secret-scan job ends", async () => await Sql.ScalarAsync<string?>(app.ConnectionString,
+                "SELECT status FROM scan_jobs WHERE source_url = @url", ("url", repository.Path)) is null or "Completed" or "Failed");
+            await using (var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({key})", holder))
+            {
+                await release.ExecuteNonQueryAsync();
+            }
+
+            var response = await trigger;
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.Accepted, body);
+            var scan = await WaitForEndAsync(client, JsonDocument.Parse(body).RootElement.GetProperty("scan_id").GetGuid());
+
+            Assert.Equal("completed", scan.GetProperty("status").GetString());
+            Assert.Equal("deployguard", scan.GetProperty("scanner").GetString());
+        }
+        finally
+        {
+            await Sql.ExecuteAsync(app.ConnectionString, $"DROP TRIGGER {name} ON audit_logs; DROP FUNCTION {name}();");
+        }
+    }
+
+    [Fact]
     public async Task List_BadFilter_400AndUnknownScan404()
     {
         var client = await ClientAsync(Roles.Viewer);
@@ -215,6 +283,32 @@ public sealed class ScansApiTests(ScansApiTests.SmallLimitApp app) : IClassFixtu
         }
 
         return form;
+    }
+
+    private static async Task WaitUntilAsync(string what, Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting until {what}.");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>
+    /// The scan (from the API) once it has ended, or as it is after 60 s: a scan left pending fails the caller's assertion.
+    /// Polled in the database, not over HTTP, which would meet the API's rate limit within the minute.
+    /// </summary>
+    private async Task<JsonElement> WaitForEndAsync(HttpClient client, Guid id)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (await Sql.ScalarAsync<string?>(app.ConnectionString, "SELECT status FROM scans WHERE id = @id", ("id", id)) is not ("completed" or "failed")
+               && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        return await client.GetFromJsonAsync<JsonElement>($"/api/scans/{id}");
     }
 
     private async Task<HttpClient> ClientAsync(string role)

@@ -48,6 +48,37 @@ public sealed class GitCloneTests
     }
 
     [Fact]
+    public async Task CheckoutAsync_NoCommitNorBranch_ChecksOutTheDefaultTipAndReturnsItsSha()
+    {
+        using var repo = new TempGitRepo();
+        repo.Write("release.txt", "one");
+        repo.Commit("first");
+        repo.Write("release.txt", "two");
+        var tip = repo.Commit("second");
+        using var target = new TempFolder();
+
+        var checkedOut = await GitClone.CheckoutAsync(SourcePlatform.Local, repo.Path, null, null, target.Path, CancellationToken.None);
+
+        Assert.Equal(tip, checkedOut);
+        Assert.Equal("two", await File.ReadAllTextAsync(Path.Combine(target.Path, "release.txt")));
+    }
+
+    [Fact]
+    public async Task CheckoutAsync_FileUrlOfARemoteSource_IsRefused()
+    {
+        using var repo = new TempGitRepo();
+        repo.Write("release.txt", "one");
+        repo.Commit("first");
+        using var target = new TempFolder();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            GitClone.CheckoutAsync(SourcePlatform.GitHub, $"file://{repo.Path}", null, null, target.Path, CancellationToken.None));
+
+        Assert.StartsWith("git clone failed: ", error.Message);
+        Assert.False(File.Exists(Path.Combine(target.Path, "release.txt")));
+    }
+
+    [Fact]
     public async Task CloneAsync_UnknownBranch_FailsWithGitsMessageButNotOurWorkFolder()
     {
         using var repo = new TempGitRepo();
