@@ -19,7 +19,7 @@ public sealed partial class ReportImportService
     private sealed record Staged(List<Finding> Secrets, int Findings, int Suppressed, Dictionary<string, int> BySeverity);
 
     private const string StageColumns =
-        "ord, identity, new_id, occurrence_id, first_of_id, kind, vulnerability_id, cve_id, package_name, package_version, package_type, purl, " +
+        "identity, new_id, occurrence_id, first_of_id, kind, vulnerability_id, cve_id, package_name, package_version, package_type, purl, " +
         "path, line, target, severity, severity_rank, cvss_score, cvss_vector, cvss_computed, epss, epss_percentile, epss_estimate, " +
         "known_exploited, fixed_versions, fix_available, direct, title, message, suppressed, suppression_reason, description, url, cwes, " +
         "aliases, published, details";
@@ -58,7 +58,9 @@ public sealed partial class ReportImportService
         var bySeverity = new Dictionary<string, int>(StringComparer.Ordinal);
         var suppressed = 0;
         await using var importer = await connection.BeginBinaryImportAsync($"COPY {Stage} ({StageColumns}) FROM STDIN (FORMAT BINARY)", ct);
-        var ord = 0;
+        var staged = 0;
+        // The EPSS estimate depends only on these four, which few distinct values cover in a report: computed once each.
+        var estimates = new Dictionary<(string? Vector, double? Score, string? Cwes, bool KnownExploited), double?>();
         // Synchronous writes: they only buffer, and an await per value would cost more than the values.
         foreach (var r in report.Results)
         {
@@ -92,8 +94,20 @@ public sealed partial class ReportImportService
             var ruleId = Clip(r.RuleId, 200)!;
             var firstOfId = vulnerabilityIds.Add(ruleId);
             var cve = CveOf(r);
+            var cwes = r.Cwes.Count == 0 ? null : string.Join(",", r.Cwes);
+            double? estimate = null;
+            if (cve is not null)
+            {
+                var key = (r.Cvss?.Vector, r.Cvss?.BaseScore, cwes, r.KnownExploited);
+                if (!estimates.TryGetValue(key, out estimate))
+                {
+                    estimate = EpssEstimator.Estimate(r.Cvss?.Vector, r.Cvss?.BaseScore, r.Cwes, r.KnownExploited);
+                    estimates[key] = estimate;
+                }
+            }
+
+            staged++;
             importer.StartRow();
-            importer.Write(ord++, NpgsqlDbType.Integer);
             importer.Write(identity, NpgsqlDbType.Uuid);
             importer.Write(Guid.CreateVersion7(), NpgsqlDbType.Uuid);
             importer.Write(Guid.CreateVersion7(), NpgsqlDbType.Uuid);
@@ -115,7 +129,7 @@ public sealed partial class ReportImportService
             importer.Write(r.Cvss?.Computed ?? false, NpgsqlDbType.Boolean);
             Nullable(importer, r.Epss, NpgsqlDbType.Double);
             Nullable(importer, r.EpssPercentile, NpgsqlDbType.Double);
-            Nullable(importer, cve is null ? null : EpssEstimator.Estimate(r.Cvss?.Vector, r.Cvss?.BaseScore, r.Cwes, r.KnownExploited), NpgsqlDbType.Double);
+            Nullable(importer, estimate, NpgsqlDbType.Double);
             importer.Write(r.KnownExploited, NpgsqlDbType.Boolean);
             Text(importer, r.FixedVersions.Count == 0 ? null : Clip(string.Join(", ", r.FixedVersions), 500));
             importer.Write(r.FixAvailable, NpgsqlDbType.Boolean);
@@ -127,14 +141,14 @@ public sealed partial class ReportImportService
             // The text about the id travels once per id: only its first row feeds vulnerability_details.
             Text(importer, firstOfId ? Clip(r.Description, 4000) : null);
             Text(importer, firstOfId ? Clip(r.Url, 500) : null);
-            Text(importer, r.Cwes.Count == 0 ? null : Clip(string.Join(",", r.Cwes), 200));
+            Text(importer, Clip(cwes, 200));
             Text(importer, firstOfId && r.Aliases.Count > 0 ? Clip(string.Join(",", r.Aliases), 500) : null);
             Nullable(importer, r.Published?.ToUniversalTime(), NpgsqlDbType.TimestampTz);
-            importer.Write(Details(r, details, detailsWriter), NpgsqlDbType.Text);
+            importer.Write(Details(r, cwes, details, detailsWriter), NpgsqlDbType.Text);
         }
 
         await importer.CompleteAsync(ct);
-        return new Staged(secrets, ord, suppressed, bySeverity);
+        return new Staged(secrets, staged, suppressed, bySeverity);
     }
 
     private static async Task<MergeCounts> MergeAsync(NpgsqlConnection connection, Scan scan, Guid? serviceId, DateTimeOffset now, Staged staged,
@@ -412,7 +426,7 @@ public sealed partial class ReportImportService
         _ => "code_issue",
     };
 
-    private static string Details(ReportResult r, ArrayBufferWriter<byte> buffer, Utf8JsonWriter json)
+    private static string Details(ReportResult r, string? cwes, ArrayBufferWriter<byte> buffer, Utf8JsonWriter json)
     {
         buffer.ResetWrittenCount();
         json.Reset(buffer);
@@ -441,7 +455,7 @@ public sealed partial class ReportImportService
 
         WriteIf(json, "cvss_vector", r.Cvss?.Vector);
         WriteIf(json, "cvss_version", r.Cvss?.Version);
-        WriteIf(json, "cwes", r.Cwes.Count == 0 ? null : string.Join(",", r.Cwes));
+        WriteIf(json, "cwes", cwes);
         WriteIf(json, "source_severity", r.SourceSeverity);
         if (r.Suppressed)
         {
