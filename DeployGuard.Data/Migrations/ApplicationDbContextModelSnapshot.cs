@@ -3046,10 +3046,6 @@ namespace DeployGuard.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
-                    b.Property<string>("CveDetails")
-                        .HasColumnType("json")
-                        .HasColumnName("cve_details");
-
                     b.Property<string>("CveId")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -3095,17 +3091,11 @@ namespace DeployGuard.Data.Migrations
                     b.HasKey("Id")
                         .HasName("pk_vulnerabilities");
 
-                    b.HasIndex("CveId")
-                        .HasDatabaseName("ix_vulnerabilities_cve_id");
-
                     b.HasIndex("FindingId")
                         .HasDatabaseName("ix_vulnerabilities_finding_id");
 
                     b.HasIndex("ScanId")
                         .HasDatabaseName("ix_vulnerabilities_scan_id");
-
-                    b.HasIndex("Severity")
-                        .HasDatabaseName("ix_vulnerabilities_severity");
 
                     b.ToTable("vulnerabilities", (string)null);
                 });
@@ -3189,6 +3179,10 @@ namespace DeployGuard.Data.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)")
                         .HasColumnName("cvss_vector");
+
+                    b.Property<string>("Details")
+                        .HasColumnType("json")
+                        .HasColumnName("details");
 
                     b.Property<bool?>("Direct")
                         .HasColumnType("boolean")
@@ -4076,32 +4070,13 @@ namespace DeployGuard.Data.Migrations
                     b.Navigation("User");
                 });
 
-            modelBuilder.Entity("DeployGuard.Data.Entities.Vulnerability", b =>
-                {
-                    b.HasOne("DeployGuard.Data.Entities.Scan", null)
-                        .WithMany()
-                        .HasForeignKey("ScanId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_vulnerabilities_scans_scan_id");
-                });
-
             modelBuilder.Entity("DeployGuard.Data.Entities.VulnerabilityFinding", b =>
                 {
-                    b.HasOne("DeployGuard.Data.Entities.FindingScope", "Scope")
-                        .WithMany()
-                        .HasForeignKey("ScopeId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_vulnerability_findings_finding_scopes_scope_id");
-
                     b.HasOne("DeployGuard.Data.Entities.Service", "Service")
                         .WithMany()
                         .HasForeignKey("ServiceId")
                         .OnDelete(DeleteBehavior.SetNull)
                         .HasConstraintName("fk_vulnerability_findings_services_service_id");
-
-                    b.Navigation("Scope");
 
                     b.Navigation("Service");
                 });

@@ -177,10 +177,9 @@ internal static partial class SarifParser
 
         var ruleId = result.Str("ruleId") ?? result.Prop("rule").Str("id");
         var ruleIndex = result.Int("ruleIndex") ?? result.Prop("rule").Int("index");
-        var rule = ruleIndex is { } i && i >= 0 && i < tool.Rules.Count ? tool.Rules[i]
-            : ruleId is not null && tool.RulesById.TryGetValue(ruleId, out var byId) ? byId
-            : default;
-        ruleId ??= rule.Str("id") ?? "unknown";
+        // What the rule says is read once per rule and run, not once per result.
+        var rule = tool.Facts(ruleIndex, ruleId);
+        ruleId ??= rule.Id ?? "unknown";
 
         var location = result.Items("locations").FirstOrDefault().Prop("physicalLocation");
         var uri = location.Prop("artifactLocation").Str("uri");
@@ -188,16 +187,15 @@ internal static partial class SarifParser
         var region = location.Prop("region");
         var line = region.Int("startLine");
         var properties = result.Prop("properties");
-        var level = result.Str("level") ?? rule.Prop("defaultConfiguration").Str("level") ?? "warning";
-        var securitySeverity = properties.Double("security-severity") ?? rule.Prop("properties").Double("security-severity");
+        var level = result.Str("level") ?? rule.DefaultLevel ?? "warning";
+        var securitySeverity = properties.Double("security-severity") ?? rule.SecuritySeverity;
         var severity = securitySeverity is { } score ? Severities.FromScore(score) : Severities.Parse(level) ?? Severity.Info;
         var suppressions = result.Items("suppressions").ToList();
         // A suppression counts unless it was rejected; "underReview" still hides it, as SARIF viewers do.
         var suppression = suppressions.FirstOrDefault(s => s.Str("status") is null or "accepted" or "underReview");
         var fingerprint = Fingerprint(result);
-        var ruleText = rule.Prop("shortDescription").Str("text") ?? rule.Str("name");
-        var description = rule.Prop("fullDescription").Str("text") ?? rule.Prop("help").Str("text");
-        var secretTool = tool.IsSecretScanner || rule.Prop("properties").Strings("tags").Contains("secret");
+        var ruleText = rule.Text;
+        var secretTool = tool.IsSecretScanner || rule.SecretTagged;
 
         if (secretTool)
         {
@@ -231,12 +229,12 @@ internal static partial class SarifParser
         return new ReportResult
         {
             Kind = isVulnerability ? ResultKind.Vulnerability
-                : rule.Prop("properties").Strings("tags").Any(t => t is "misconfiguration" or "iac") || tool.Name.Contains("checkov", StringComparison.OrdinalIgnoreCase)
+                : rule.MisconfigurationTagged || tool.Name.Contains("checkov", StringComparison.OrdinalIgnoreCase)
                     ? ResultKind.Misconfiguration
                     : ResultKind.CodeIssue,
             RuleId = ruleId,
-            Title = JsonValues.Clip(ruleText, 500),
-            Description = JsonValues.Clip(description),
+            Title = rule.Title,
+            Description = rule.Description,
             Message = message,
             Severity = severity,
             SourceSeverity = securitySeverity is null ? level : $"{level}, security-severity {securitySeverity}",
@@ -245,10 +243,8 @@ internal static partial class SarifParser
             Target = path ?? "",
             Path = path,
             Line = line,
-            Url = rule.Str("helpUri"),
-            Cwes = rule.Prop("properties").Strings("tags").Where(t => t.StartsWith("CWE-", StringComparison.OrdinalIgnoreCase)
-                                                                     || t.StartsWith("external/cwe/cwe-", StringComparison.OrdinalIgnoreCase))
-                .Select(t => "CWE-" + t[(t.LastIndexOf('-') + 1)..]).Distinct().ToList(),
+            Url = rule.Url,
+            Cwes = rule.Cwes,
             Suppressed = suppression.ValueKind == JsonValueKind.Object,
             SuppressionReason = SuppressionText(suppression),
             ToolFingerprint = fingerprint,
@@ -286,8 +282,54 @@ internal static partial class SarifParser
                 ImportedSecrets.Date(properties.Str("date")), ImportedSecrets.FirstLine(properties.Str("commitMessage")));
     }
 
+    /// <summary>What a rule says that its results use, read once (the same strings for each of its results).</summary>
+    private sealed record RuleFacts(string? Id, string? DefaultLevel, double? SecuritySeverity, string? Text, string? Title, string? Description,
+        string? Url, bool SecretTagged, bool MisconfigurationTagged, IReadOnlyList<string> Cwes)
+    {
+        public static RuleFacts Of(JsonElement rule)
+        {
+            var tags = rule.Prop("properties").Strings("tags");
+            var text = rule.Prop("shortDescription").Str("text") ?? rule.Str("name");
+            return new RuleFacts(rule.Str("id"), rule.Prop("defaultConfiguration").Str("level"), rule.Prop("properties").Double("security-severity"),
+                text, JsonValues.Clip(text, 500), JsonValues.Clip(rule.Prop("fullDescription").Str("text") ?? rule.Prop("help").Str("text")),
+                rule.Str("helpUri"), tags.Contains("secret"), tags.Any(t => t is "misconfiguration" or "iac"),
+                tags.Where(t => t.StartsWith("CWE-", StringComparison.OrdinalIgnoreCase) || t.StartsWith("external/cwe/cwe-", StringComparison.OrdinalIgnoreCase))
+                    .Select(t => "CWE-" + t[(t.LastIndexOf('-') + 1)..]).Distinct().ToList());
+        }
+    }
+
     private sealed class Tool
     {
+        private readonly Dictionary<int, RuleFacts> _factsByIndex = [];
+        private readonly Dictionary<string, RuleFacts> _factsById = new(StringComparer.Ordinal);
+        private RuleFacts? _noRule;
+
+        /// <summary>The result's rule: by index when it is valid, else by id, else none.</summary>
+        public RuleFacts Facts(int? index, string? id)
+        {
+            if (index is { } i && i >= 0 && i < Rules.Count)
+            {
+                if (!_factsByIndex.TryGetValue(i, out var byIndex))
+                {
+                    _factsByIndex[i] = byIndex = RuleFacts.Of(Rules[i]);
+                }
+
+                return byIndex;
+            }
+
+            if (id is not null && RulesById.TryGetValue(id, out var rule))
+            {
+                if (!_factsById.TryGetValue(id, out var byId))
+                {
+                    _factsById[id] = byId = RuleFacts.Of(rule);
+                }
+
+                return byId;
+            }
+
+            return _noRule ??= RuleFacts.Of(default);
+        }
+
         public string Name { get; private init; } = "unknown";
         public string? Version { get; private init; }
         public bool IsSecretScanner { get; private init; }

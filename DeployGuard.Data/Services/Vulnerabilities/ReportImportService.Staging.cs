@@ -15,18 +15,19 @@ public sealed partial class ReportImportService
 {
     private sealed record MergeCounts(int Findings, int New, int Unchanged, int Reopened, int Fixed, int Suppressed, IReadOnlyDictionary<string, int> BySeverity);
 
+    /// <summary>What the staging saw: the secrets (they take the secret path) and the counts of the staged findings.</summary>
+    private sealed record Staged(List<Finding> Secrets, int Findings, int Suppressed, Dictionary<string, int> BySeverity);
+
     private const string StageColumns =
-        "ord, identity, new_id, occurrence_id, first_of_id, kind, vulnerability_id, cve_id, package_name, package_version, package_type, purl, " +
+        "identity, new_id, occurrence_id, first_of_id, kind, vulnerability_id, cve_id, package_name, package_version, package_type, purl, " +
         "path, line, target, severity, severity_rank, cvss_score, cvss_vector, cvss_computed, epss, epss_percentile, epss_estimate, " +
         "known_exploited, fixed_versions, fix_available, direct, title, message, suppressed, suppression_reason, description, url, cwes, " +
         "aliases, published, details";
 
-    // The staging tables are unlogged tables of their own schema (migration VulnerabilityManagement), not temporary
-    // ones: the run-time role may not create temporary tables (one could shadow audit_logs for its session). Rows go in
+    // The staging table is an unlogged table of its own schema (migration VulnerabilityManagement), not a temporary
+    // one: the run-time role may not create temporary tables (one could shadow audit_logs for its session). Rows go in
     // and out within the import's transaction, so no other import ever sees them (MVCC), and none stay behind.
     private const string Stage = "import_work.import_stage";
-    private const string Keys = "import_work.import_keys";
-    private const string Gone = "import_work.import_gone";
 
     private static async Task CreateStageAsync(NpgsqlConnection connection, CancellationToken ct)
     {
@@ -35,18 +36,18 @@ public sealed partial class ReportImportService
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>Empties the staging tables of this transaction's rows (the only ones it can see) before it commits.</summary>
+    /// <summary>Empties the staging table of this transaction's rows (the only ones it can see) before it commits.</summary>
     private static async Task ClearStageAsync(NpgsqlConnection connection, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand($"DELETE FROM {Stage}; DELETE FROM {Keys}; DELETE FROM {Gone}", connection);
+        await using var command = new NpgsqlCommand($"DELETE FROM {Stage}", connection);
         await command.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>
     /// Parses the report straight into the staging table, one row per identity (the report's first occurrence wins),
-    /// with time-ordered ids so the inserts append to the primary keys. Returns the secrets, which take the secret path.
+    /// with time-ordered ids so the inserts append to the primary keys, and counts what it staged.
     /// </summary>
-    private static async Task<List<Finding>> StageAsync(NpgsqlConnection connection, ParsedReport report, CancellationToken ct)
+    private static async Task<Staged> StageAsync(NpgsqlConnection connection, ParsedReport report, CancellationToken ct)
     {
         var secrets = new List<Finding>();
         var details = new ArrayBufferWriter<byte>(1024);
@@ -54,8 +55,12 @@ public sealed partial class ReportImportService
         await using var detailsWriter = new Utf8JsonWriter(details);
         var identities = new HashSet<Guid>();
         var vulnerabilityIds = new HashSet<string>(StringComparer.Ordinal);
+        var bySeverity = new Dictionary<string, int>(StringComparer.Ordinal);
+        var suppressed = 0;
         await using var importer = await connection.BeginBinaryImportAsync($"COPY {Stage} ({StageColumns}) FROM STDIN (FORMAT BINARY)", ct);
-        var ord = 0;
+        var staged = 0;
+        // The EPSS estimate depends only on these four, which few distinct values cover in a report: computed once each.
+        var estimates = new Dictionary<(string? Vector, double? Score, string? Cwes, bool KnownExploited), double?>();
         // Synchronous writes: they only buffer, and an await per value would cost more than the values.
         foreach (var r in report.Results)
         {
@@ -76,11 +81,33 @@ public sealed partial class ReportImportService
                 continue; // a second occurrence of the same finding in this report
             }
 
+            var severity = Severities.Name(r.Severity);
+            if (r.Suppressed)
+            {
+                suppressed++;
+            }
+            else
+            {
+                bySeverity[severity] = bySeverity.GetValueOrDefault(severity) + 1;
+            }
+
             var ruleId = Clip(r.RuleId, 200)!;
             var firstOfId = vulnerabilityIds.Add(ruleId);
             var cve = CveOf(r);
+            var cwes = r.Cwes.Count == 0 ? null : string.Join(",", r.Cwes);
+            double? estimate = null;
+            if (cve is not null)
+            {
+                var key = (r.Cvss?.Vector, r.Cvss?.BaseScore, cwes, r.KnownExploited);
+                if (!estimates.TryGetValue(key, out estimate))
+                {
+                    estimate = EpssEstimator.Estimate(r.Cvss?.Vector, r.Cvss?.BaseScore, r.Cwes, r.KnownExploited);
+                    estimates[key] = estimate;
+                }
+            }
+
+            staged++;
             importer.StartRow();
-            importer.Write(ord++, NpgsqlDbType.Integer);
             importer.Write(identity, NpgsqlDbType.Uuid);
             importer.Write(Guid.CreateVersion7(), NpgsqlDbType.Uuid);
             importer.Write(Guid.CreateVersion7(), NpgsqlDbType.Uuid);
@@ -95,14 +122,14 @@ public sealed partial class ReportImportService
             Text(importer, Clip(r.Path, 500));
             Nullable(importer, r.Line, NpgsqlDbType.Integer);
             Text(importer, Clip(r.Target, 500));
-            importer.Write(Severities.Name(r.Severity), NpgsqlDbType.Text);
+            importer.Write(severity, NpgsqlDbType.Text);
             importer.Write((short)r.Severity, NpgsqlDbType.Smallint);
             Nullable(importer, r.Cvss?.BaseScore, NpgsqlDbType.Double);
             Text(importer, Clip(r.Cvss?.Vector, 200));
             importer.Write(r.Cvss?.Computed ?? false, NpgsqlDbType.Boolean);
             Nullable(importer, r.Epss, NpgsqlDbType.Double);
             Nullable(importer, r.EpssPercentile, NpgsqlDbType.Double);
-            Nullable(importer, cve is null ? null : EpssEstimator.Estimate(r.Cvss?.Vector, r.Cvss?.BaseScore, r.Cwes, r.KnownExploited), NpgsqlDbType.Double);
+            Nullable(importer, estimate, NpgsqlDbType.Double);
             importer.Write(r.KnownExploited, NpgsqlDbType.Boolean);
             Text(importer, r.FixedVersions.Count == 0 ? null : Clip(string.Join(", ", r.FixedVersions), 500));
             importer.Write(r.FixAvailable, NpgsqlDbType.Boolean);
@@ -114,17 +141,18 @@ public sealed partial class ReportImportService
             // The text about the id travels once per id: only its first row feeds vulnerability_details.
             Text(importer, firstOfId ? Clip(r.Description, 4000) : null);
             Text(importer, firstOfId ? Clip(r.Url, 500) : null);
-            Text(importer, r.Cwes.Count == 0 ? null : Clip(string.Join(",", r.Cwes), 200));
+            Text(importer, Clip(cwes, 200));
             Text(importer, firstOfId && r.Aliases.Count > 0 ? Clip(string.Join(",", r.Aliases), 500) : null);
             Nullable(importer, r.Published?.ToUniversalTime(), NpgsqlDbType.TimestampTz);
-            importer.Write(Details(r, details, detailsWriter), NpgsqlDbType.Text);
+            importer.Write(Details(r, cwes, details, detailsWriter), NpgsqlDbType.Text);
         }
 
         await importer.CompleteAsync(ct);
-        return secrets;
+        return new Staged(secrets, staged, suppressed, bySeverity);
     }
 
-    private static async Task<MergeCounts> MergeAsync(NpgsqlConnection connection, Scan scan, Guid? serviceId, DateTimeOffset now, CancellationToken ct)
+    private static async Task<MergeCounts> MergeAsync(NpgsqlConnection connection, Scan scan, Guid? serviceId, DateTimeOffset now, Staged staged,
+        CancellationToken ct)
     {
         // The scope (service or target, and scanner) and its previous scan: what "still reported" and "fixed" are relative to.
         await using var scope = new NpgsqlCommand("""
@@ -148,17 +176,19 @@ public sealed partial class ReportImportService
 
         // Parameters of every statement below: $1 scope, $2 its previous scan, $3 this scan, $4 now, $5 service, $6 target,
         // $7 when the scope was last seen before.
-        const string Epss = "COALESCE(s.epss, k.first_epss, s.epss_estimate)";
-        const string Predicted = "(s.epss IS NULL AND k.first_epss IS NULL AND s.epss_estimate IS NOT NULL)";
+        const string Epss = "COALESCE(k.epss, k.first_epss, k.epss_estimate)";
+        const string Predicted = "(k.epss IS NULL AND k.first_epss IS NULL AND k.epss_estimate IS NOT NULL)";
         await using var batch = new NpgsqlBatch(connection);
         void Add(string sql) => batch.BatchCommands.Add(new NpgsqlBatchCommand(sql));
-        // Per staged finding: the scope's existing finding with that identity, FIRST's EPSS for its CVE, and whether
-        // anything about a known finding changed. One statement: the keys go into their table, and only the changed
-        // known findings are rewritten (an unchanged re-import writes none), from the values carried along, so neither
-        // the findings nor the staging table are joined a second time.
+        // The whole merge is one statement over one pass of the staging table: per staged finding, the scope's existing
+        // finding with that identity, FIRST's EPSS for its CVE, and whether anything about a known finding changed
+        // (materialized once); then, each reading only that, the changed known findings are rewritten (an unchanged
+        // re-import writes none), what the scope reported last time and not now is swept to fixed, the new findings and
+        // the scan's own rows go in. The parts touch disjoint rows (known and reported again / known and not reported /
+        // new), so they can share the statement's snapshot; the sweep cannot see this statement's new findings.
         Add($"""
             WITH matched AS MATERIALIZED (
-                SELECT s.identity, f.id AS existing_id, f.status AS existing_status, f.reported AS existing_reported,
+                SELECT s.identity, s.new_id, s.occurrence_id, f.id AS existing_id, f.status AS existing_status,
                        e.epss AS first_epss, e.percentile AS first_percentile,
                        (NOT f.reported OR f.status = 'fixed' OR f.service_id IS DISTINCT FROM $5
                         OR f.target IS DISTINCT FROM COALESCE(NULLIF(s.target, ''), $6) OR f.severity IS DISTINCT FROM s.severity
@@ -167,40 +197,36 @@ public sealed partial class ReportImportService
                         OR f.epss_predicted IS DISTINCT FROM (s.epss IS NULL AND e.epss IS NULL AND s.epss_estimate IS NOT NULL)
                         OR f.known_exploited IS DISTINCT FROM s.known_exploited OR f.fixed_versions IS DISTINCT FROM s.fixed_versions
                         OR f.direct IS DISTINCT FROM s.direct OR f.title IS DISTINCT FROM s.title OR f.message IS DISTINCT FROM s.message
-                        OR f.suppressed IS DISTINCT FROM s.suppressed OR f.line IS DISTINCT FROM s.line OR f.path IS DISTINCT FROM s.path)
+                        OR f.suppressed IS DISTINCT FROM s.suppressed OR f.line IS DISTINCT FROM s.line OR f.path IS DISTINCT FROM s.path
+                        OR f.details::text IS DISTINCT FROM s.details)
                        AS changed,
-                       s.target, s.severity, s.severity_rank, s.cvss_score, s.cvss_vector, s.cvss_computed, s.epss, s.epss_percentile,
-                       s.epss_estimate, s.known_exploited, s.fixed_versions, s.fix_available, s.direct, s.title, s.message, s.suppressed,
-                       s.suppression_reason, s.line, s.path, s.purl, s.package_type
+                       s.kind, s.vulnerability_id, s.cve_id, s.package_name, s.package_version, s.target, s.severity, s.severity_rank,
+                       s.cvss_score, s.cvss_vector, s.cvss_computed, s.epss, s.epss_percentile, s.epss_estimate, s.known_exploited,
+                       s.fixed_versions, s.fix_available, s.direct, s.title, s.message, s.suppressed, s.suppression_reason, s.line, s.path,
+                       s.purl, s.package_type, s.details
                 FROM {Stage} s
                 LEFT JOIN vulnerability_findings f ON f.scope_id = $1 AND f.identity = s.identity
                 LEFT JOIN epss_scores e ON e.cve = s.cve_id),
-            keys AS (
-                INSERT INTO {Keys} (identity, existing_id, existing_status, existing_reported, first_epss, first_percentile)
-                SELECT identity, existing_id, existing_status, existing_reported, first_epss, first_percentile FROM matched)
-            UPDATE vulnerability_findings f SET
-                reported = true, last_seen_at = $4, last_scan_id = $3, service_id = $5, target = COALESCE(NULLIF(k.target, ''), $6),
-                severity = k.severity, severity_rank = k.severity_rank, cvss_score = k.cvss_score, cvss_vector = k.cvss_vector,
-                cvss_computed = k.cvss_computed, epss_score = COALESCE(k.epss, k.first_epss, k.epss_estimate),
-                epss_percentile = COALESCE(k.epss_percentile, k.first_percentile),
-                epss_source = CASE WHEN k.epss IS NOT NULL THEN 'report' WHEN k.first_epss IS NOT NULL THEN 'first'
-                                   WHEN k.epss_estimate IS NOT NULL THEN 'estimate' END,
-                epss_predicted = (k.epss IS NULL AND k.first_epss IS NULL AND k.epss_estimate IS NOT NULL), known_exploited = k.known_exploited,
-                fixed_versions = k.fixed_versions, fix_available = k.fix_available, direct = k.direct, title = k.title, message = k.message,
-                suppressed = k.suppressed, suppression_reason = k.suppression_reason, line = k.line, path = k.path, purl = k.purl,
-                package_type = k.package_type,
-                status = CASE WHEN f.status = 'fixed' THEN 'open' ELSE f.status END,
-                fixed_at = CASE WHEN f.status = 'fixed' THEN NULL ELSE f.fixed_at END,
-                status_reason = CASE WHEN f.status = 'fixed' THEN 'Reported again by scan ' || $3::text ELSE f.status_reason END,
-                status_changed_by = CASE WHEN f.status = 'fixed' THEN 'system' ELSE f.status_changed_by END,
-                status_changed_at = CASE WHEN f.status = 'fixed' THEN $4 ELSE f.status_changed_at END
-            FROM matched k
-            WHERE k.changed AND f.id = k.existing_id
-            """);
-        // What the scope reported last time and not now (swept before this scan's new findings go in): fixed (false positives keep their verdict), last seen at the previous
-        // scan; a fixed accepted risk's acceptance ends with it.
-        Add($"""
-            WITH gone AS (
+            changed AS (
+                UPDATE vulnerability_findings f SET
+                    reported = true, last_seen_at = $4, last_scan_id = $3, service_id = $5, target = COALESCE(NULLIF(k.target, ''), $6),
+                    severity = k.severity, severity_rank = k.severity_rank, cvss_score = k.cvss_score, cvss_vector = k.cvss_vector,
+                    cvss_computed = k.cvss_computed, epss_score = {Epss}, epss_percentile = COALESCE(k.epss_percentile, k.first_percentile),
+                    epss_source = CASE WHEN k.epss IS NOT NULL THEN 'report' WHEN k.first_epss IS NOT NULL THEN 'first'
+                                       WHEN k.epss_estimate IS NOT NULL THEN 'estimate' END,
+                    epss_predicted = {Predicted}, known_exploited = k.known_exploited,
+                    fixed_versions = k.fixed_versions, fix_available = k.fix_available, direct = k.direct, title = k.title, message = k.message,
+                    suppressed = k.suppressed, suppression_reason = k.suppression_reason, line = k.line, path = k.path, purl = k.purl,
+                    package_type = k.package_type, details = k.details::json,
+                    status = CASE WHEN f.status = 'fixed' THEN 'open' ELSE f.status END,
+                    fixed_at = CASE WHEN f.status = 'fixed' THEN NULL ELSE f.fixed_at END,
+                    status_reason = CASE WHEN f.status = 'fixed' THEN 'Reported again by scan ' || $3::text ELSE f.status_reason END,
+                    status_changed_by = CASE WHEN f.status = 'fixed' THEN 'system' ELSE f.status_changed_by END,
+                    status_changed_at = CASE WHEN f.status = 'fixed' THEN $4 ELSE f.status_changed_at END
+                FROM matched k
+                WHERE k.changed AND f.id = k.existing_id),
+            -- Reported last time and not now: fixed (false positives keep their verdict), last seen at the previous scan.
+            gone AS (
                 UPDATE vulnerability_findings f
                 SET reported = false, last_seen_at = COALESCE($7, f.last_seen_at), last_scan_id = COALESCE($2, f.last_scan_id),
                     status = CASE WHEN f.status IN ('open', 'accepted_risk') THEN 'fixed' ELSE f.status END,
@@ -208,35 +234,34 @@ public sealed partial class ReportImportService
                     status_reason = CASE WHEN f.status IN ('open', 'accepted_risk') THEN 'Not reported by scan ' || $3::text ELSE f.status_reason END,
                     status_changed_by = CASE WHEN f.status IN ('open', 'accepted_risk') THEN 'system' ELSE f.status_changed_by END,
                     status_changed_at = CASE WHEN f.status IN ('open', 'accepted_risk') THEN $4 ELSE f.status_changed_at END
-                WHERE f.scope_id = $1 AND f.reported AND NOT EXISTS (SELECT 1 FROM {Keys} k WHERE k.existing_id = f.id)
-                RETURNING f.id, f.status)
-            INSERT INTO {Gone} (id, status) SELECT id, status FROM gone
-            """);
-        Add($"""
-            UPDATE risk_acceptances r SET ended_at = $4, end_reason = 'fixed'
-            FROM {Gone} g WHERE g.status = 'fixed' AND r.vulnerability_finding_id = g.id AND r.ended_at IS NULL
-            """);
-        Add($"""
-            INSERT INTO vulnerability_findings (id, scope_id, identity, reported, service_id, target, kind, vulnerability_id, cve_id, package_name,
-                package_version, package_type, purl, path, line, severity, severity_rank, cvss_score, cvss_vector, cvss_computed, epss_score,
-                epss_percentile, epss_predicted, epss_source, known_exploited, fixed_versions, fix_available, direct, title, message, status,
-                suppressed, suppression_reason, first_seen_at, last_seen_at, first_scan_id, last_scan_id)
-            SELECT s.new_id, $1, s.identity, true, $5, COALESCE(NULLIF(s.target, ''), $6), s.kind, s.vulnerability_id, s.cve_id,
-                s.package_name, s.package_version, s.package_type, s.purl, s.path, s.line, s.severity, s.severity_rank, s.cvss_score,
-                s.cvss_vector, s.cvss_computed, {Epss}, COALESCE(s.epss_percentile, k.first_percentile), {Predicted},
-                CASE WHEN s.epss IS NOT NULL THEN 'report' WHEN k.first_epss IS NOT NULL THEN 'first' WHEN s.epss_estimate IS NOT NULL THEN 'estimate' END,
-                s.known_exploited, s.fixed_versions, s.fix_available, s.direct, s.title, s.message, 'open', s.suppressed, s.suppression_reason,
-                $4, $4, $3, $3
-            FROM {Stage} s JOIN {Keys} k ON k.identity = s.identity
-            WHERE k.existing_id IS NULL
-            """);
-        Add($"""
-            INSERT INTO vulnerabilities (id, scan_id, finding_id, cve_id, package_name, package_version, severity, cvss_score, epss_score,
-                epss_predicted, cve_details, change, created_at)
-            SELECT s.occurrence_id, $3, COALESCE(k.existing_id, s.new_id), s.vulnerability_id, s.package_name, s.package_version, upper(s.severity),
-                s.cvss_score, {Epss}, {Predicted}, s.details::json,
-                CASE WHEN k.existing_id IS NULL THEN 'new' WHEN k.existing_status = 'fixed' THEN 'reopened' ELSE 'unchanged' END, $4
-            FROM {Stage} s JOIN {Keys} k ON k.identity = s.identity
+                WHERE f.scope_id = $1 AND f.reported AND NOT EXISTS (SELECT 1 FROM matched k WHERE k.existing_id = f.id)
+                RETURNING f.id, f.status),
+            -- A fixed accepted risk's acceptance ends with it.
+            ended AS (
+                UPDATE risk_acceptances r SET ended_at = $4, end_reason = 'fixed'
+                FROM gone g WHERE g.status = 'fixed' AND r.vulnerability_finding_id = g.id AND r.ended_at IS NULL),
+            added AS (
+                INSERT INTO vulnerability_findings (id, scope_id, identity, reported, service_id, target, kind, vulnerability_id, cve_id, package_name,
+                    package_version, package_type, purl, path, line, severity, severity_rank, cvss_score, cvss_vector, cvss_computed, epss_score,
+                    epss_percentile, epss_predicted, epss_source, known_exploited, fixed_versions, fix_available, direct, title, message, details,
+                    status, suppressed, suppression_reason, first_seen_at, last_seen_at, first_scan_id, last_scan_id)
+                SELECT k.new_id, $1, k.identity, true, $5, COALESCE(NULLIF(k.target, ''), $6), k.kind, k.vulnerability_id, k.cve_id,
+                    k.package_name, k.package_version, k.package_type, k.purl, k.path, k.line, k.severity, k.severity_rank, k.cvss_score,
+                    k.cvss_vector, k.cvss_computed, {Epss}, COALESCE(k.epss_percentile, k.first_percentile), {Predicted},
+                    CASE WHEN k.epss IS NOT NULL THEN 'report' WHEN k.first_epss IS NOT NULL THEN 'first' WHEN k.epss_estimate IS NOT NULL THEN 'estimate' END,
+                    k.known_exploited, k.fixed_versions, k.fix_available, k.direct, k.title, k.message, k.details::json, 'open', k.suppressed,
+                    k.suppression_reason, $4, $4, $3, $3
+                FROM matched k
+                WHERE k.existing_id IS NULL),
+            seen AS (
+                INSERT INTO vulnerabilities (id, scan_id, finding_id, cve_id, package_name, package_version, severity, cvss_score, epss_score,
+                    epss_predicted, change, created_at)
+                SELECT k.occurrence_id, $3, COALESCE(k.existing_id, k.new_id), k.vulnerability_id, k.package_name, k.package_version, upper(k.severity),
+                    k.cvss_score, {Epss}, {Predicted},
+                    CASE WHEN k.existing_id IS NULL THEN 'new' WHEN k.existing_status = 'fixed' THEN 'reopened' ELSE 'unchanged' END, $4
+                FROM matched k)
+            SELECT (SELECT count(*) FROM matched WHERE existing_id IS NOT NULL)::int, (SELECT count(*) FROM matched WHERE existing_status = 'fixed')::int,
+                   (SELECT count(*) FROM gone WHERE status = 'fixed')::int
             """);
         // Text about a vulnerability or rule, once per id; later reports only fill gaps.
         Add($"""
@@ -264,13 +289,6 @@ public sealed partial class ReportImportService
                OR (vulnerability_details.cvss_vector IS NULL AND EXCLUDED.cvss_vector IS NOT NULL)
             """);
         Add("UPDATE finding_scopes SET last_scan_id = $3, last_seen_at = $4, target = $6 WHERE id = $1");
-        Add($"""
-            SELECT (SELECT count(*) FROM {Keys})::int, (SELECT count(*) FROM {Keys} WHERE existing_id IS NOT NULL)::int,
-                   (SELECT count(*) FROM {Keys} WHERE existing_status = 'fixed')::int,
-                   (SELECT count(*) FROM {Gone} WHERE status = 'fixed')::int,
-                   (SELECT count(*) FROM {Stage} WHERE suppressed)::int
-            """);
-        Add($"SELECT severity, count(*)::int FROM {Stage} WHERE NOT suppressed GROUP BY severity");
         foreach (NpgsqlBatchCommand command in batch.BatchCommands)
         {
             command.Parameters.Add(new NpgsqlParameter { Value = scopeId, NpgsqlDbType = NpgsqlDbType.Bigint });
@@ -283,75 +301,99 @@ public sealed partial class ReportImportService
             TrimParameters(command);
         }
 
+        int matched, reopened, fixedCount;
         if (Environment.GetEnvironmentVariable("DG_IMPORT_TRACE") == "1")
         {
-            await TraceAsync(connection, batch, ct);
+            (matched, reopened, fixedCount) = await TraceAsync(connection, batch, ct);
         }
-
-        int findings, matched, reopened, fixedCount, suppressed;
-        var bySeverity = new Dictionary<string, int>(StringComparer.Ordinal);
-        await using (var reader = await batch.ExecuteReaderAsync(ct))
+        else
         {
+            await using var reader = await batch.ExecuteReaderAsync(ct);
             await reader.ReadAsync(ct);
-            (findings, matched, reopened, fixedCount, suppressed) = (reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetInt32(4));
-            await reader.NextResultAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                bySeverity[reader.GetString(0)] = reader.GetInt32(1);
-            }
+            (matched, reopened, fixedCount) = (reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2));
         }
 
         await ClearStageAsync(connection, ct);
-        return new MergeCounts(findings, findings - matched, matched - reopened, reopened, fixedCount, suppressed, bySeverity);
+        var findings = staged.Findings;
+        return new MergeCounts(findings, findings - matched, matched - reopened, reopened, fixedCount, staged.Suppressed, staged.BySeverity);
     }
 
-    /// <summary>DG_IMPORT_TRACE=1 (benchmarks only): runs the merge's statements one by one and prints their times.</summary>
-    private static async Task TraceAsync(NpgsqlConnection connection, NpgsqlBatch batch, CancellationToken ct)
+    /// <summary>
+    /// DG_IMPORT_TRACE=1 (benchmarks only): runs the merge's statements one by one, prints their wall time and the server
+    /// process's CPU time, and returns the counts of the first. DG_IMPORT_EXPLAIN=1 as well: each statement first runs
+    /// under EXPLAIN (ANALYZE, BUFFERS) in a savepoint that is rolled back, and its plan (with each trigger's time) is
+    /// printed; then it runs for real.
+    /// </summary>
+    private static async Task<(int, int, int)> TraceAsync(NpgsqlConnection connection, NpgsqlBatch batch, CancellationToken ct)
     {
-        var all = batch.BatchCommands.Cast<NpgsqlBatchCommand>().ToList();
         await using var pidCommand = new NpgsqlCommand("SELECT pg_backend_pid()", connection);
         var pid = (int)(await pidCommand.ExecuteScalarAsync(ct))!;
         // utime + stime of the server process, in clock ticks (10 ms): the work a statement did, whatever else the machine runs.
         double ServerCpuMs()
         {
+            if (!File.Exists($"/proc/{pid}/stat"))
+            {
+                return double.NaN;
+            }
+
             var fields = File.ReadAllText($"/proc/{pid}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
             return (long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture)) * 10.0;
         }
 
-        foreach (var statement in all.SkipLast(2))
+        async Task RunAsync(string sql)
         {
-            var cpu = File.Exists($"/proc/{pid}/stat") ? ServerCpuMs() : double.NaN;
-            var watch = System.Diagnostics.Stopwatch.StartNew();
-            // DG_IMPORT_EXPLAIN=1 as well: each statement runs under EXPLAIN (ANALYZE, BUFFERS), which executes it, and its plan is printed.
-            var explain = Environment.GetEnvironmentVariable("DG_IMPORT_EXPLAIN") == "1";
-            await using var single = new NpgsqlCommand((explain ? "EXPLAIN (ANALYZE, BUFFERS) " : "") + statement.CommandText, connection);
+            await using var command = new NpgsqlCommand(sql, connection);
+            await command.ExecuteNonQueryAsync(ct);
+        }
+
+        NpgsqlCommand Single(NpgsqlBatchCommand statement, string prefix)
+        {
+            var single = new NpgsqlCommand(prefix + statement.CommandText, connection);
             foreach (NpgsqlParameter p in statement.Parameters)
             {
                 single.Parameters.Add(new NpgsqlParameter { Value = p.Value, NpgsqlDbType = p.NpgsqlDbType });
             }
 
-            if (explain)
-            {
-                await using var plan = await single.ExecuteReaderAsync(ct);
-                while (await plan.ReadAsync(ct))
-                {
-                    Console.Error.WriteLine("import plan: " + plan.GetString(0));
-                }
-            }
-            else
-            {
-                await single.ExecuteNonQueryAsync(ct);
-            }
-            var first = statement.CommandText.Trim().Split('\n')[0];
-            var used = File.Exists($"/proc/{pid}/stat") ? ServerCpuMs() - cpu : double.NaN;
-            Console.Error.WriteLine($"import trace: {watch.ElapsedMilliseconds,6} ms (server CPU {used,5:0} ms)  {first[..Math.Min(90, first.Length)]}");
+            return single;
         }
 
-        batch.BatchCommands.Clear();
-        foreach (var statement in all.TakeLast(2))
+        (int, int, int) counts = default;
+        var first = true;
+        foreach (NpgsqlBatchCommand statement in batch.BatchCommands)
         {
-            batch.BatchCommands.Add(statement);
+            var title = statement.CommandText.Trim().Split('\n')[0];
+            title = title[..Math.Min(90, title.Length)];
+            if (Environment.GetEnvironmentVariable("DG_IMPORT_EXPLAIN") == "1")
+            {
+                await RunAsync("SAVEPOINT import_explain");
+                await using (var explain = Single(statement, "EXPLAIN (ANALYZE, BUFFERS) "))
+                await using (var plan = await explain.ExecuteReaderAsync(ct))
+                {
+                    while (await plan.ReadAsync(ct))
+                    {
+                        Console.Error.WriteLine("import plan: " + plan.GetString(0));
+                    }
+                }
+
+                await RunAsync("ROLLBACK TO SAVEPOINT import_explain");
+            }
+
+            var cpu = ServerCpuMs();
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            await using (var single = Single(statement, ""))
+            await using (var reader = await single.ExecuteReaderAsync(ct))
+            {
+                if (first && await reader.ReadAsync(ct))
+                {
+                    counts = (reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2));
+                }
+            }
+
+            first = false;
+            Console.Error.WriteLine($"import trace: {watch.ElapsedMilliseconds,6} ms (server CPU {ServerCpuMs() - cpu,5:0} ms)  {title}");
         }
+
+        return counts;
     }
 
     /// <summary>Keeps only the positional parameters a statement refers to ($1..$7), in order.</summary>
@@ -384,7 +426,7 @@ public sealed partial class ReportImportService
         _ => "code_issue",
     };
 
-    private static string Details(ReportResult r, ArrayBufferWriter<byte> buffer, Utf8JsonWriter json)
+    private static string Details(ReportResult r, string? cwes, ArrayBufferWriter<byte> buffer, Utf8JsonWriter json)
     {
         buffer.ResetWrittenCount();
         json.Reset(buffer);
@@ -413,7 +455,7 @@ public sealed partial class ReportImportService
 
         WriteIf(json, "cvss_vector", r.Cvss?.Vector);
         WriteIf(json, "cvss_version", r.Cvss?.Version);
-        WriteIf(json, "cwes", r.Cwes.Count == 0 ? null : string.Join(",", r.Cwes));
+        WriteIf(json, "cwes", cwes);
         WriteIf(json, "source_severity", r.SourceSeverity);
         if (r.Suppressed)
         {

@@ -109,12 +109,12 @@ public sealed partial class ReportImportService(
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         ParsedReport report;
-        List<Finding> secrets;
+        Staged staged;
         try
         {
             report = ReportReader.Open(request.Report, request.Format, MaxReportBytes);
             await CreateStageAsync(connection, ct);
-            secrets = await StageAsync(connection, report, ct);
+            staged = await StageAsync(connection, report, ct);
             Trace(started, "parse and COPY into the staging table");
         }
         catch (ReportFormatException e)
@@ -140,9 +140,10 @@ public sealed partial class ReportImportService(
 
         // Imports of one scope and scanner run one at a time: "fixed" means "not in the latest scan".
         await db.Database.LockAsync("findings:" + scan.ScopeKey + "\n" + scan.Scanner, ct);
-        var merge = await MergeAsync(connection, scan, service?.Id, now, ct);
+        var merge = await MergeAsync(connection, scan, service?.Id, now, staged, ct);
         Trace(started, "merge");
 
+        var secrets = staged.Secrets;
         var secretResult = new SecretMerge(0, 0, 0);
         if (secrets.Count > 0)
         {

@@ -238,7 +238,7 @@ public sealed class ScanService(IDbContextFactory<ApplicationDbContext> contextF
         return new Paged<ScanRow>(items, total);
     }
 
-    /// <summary>The scan's vulnerabilities (its own copies, with each finding's current status), most severe first.</summary>
+    /// <summary>The scan's vulnerabilities (its own copies of severity, CVSS and EPSS; the finding's details and current status), most severe first.</summary>
     public async Task<IReadOnlyList<ScanVulnerabilityRow>?> VulnerabilitiesAsync(Guid scanId, int skip = 0, int take = 1000, CancellationToken ct = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
@@ -255,7 +255,7 @@ public sealed class ScanService(IDbContextFactory<ApplicationDbContext> contextF
             .Skip(Math.Max(0, skip)).Take(Math.Clamp(take, 1, 10_000))
             .Select(x => new ScanVulnerabilityRow(x.v.Id, x.v.FindingId, x.f.Kind == FindingKind.Vulnerability ? "vulnerability"
                     : x.f.Kind == FindingKind.Misconfiguration ? "misconfiguration" : "code_issue",
-                x.v.CveId, x.v.PackageName, x.v.PackageVersion, x.v.Severity, x.v.CvssScore, x.v.EpssScore, x.v.EpssPredicted, x.v.CveDetails, x.v.Change,
+                x.v.CveId, x.v.PackageName, x.v.PackageVersion, x.v.Severity, x.v.CvssScore, x.v.EpssScore, x.v.EpssPredicted, x.f.Details, x.v.Change,
                 x.f.Status, x.f.FixedVersions, x.f.Path, x.v.CreatedAt))
             .ToListAsync(ct);
     }

@@ -75,6 +75,55 @@ public sealed class ReportImportTests(DatabaseFixture db) : IClassFixture<Databa
             ("s", "target:" + target)));
     }
 
+    [Theory]
+    [InlineData("trivy/trivy-trivyrepo-1.json")]
+    [InlineData("sarif/sarif-dd-2.sarif")]
+    [InlineData("grype/grype-dd-3.json")]
+    public async Task ImportAsync_SameReportTwice_RewritesNoFinding(string file)
+    {
+        var target = $"untouched-{Guid.NewGuid():N}";
+        const string Versions = "SELECT string_agg(f.id::text || ':' || f.xmin::text, ',' ORDER BY f.id) FROM vulnerability_findings f JOIN finding_scopes sc ON sc.id = f.scope_id WHERE sc.scope_key = @s";
+        await ImportAsync(file, target);
+        var before = await Sql.ScalarAsync<string>(db.ConnectionString, Versions, ("s", "target:" + target));
+
+        var second = await ImportAsync(file, target);
+
+        // Every finding is the row version the first import wrote (its details included): an unchanged report rewrites none.
+        Assert.Equal(0, second.New);
+        Assert.Equal(before, await Sql.ScalarAsync<string>(db.ConnectionString, Versions, ("s", "target:" + target)));
+    }
+
+    [Fact]
+    public async Task Vulnerabilities_ScanOrScopeThatDoesNotExist_InsertRefusedAndDeletesCascade()
+    {
+        var target = $"references-{Guid.NewGuid():N}";
+        var imported = await ImportAsync("grype/grype-dd-3.json", target);
+        var scopeId = await Sql.ScalarAsync<long>(db.ConnectionString, "SELECT id FROM finding_scopes WHERE scope_key = @s", ("s", "target:" + target));
+
+        // The per-statement checks that replace the foreign keys (migration ImportFastPath) refuse what a foreign key would.
+        var noScan = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => Sql.ExecuteAsync(db.ConnectionString, """
+            INSERT INTO vulnerabilities (id, scan_id, finding_id, cve_id, severity, epss_predicted, change, created_at)
+            SELECT gen_random_uuid(), @scan, finding_id, cve_id, severity, false, 'new', now() FROM vulnerabilities WHERE scan_id = @real
+            """, ("scan", Guid.NewGuid()), ("real", imported.ScanId)));
+        var noScope = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => Sql.ExecuteAsync(db.ConnectionString, """
+            INSERT INTO vulnerability_findings (id, scope_id, identity, reported, target, kind, vulnerability_id, severity, severity_rank, cvss_computed,
+                epss_predicted, known_exploited, fix_available, status, suppressed, first_seen_at, last_seen_at, first_scan_id, last_scan_id)
+            VALUES (gen_random_uuid(), -1, gen_random_uuid(), true, 'x', 'vulnerability', 'CVE-2024-1', 'low', 1, false, false, false, false, 'open', false,
+                now(), now(), gen_random_uuid(), gen_random_uuid())
+            """));
+        var moved = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => Sql.ExecuteAsync(db.ConnectionString,
+            "UPDATE vulnerabilities SET scan_id = gen_random_uuid() WHERE scan_id = @id", ("id", imported.ScanId)));
+
+        Assert.Equal(["23503", "23503", "23503"], new[] { noScan.SqlState, noScope.SqlState, moved.SqlState });
+        Assert.Equal(35, await Sql.ScalarAsync<int>(db.ConnectionString, "SELECT count(*) FROM vulnerabilities WHERE scan_id = @id", ("id", imported.ScanId)));
+
+        await Sql.ExecuteAsync(db.ConnectionString, "DELETE FROM finding_scopes WHERE id = @id", ("id", scopeId));
+        await Sql.ExecuteAsync(db.ConnectionString, "DELETE FROM scans WHERE id = @id", ("id", imported.ScanId));
+
+        Assert.Equal(0, await Sql.ScalarAsync<int>(db.ConnectionString, "SELECT count(*) FROM vulnerability_findings WHERE scope_id = @id", ("id", scopeId)));
+        Assert.Equal(0, await Sql.ScalarAsync<int>(db.ConnectionString, "SELECT count(*) FROM vulnerabilities WHERE scan_id = @id", ("id", imported.ScanId)));
+    }
+
     [Fact]
     public async Task ImportAsync_FindingMissingFromLaterScan_FixedThenReopensWhenItComesBack()
     {
