@@ -45,6 +45,7 @@ internal sealed class ProgressTracker(IProgress<ScanProgress>? progress)
     private long _bytes;
     private int _findings;
     private long _lastReport = -IntervalMs;
+    private bool _held;
 
     public int FilesDone => Volatile.Read(ref _filesDone);
 
@@ -61,8 +62,12 @@ internal sealed class ProgressTracker(IProgress<ScanProgress>? progress)
     public void SetFilesTotal(int total)
     {
         Volatile.Write(ref _filesTotal, total);
+        Volatile.Write(ref _held, false);
         Report(ScanPhase.Starting, force: true);
     }
+
+    /// <summary>No report until <see cref="SetFilesTotal"/>: a directory scan lists while it scans.</summary>
+    public void HoldUntilTotal() => Volatile.Write(ref _held, true);
 
     public void FileQueued() => Interlocked.Increment(ref _filesTotal);
 
@@ -94,7 +99,7 @@ internal sealed class ProgressTracker(IProgress<ScanProgress>? progress)
 
     private void Report(ScanPhase phase, bool force = false)
     {
-        if (progress is null)
+        if (progress is null || (!force && Volatile.Read(ref _held)))
         {
             return;
         }

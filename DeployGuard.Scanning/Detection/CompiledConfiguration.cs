@@ -305,7 +305,7 @@ internal sealed class CompiledConfiguration
     {
         try
         {
-            return new Regex(pattern, RegexOptions.CultureInvariant, CompiledRule.MatchTimeout);
+            return BuiltInRegexes.ForAllowlist(pattern) ?? new Regex(pattern, RegexOptions.CultureInvariant, CompiledRule.MatchTimeout);
         }
         catch (ArgumentException e)
         {

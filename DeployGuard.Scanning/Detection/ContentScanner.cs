@@ -15,12 +15,23 @@ internal static class ContentScanner
         var chars = ArrayPool<char>.Shared.Rent(TextDecoder.MaxChars(bytes.Length));
         try
         {
-            var text = chars.AsSpan(0, TextDecoder.Decode(bytes, chars));
-            return detector.Detect(text, ContentSniffer.Classify(text));
+            return Scan(detector, bytes, chars);
         }
         finally
         {
             ArrayPool<char>.Shared.Return(chars);
         }
+    }
+
+    /// <summary>The same, decoding into the caller's buffer of at least <see cref="TextDecoder.MaxChars"/> characters.</summary>
+    public static IReadOnlyList<Candidate> Scan(Detector detector, ReadOnlySpan<byte> bytes, Span<char> chars)
+    {
+        if (bytes.IsEmpty || ContentSniffer.IsBinary(bytes))
+        {
+            return Detector.NoCandidates;
+        }
+
+        var text = chars[..TextDecoder.Decode(bytes, chars)];
+        return detector.Detect(text, ContentSniffer.Classify(text));
     }
 }

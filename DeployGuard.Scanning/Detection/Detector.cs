@@ -95,8 +95,16 @@ internal sealed class Detector
             {
                 foreach (var (start, end) in ruleWindows)
                 {
+                    // Most windows hold a keyword and no match: the span search says so without copying the window
+                    // into a string or allocating a Match (it sees exactly the window, as Match(segment, start, length) does).
+                    var regex = rule.RegexFor(end - start);
+                    if (!regex.IsMatch(text[start..end]))
+                    {
+                        continue;
+                    }
+
                     var (segment, offset) = segments.Containing(text, start, end);
-                    for (var m = rule.RegexFor(end - start).Match(segment, start - offset, end - start); m.Success; m = m.NextMatch())
+                    for (var m = regex.Match(segment, start - offset, end - start); m.Success; m = m.NextMatch())
                     {
                         Consider(rule, text, m, offset, ref matches, ref claimed);
                     }

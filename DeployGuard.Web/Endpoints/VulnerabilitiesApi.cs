@@ -83,7 +83,7 @@ internal static class VulnerabilitiesApi
             .WithSummary("The environment's security policy in force (version 0: its preset).");
 
         api.MapGet("/environments/{id:guid}/security-policy/history", async (Guid id, SecurityPolicyService policies, CancellationToken ct) =>
-                Results.Ok(await policies.HistoryAsync(id, ct)))
+                await policies.HistoryAsync(id, ct) is { } history ? Results.Ok(history) : ResultHttp.NotFound("Environment", id))
             .WithSummary("Every saved version of the environment's security policy, newest first.");
 
         api.MapPut("/environments/{id:guid}/security-policy", async (Guid id, PolicyBody body, SecurityPolicyService policies, HttpContext http,

@@ -19,7 +19,20 @@ internal sealed class AppDirectories(IConfiguration configuration)
     public string? EmbeddedClusterDirectory => DatabaseConnection.FromConfiguration(configuration) is null ? EmbeddedOptions().ResolveDataDirectory() : null;
 
     /// <summary>Creates <paramref name="directory"/> (and missing parents) readable by this OS user only (0700).</summary>
+    /// <exception cref="AppDirectoryException">The folder cannot be created or made private (a setting points somewhere unusable).</exception>
     public static string EnsurePrivate(string directory)
+    {
+        try
+        {
+            return CreatePrivate(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new AppDirectoryException(directory, e);
+        }
+    }
+
+    private static string CreatePrivate(string directory)
     {
         if (!Directory.Exists(directory))
         {
@@ -51,10 +64,25 @@ internal sealed class AppDirectories(IConfiguration configuration)
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
 
-        using var stream = new FileStream(path, options);
-        stream.Write(content);
+        try
+        {
+            using var stream = new FileStream(path, options);
+            stream.Write(content);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new AppDirectoryException(Path.GetDirectoryName(Path.GetFullPath(path))!, e);
+        }
     }
 
     private EmbeddedDatabaseOptions EmbeddedOptions() =>
         configuration.GetSection(EmbeddedDatabaseOptions.Section).Get<EmbeddedDatabaseOptions>() ?? new EmbeddedDatabaseOptions();
 }
+
+/// <summary>
+/// One of the app's folders cannot be used: start-up stops with one line naming it and the settings that place it
+/// (<see cref="SettingsCheck"/>), not a stack trace.
+/// </summary>
+internal sealed class AppDirectoryException(string directory, Exception inner)
+    : Exception($"the folder {directory} cannot be created or used by this user ({inner.Message}). The data folder is DataDirectory, " +
+        "the keys folder Keys:Directory, the audit checkpoints Audit:CheckpointDirectory: point them at a folder this user may write.", inner);

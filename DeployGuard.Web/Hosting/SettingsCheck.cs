@@ -43,6 +43,11 @@ internal static class SettingsCheck
             await (error ?? Console.Error).WriteLineAsync($"error: {e.Message}");
             return 1;
         }
+        catch (AppDirectoryException e)
+        {
+            await (error ?? Console.Error).WriteLineAsync($"error: {e.Message}");
+            return 1;
+        }
         catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
         {
             // Kestrel's "Failed to bind to address http://...: address already in use."

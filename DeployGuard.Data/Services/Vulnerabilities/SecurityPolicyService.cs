@@ -41,13 +41,14 @@ public sealed class SecurityPolicyService(IDbContextFactory<ApplicationDbContext
                 latest.CreatedAt);
     }
 
-    public async Task<IReadOnlyList<PolicyRow>> HistoryAsync(Guid environmentId, CancellationToken ct = default)
+    /// <summary>Null when the environment does not exist (a 404, not an empty history that looks like "never changed").</summary>
+    public async Task<IReadOnlyList<PolicyRow>?> HistoryAsync(Guid environmentId, CancellationToken ct = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
         var environment = await db.Environments.AsNoTracking().FirstOrDefaultAsync(e => e.Id == environmentId, ct);
         if (environment is null)
         {
-            return [];
+            return null;
         }
 
         var versions = await db.SecurityPolicyVersions.AsNoTracking().Where(p => p.EnvironmentId == environmentId)

@@ -130,4 +130,60 @@ public sealed class DirectoryScanTests
 
         Assert.Equal("late-nul.txt", Assert.Single(findings).FilePath);
     }
+
+    [Fact]
+    public async Task ScanDirectoryAsync_LargeAndSmallFiles_EveryFileScannedOnce()
+    {
+        using var folder = new TempFolder();
+        var tokens = new List<string>();
+        for (var i = 0; i < 200; i++)
+        {
+            var token = Token();
+            tokens.Add(token);
+            folder.Write($"d{i % 7}/small{i}.txt", $"line {i}\nt = {token}\n");
+        }
+
+        // Over the large-file threshold (taken before the small files queued earlier), with a token at either end.
+        var (first, last) = (Token(), Token());
+        tokens.AddRange([first, last]);
+        folder.Write("big/large.txt", $"t = {first}\n{string.Concat(Enumerable.Repeat("const x = 1;\n", 30_000))}t = {last}\n");
+
+        var progress = new RecordingProgress<ScanProgress>();
+        var findings = await new SecretScanner(options: new ScanOptions { MaxDegreeOfParallelism = 3 })
+            .ScanDirectoryAsync(folder.Path, progress).ToListAsync();
+
+        Assert.Equal(tokens.Select(SecretHasher.Hash).Order(), findings.Select(f => f.SecretHash).Order());
+        Assert.Equal(2, findings.Count(f => f.FilePath == "big/large.txt"));
+        Assert.Equal(30_002, findings.Where(f => f.FilePath == "big/large.txt").Max(f => f.Line));
+        Assert.All(progress.Reports, r => Assert.Equal(201, r.FilesTotal));
+        Assert.Equal(201, progress.Reports[^1].FilesDone);
+    }
+
+    [Fact]
+    public async Task ScanDirectoryAsync_ConsumerStopsEarly_ScanEnds()
+    {
+        using var folder = new TempFolder();
+        for (var i = 0; i < 1200; i++)
+        {
+            folder.Write($"d{i % 10}/f{i}.env", $"NPM_TOKEN={Token()}\n");
+        }
+
+        // The output channel holds 1,024 findings: the workers block on it until the consumer stops and cancels them.
+        var taken = await new SecretScanner(options: new ScanOptions { MaxDegreeOfParallelism = 2 })
+            .ScanDirectoryAsync(folder.Path).Take(5).ToListAsync();
+
+        Assert.Equal(5, taken.Count);
+    }
+
+    [Fact]
+    public async Task ScanDirectoryAsync_Cancelled_Throws()
+    {
+        using var folder = new TempFolder();
+        folder.Write("a.env", $"NPM_TOKEN={Token()}\n");
+        using var cts = new CancellationTokenSource();
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+            await new SecretScanner().ScanDirectoryAsync(folder.Path, cancellationToken: cts.Token).ToListAsync());
+    }
 }

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using DeployGuard.Scanning;
+using DeployGuard.Scanning.Detection;
 using DeployGuard.Scanning.Rules;
 
 namespace DeployGuard.Tests.Scanning.Rules;
@@ -20,6 +21,31 @@ public sealed class BuiltInRegexesTests
 
         Assert.Equal(BuiltInRules.All.Select(r => r.Id).Order(), BuiltInRegexes.All.Keys.Order());
     }
+
+    [Fact]
+    public void ForAllowlist_EveryBuiltInAllowlistPattern_GeneratedFromItsPattern()
+    {
+        var patterns = BuiltInRules.DefaultGlobalAllowlist.Paths
+            .Concat(BuiltInRules.All.SelectMany(r => r.Allowlists).SelectMany(a => a.Paths.Concat(a.Regexes)))
+            .Distinct()
+            .ToList();
+
+        Assert.NotEmpty(patterns);
+        foreach (var pattern in patterns)
+        {
+            var regex = BuiltInRegexes.ForAllowlist(pattern);
+
+            Assert.True(regex is not null, $"allowlist pattern '{pattern}' has no generated regex");
+            Assert.Equal(pattern, regex.ToString());
+            Assert.Equal(RegexOptions.CultureInvariant, regex.Options);
+            Assert.Equal(CompiledRule.MatchTimeout, regex.MatchTimeout);
+        }
+
+        Assert.Equal(patterns.Order(), BuiltInRegexes.AllowlistPatterns.Keys.Order());
+    }
+
+    [Fact]
+    public void ForAllowlist_OtherPattern_Null() => Assert.Null(BuiltInRegexes.ForAllowlist("""(?:^|/)yarn\.lock$"""));
 
     [Fact]
     public void For_BuiltInIdWithOtherPattern_NoGeneratedRegex()

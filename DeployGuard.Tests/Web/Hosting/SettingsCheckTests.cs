@@ -58,4 +58,28 @@ public sealed class SettingsCheckTests
         Assert.Equal(2, exit);
         Assert.Equal("DeployGuard cannot start: DATABASE_URL must look like postgresql://user:pass@host:5432/database (got scheme 'mysql').", error.Trim());
     }
+
+    [Fact]
+    public async Task Server_DataDirectoryNotWritable_OneLineNamingTheFolderAndSetting()
+    {
+        var database = await TestPostgres.CreateEmptyDatabaseAsync("datadir");
+        // A folder under a regular file can never be created, whoever runs the test (root included).
+        var blocker = Path.Combine(Path.GetTempPath(), $"dg-blocker-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(blocker, "not a folder");
+        try
+        {
+            var settings = new Dictionary<string, string> { ["ConnectionStrings:DeployGuard"] = database, ["DataDirectory"] = Path.Combine(blocker, "data") };
+
+            var (exit, output, error) = await AppProcess.RunCommandAsync(settings, "db", "current");
+
+            Assert.Equal(1, exit);
+            Assert.StartsWith($"error: the folder {Path.Combine(blocker, "data")}", error.Trim());
+            Assert.Contains("DataDirectory", error, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", error + output);
+        }
+        finally
+        {
+            File.Delete(blocker);
+        }
+    }
 }
