@@ -69,15 +69,30 @@ public sealed class UiBenchmarks(ITestOutputHelper output)
     {
         await using var kit = await DeploymentTestKit.CreateAsync();
         await DashboardBenchmarks.LoadMillionAsync(kit, Report);
-        await using var app = await AppProcess.StartAsync(kit.ConnectionString);
+        // DG_BENCH_SQL=1: the app logs every command with its duration (EF's own log), to say which queries a render
+        // issues and what they cost. Off by default: console logging of each command is itself a cost.
+        var traceSql = Environment.GetEnvironmentVariable("DG_BENCH_SQL") == "1";
+        var settings = traceSql ? new Dictionary<string, string> { ["Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command"] = "Information" } : null;
+        await using var app = await AppProcess.StartAsync(kit.ConnectionString, settings: settings);
         var viewer = await kit.UserAsync(Roles.Viewer);
         await using var browser = await BrowserSession.LaunchAsync();
         var page = await browser.SignInAsync(app.BaseUrl, viewer.UserName!, "Test-pass-2026");
+        // Where the time goes, from the page's own clock (ms since the navigation started): the prerendered HTML received,
+        // the circuit's WebSocket open, the first interactive render applied, the first row on screen.
+        await page.Context.AddInitScriptAsync(PhaseScript);
 
         var times = new List<double>();
+        var phases = new Dictionary<string, List<double>>();
+        var commandsBefore = 0;
         for (var i = 0; i <= RenderRuns; i++)
         {
             await page.GotoAsync("about:blank");
+            if (i == 1)
+            {
+                commandsBefore = SqlCommands(app.Output).Count;
+            }
+
+            var startedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             var watch = Stopwatch.StartNew();
             await page.GotoAsync("/deployments");
             // The first row's link to a deployment: the list's data is on screen (the grid has no rows before its first load).
@@ -85,10 +100,72 @@ public sealed class UiBenchmarks(ITestOutputHelper output)
             if (i > 0)
             {
                 times.Add(watch.Elapsed.TotalMilliseconds);
+                var marks = await page.EvaluateAsync<Dictionary<string, double>>("() => window.__dgPhases");
+                // The page's clock starts when Chromium starts the navigation; the test's when it asks for it.
+                var origin = await page.EvaluateAsync<double>("() => performance.timeOrigin");
+                marks["0 navigation started (after the test asked)"] = origin - startedAt;
+                marks["6 first row seen by the test"] = startedAt + watch.Elapsed.TotalMilliseconds - origin;
+                foreach (var (name, at) in marks)
+                {
+                    (phases.TryGetValue(name, out var list) ? list : phases[name] = []).Add(at);
+                }
             }
         }
 
         Report(BenchResults.Summary("deployments list over 1,000,000 deployments: navigation → first row on screen (after one warm-up)", times));
+        foreach (var (name, values) in phases.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            Report(BenchResults.Summary($"  phase {name} (ms after navigation start)", values));
+        }
+
+        if (traceSql)
+        {
+            // Commands of the measured navigations, grouped by their statement's opening; duration as EF logged it.
+            var commands = SqlCommands(app.Output).Skip(commandsBefore).ToList();
+            Report($"  SQL: {commands.Count} commands over {RenderRuns} navigations ({commands.Count / (double)RenderRuns:0.0} per navigation)");
+            foreach (var group in commands.GroupBy(c => c.Statement).OrderByDescending(g => g.Sum(c => c.Ms)))
+            {
+                Report(BenchResults.Summary($"  SQL ×{group.Count() / (double)RenderRuns:0.0}/navigation: {group.Key}", group.Select(c => c.Ms).ToList()));
+            }
+        }
+    }
+
+    private const string PhaseScript = """
+        window.__dgPhases = {};
+        (() => {
+            const mark = name => { if (!(name in window.__dgPhases)) window.__dgPhases[name] = Math.round(performance.now()); };
+            const Native = window.WebSocket;
+            window.WebSocket = class extends Native {
+                constructor(...args) { super(...args); this.addEventListener('open', () => mark('3 websocket open')); }
+            };
+            document.addEventListener('DOMContentLoaded', () => {
+                const nav = performance.getEntriesByType('navigation')[0];
+                if (nav) { window.__dgPhases['1 html received'] = Math.round(nav.responseEnd); }
+                mark('2 dom content loaded');
+            });
+            new MutationObserver(() => {
+                if (document.querySelector('[data-dg-interactive]')) mark('4 interactive render applied');
+                if (document.querySelector("a[href*='deployments/']")) mark('5 first row');
+            }).observe(document, { childList: true, subtree: true });
+        })();
+        """;
+
+    // EF Core's "Executed DbCommand (12ms) [...]" line and the statement's first line after it.
+    private static List<(string Statement, double Ms)> SqlCommands(string output)
+    {
+        var lines = output.Split('\n');
+        var commands = new List<(string, double)>();
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var match = System.Text.RegularExpressions.Regex.Match(lines[i], @"Executed DbCommand \((\d+)ms\)");
+            if (match.Success)
+            {
+                var statement = i + 1 < lines.Length ? lines[i + 1].Trim() : "";
+                commands.Add((statement.Length > 90 ? statement[..90] : statement, double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)));
+            }
+        }
+
+        return commands;
     }
 
     private static async Task<IPage> OpenDeploymentAsync(BrowserSession browser, string baseUrl, string state, Guid deployment)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using DeployGuard.Data.Entities;
+using DeployGuard.Data.Services.Common;
 using DeployGuard.Data.Services.Deployments;
 
 namespace DeployGuard.Web.Workers;
@@ -52,8 +53,8 @@ internal sealed partial class HealthCheckStage(IHttpClientFactory httpClients, D
             }
         }
 
-        await log.WriteAsync(DeploymentLogLevel.Error, "health_check_failed", $"{url} is not healthy after {attempts} attempt(s): {lastProblem}");
-        return StageOutcome.Failed($"{url} is not healthy after {attempts} attempt(s); last: {lastProblem}.");
+        await log.WriteAsync(DeploymentLogLevel.Error, "health_check_failed", $"{url} is not healthy after {Text.Count(attempts, "attempt")}: {lastProblem}");
+        return StageOutcome.Failed($"{url} is not healthy after {Text.Count(attempts, "attempt")}; last: {lastProblem}.");
     }
 
     private async Task<Probe> ProbeHttpAsync(string url, int? expectStatus, string? expectBody, TimeSpan timeout, CancellationToken cancel)

@@ -70,7 +70,7 @@ internal sealed class SecurityScanStage(
         }
 
         await log.WriteAsync(DeploymentLogLevel.Info, "security_scan",
-            $"{imported} scan(s) attached to this deployment for commit {Short(context.CommitSha)}; judging the release by {context.EnvironmentName}'s policy.",
+            $"{Text.Count(imported, "scan")} attached to this deployment for commit {Short(context.CommitSha)}; judging the release by {context.EnvironmentName}'s policy.",
             cancel);
         return await gate.RunAsync(stage, cancel);
     }
@@ -191,7 +191,7 @@ internal sealed class SecurityScanStage(
         var r = result.Value!;
         var severities = string.Join(", ", r.BySeverity.Where(s => s.Value > 0).Select(s => $"{s.Value} {s.Key}"));
         await log.WriteAsync(DeploymentLogLevel.Info, "security_scan",
-            $"Imported {r.Format} from {r.Scanner} ({r.Target}): {r.ResultsInReport} result(s), {r.Findings} finding(s) — {r.New} new, " +
+            $"Imported {r.Format} from {r.Scanner} ({r.Target}): {Text.Count(r.ResultsInReport, "result")}, {Text.Count(r.Findings, "finding")} — {r.New} new, " +
             $"{r.Unchanged} unchanged, {r.Fixed} fixed" + (severities.Length > 0 ? $"; {severities}." : "; nothing above info."), cancel);
         return null;
     }

@@ -1,3 +1,4 @@
+using DeployGuard.Data.Services.Common;
 using DeployGuard.Data.Services.Releases;
 
 namespace DeployGuard.Data.Services.Analyses;
@@ -126,8 +127,8 @@ public static class DeterministicAgents
         var unknown = packages.Count - direct - transitive;
         var summary = packages.Count == 0
             ? "No vulnerable packages in this scan."
-            : $"{packages.Count} vulnerable package(s) in {ecosystems.Count} ecosystem(s) ({string.Join(", ", ecosystems.Select(e => e.Ecosystem))}): " +
-              $"{direct} direct, {transitive} transitive, {unknown} not stated by the scanner; {rare.Count} seen in at most {fewServices} service(s), " +
+            : $"{Text.Count(packages.Count, "vulnerable package")} in {Text.Count(ecosystems.Count, "ecosystem")} ({string.Join(", ", ecosystems.Select(e => e.Ecosystem))}): " +
+              $"{direct} direct, {transitive} transitive, {unknown} not stated by the scanner; {rare.Count} seen in at most {Text.Count(fewServices, "service")}, " +
               $"{noFix.Count} with no fixed version.";
         return new SupplyChainOutput(summary, packages.Count, direct, transitive, unknown, ecosystems, rare, noFix);
     }
@@ -177,9 +178,9 @@ public static class DeterministicAgents
             .ThenBy(u => u.Package, StringComparer.Ordinal).ToList();
         var fixable = upgrades.Sum(u => u.Fixes);
         var summary = upgrades.Count == 0
-            ? noFix.Count == 0 ? "Nothing to upgrade." : $"No fixed version is known for any of the {noFix.Count} finding(s)."
-            : $"{upgrades.Count} upgrade(s) fix {fixable} finding(s); the largest, {upgrades[0].Package} {upgrades[0].From} → {upgrades[0].To}, fixes " +
-              $"{upgrades[0].Fixes}. {noFix.Count} finding(s) have no fix yet.";
+            ? noFix.Count == 0 ? "Nothing to upgrade." : $"No fixed version is known for any of the {Text.Count(noFix.Count, "finding")}."
+            : $"{Text.Count(upgrades.Count, "upgrade")} fix{(upgrades.Count == 1 ? "es" : "")} {Text.Count(fixable, "finding")}; the largest, {upgrades[0].Package} {upgrades[0].From} → {upgrades[0].To}, fixes " +
+              $"{upgrades[0].Fixes}. {Text.Count(noFix.Count, "finding")} {(noFix.Count == 1 ? "has" : "have")} no fix yet.";
         return new RemediationOutput(summary, fixable, noFix.Count, upgrades, noFix.Distinct().Order(StringComparer.Ordinal).ToList());
     }
 
@@ -254,7 +255,7 @@ public static class DeterministicAgents
 
             if (context.OpenSecretFindings > 0)
             {
-                why.Add($"{context.OpenSecretFindings} leaked secret(s)");
+                why.Add(Text.Count(context.OpenSecretFindings, "leaked secret"));
             }
 
             reasoning = $"{string.Join(", ", why)} found. Not safe to deploy.";
@@ -263,7 +264,7 @@ public static class DeterministicAgents
         else if (high > 0)
         {
             decision = "warn";
-            reasoning = $"No critical vulnerabilities, but {high} high severity issue(s) ({highFixable} of those listed have a fix available).";
+            reasoning = $"No critical vulnerabilities, but {Text.Count(high, "high severity issue")} ({highFixable} of those listed have a fix available).";
             recommendation = "deploy with caution and schedule the upgrades";
         }
         else

@@ -167,7 +167,7 @@ public sealed class TeamService(IDbContextFactory<ApplicationDbContext> contextF
         var services = await db.Services.CountAsync(s => s.TeamId == id, ct);
         if (services > 0)
         {
-            return Result<Unit>.Invalid("", $"Team '{team.Name}' still owns {services} service(s): move or delete them first.");
+            return Result<Unit>.Invalid("", $"Team '{team.Name}' still owns {Text.Count(services, "service")}: move or delete them first.");
         }
 
         db.Teams.Remove(team);

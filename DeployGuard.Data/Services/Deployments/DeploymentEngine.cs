@@ -351,7 +351,7 @@ public sealed class DeploymentEngine
                 stage.Config = definition.ToJson();
                 stage.DueAt = definition.TimeoutSeconds is { } approvalTimeout ? now.AddSeconds(approvalTimeout) : null;
                 changes.Log(stage.DeploymentId, stage.Id, DeploymentLogLevel.Info, "approval_requested",
-                    $"Stage {stage.Name}: waiting for {required} approval(s) for {context.Environment!.Name}.");
+                    $"Stage {stage.Name}: waiting for {Text.Count(required, "approval")} for {context.Environment!.Name}.");
                 changes.Raise(new DeploymentEvent(DeploymentEventKind.ApprovalRequested, stage.DeploymentId)
                 {
                     StageId = stage.Id, StageName = stage.Name,

@@ -215,6 +215,14 @@ public sealed class DeploymentService(
 
             var environment = await db.Environments.FirstAsync(e => e.Id == deployment.EnvironmentId, ct);
             var release = await db.Releases.Include(r => r.Service).FirstAsync(r => r.Id == deployment.ReleaseId, ct);
+            if (deployment.PreviousDeploymentId is null)
+            {
+                // Nothing had succeeded here before it, so there is no earlier state to put back; another release is a
+                // new deployment, not a rollback (and a rollback would block this release in the environment).
+                return Result<DeploymentStarted>.Invalid("", $"Nothing to roll back to: this was the first deployment of {release.Service!.Name} " +
+                    $"to {environment.Name}. Deploy another release instead.");
+            }
+
             Release? target;
             if (input.TargetReleaseId is { } targetId)
             {

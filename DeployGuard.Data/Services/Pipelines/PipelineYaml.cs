@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using DeployGuard.Data.Entities;
+using DeployGuard.Data.Services.Common;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -333,7 +334,7 @@ public static partial class PipelineYaml
                 var target = Scalar(values, "target", errors);
                 if (scanners?.Any(t => t != "git_repo") == true && string.IsNullOrWhiteSpace(target))
                 {
-                    Error(errors, stage, $"Security scan '{name}' needs 'target' (the image or path) for its {string.Join(", ", scanners.Where(t => t != "git_repo"))} scanner(s).");
+                    Error(errors, stage, $"Security scan '{name}' needs 'target' (the image or path) for its {string.Join(", ", scanners.Where(t => t != "git_repo"))} scanner{(scanners.Count(t => t != "git_repo") == 1 ? "" : "s")}.");
                 }
 
                 definition = definition with { Scanners = scanners, Report = report, Target = target };

@@ -32,7 +32,7 @@ public sealed class FalsePositiveLearning(IDbContextFactory<ApplicationDbContext
             var truePositives = counts.Where(c => c.TruePositive).Sum(c => c.Count);
             var samples = falsePositives + truePositives;
             var confidence = Confidence(falsePositives, truePositives);
-            var reason = $"{falsePositives} of {samples} triage decision(s) said values shaped like {pattern} are not secrets.";
+            var reason = $"{falsePositives} of {Text.Count(samples, "triage decision")} said values shaped like {pattern} are not secrets.";
 
             var existing = await db.KnownFalsePositivePatterns.FirstOrDefaultAsync(p => p.Pattern == pattern, ct);
             if (existing is null)

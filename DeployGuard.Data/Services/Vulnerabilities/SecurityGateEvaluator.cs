@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Serialization;
 using DeployGuard.Data.Entities;
+using DeployGuard.Data.Services.Common;
 using DeployGuard.Scanning;
 using DeployGuard.Scanning.Reports;
 
@@ -217,7 +218,7 @@ public static class SecurityGateEvaluator
                 return missing.Count == 0 ? null : $"No {string.Join(", ", missing)} scan of this release.";
             case PolicyCondition.ExpiredAcceptances:
                 var expired = input.Findings.Count(f => f.AcceptanceExpired);
-                return expired == 0 ? null : $"{expired} finding(s) had a risk acceptance that expired: they count again.";
+                return expired == 0 ? null : $"{Text.Count(expired, "finding")} had a risk acceptance that expired: they count again.";
             default:
                 return null;
         }
@@ -229,7 +230,7 @@ public static class SecurityGateEvaluator
         var policyName = input.PolicyVersion == 0 ? "preset policy" : $"policy version {input.PolicyVersion}";
         var checkedText = input.Scans.Count == 0
             ? "nothing (no completed scan of the service)"
-            : $"{string.Join("; ", input.Scans.Select(s => s.Name + (s.OtherCommit ? " (not the release's commit)" : "")))}, {input.Findings.Count} unresolved finding(s)";
+            : $"{string.Join("; ", input.Scans.Select(s => s.Name + (s.OtherCommit ? " (not the release's commit)" : "")))}, {Text.Count(input.Findings.Count, "unresolved finding")}";
         text.Append(decision switch
         {
             GateDecision.Reject => $"Block: deploying to {input.EnvironmentName} is blocked by its {policyName}.",
@@ -252,7 +253,7 @@ public static class SecurityGateEvaluator
 
             if (outcome.Findings.Count > 0)
             {
-                text.Append($"{(outcome.Detail is null ? "" : " ")}{outcome.Matched} finding(s): ")
+                text.Append($"{(outcome.Detail is null ? "" : " ")}{Text.Count(outcome.Matched, "finding")}: ")
                     .Append(string.Join("; ", outcome.Findings.Take(5).Select(f => f.Describe())))
                     .Append(outcome.Matched > 5 ? $"; and {outcome.Matched - 5} more" : "").Append('.');
             }

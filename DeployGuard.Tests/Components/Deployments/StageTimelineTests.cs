@@ -52,4 +52,47 @@ public sealed class StageTimelineTests : ComponentTestBase
         cut.WaitForAssertion(() => Assert.Contains("3.0 s", cut.Find("li[data-stage=deploy]").TextContent));
         Assert.Equal("0 of 1 stage done", cut.Find("[data-testid=stage-progress]").TextContent);
     }
+    [Fact]
+    public void Render_OneStageChanged_RendersOnlyThatStagesCard()
+    {
+        var build = Stage("build", StageKind.Command, StageStatus.Succeeded, 0, durationMs: 1200, exitCode: 0);
+        var deploy = Stage("deploy", StageKind.External, StageStatus.Pending, 1);
+        var smoke = Stage("smoke", StageKind.Command, StageStatus.Pending, 2);
+        var cut = Render<StageTimeline>(p => p.Add(t => t.Stages, [build, deploy, smoke]));
+        var cards = cut.FindComponents<StageCard>();
+        var before = cards.Select(c => c.RenderCount).ToList();
+
+        cut.Render(p => p.Add(t => t.Stages, [build, deploy with { Status = StageStatus.Succeeded, DurationMs = 2000 }, smoke]));
+
+        Assert.Equal([before[0], before[1] + 1, before[2]], cards.Select(c => c.RenderCount).ToList());
+        Assert.Equal("Succeeded", cut.Find("li[data-stage=deploy]").GetAttribute("data-stage-status"));
+        Assert.Equal("2 of 3 stages done", cut.Find("[data-testid=stage-progress]").TextContent);
+    }
+
+    [Fact]
+    public void Render_EqualStagesInANewList_RendersNoCardAndNotTheRow()
+    {
+        var stages = new[] { Stage("build", StageKind.Command, StageStatus.Succeeded, 0, durationMs: 1200, exitCode: 0) };
+        var cut = Render<StageTimeline>(p => p.Add(t => t.Stages, stages));
+        var card = cut.FindComponent<StageCard>();
+        var (rowRenders, cardRenders) = (cut.RenderCount, card.RenderCount);
+
+        // What the page passes after an event about something else: a new list with equal stages.
+        cut.Render(p => p.Add(t => t.Stages, stages.ToList()));
+
+        Assert.Equal(rowRenders, cut.RenderCount);
+        Assert.Equal(cardRenders, card.RenderCount);
+    }
+
+    [Fact]
+    public async Task Show_NewerStages_UpdatesTheRowWithoutNewParameters()
+    {
+        var deploy = Stage("deploy", StageKind.External, StageStatus.Running, 0, startedAt: Clock.GetUtcNow());
+        var cut = Render<StageTimeline>(p => p.Add(t => t.Stages, [deploy]));
+
+        await cut.InvokeAsync(() => cut.Instance.Show([deploy with { Status = StageStatus.Succeeded, DurationMs = 500 }]));
+
+        Assert.Equal("Succeeded", cut.Find("li[data-stage=deploy]").GetAttribute("data-stage-status"));
+        Assert.Equal("1 of 1 stage done", cut.Find("[data-testid=stage-progress]").TextContent);
+    }
 }

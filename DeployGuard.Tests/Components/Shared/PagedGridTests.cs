@@ -93,6 +93,35 @@ public sealed class PagedGridTests : ComponentTestBase
     }
 
     [Fact]
+    public void Render_Interactive_FirstPageReadOnceWhileTheGridFirstRenders()
+    {
+        var pending = new TaskCompletionSource<Paged<Row>>();
+        _load = _ => pending.Task;
+
+        var cut = RenderGrid();
+        // Asked while the grid was being built: its first ServerData call waits for that read instead of starting another.
+        Assert.Single(_requests);
+        pending.SetResult(Page(_requests[0], 3));
+
+        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("tbody a").Count));
+        Assert.Single(_requests);
+    }
+
+    [Fact]
+    public void Render_UrlChangedBeforeTheFirstReadEnded_ShowsTheNewRequestsRows()
+    {
+        Navigation.NavigateTo("/rows");
+        var first = new TaskCompletionSource<Paged<Row>>();
+        _load = r => r.Search is null ? first.Task : Task.FromResult(new Paged<Row>([new Row(Guid.NewGuid(), "match", 1)], 1));
+        var cut = RenderGrid();
+
+        Navigation.NavigateTo("/rows?q=match");
+        first.SetResult(Page(_requests[0], 3));
+
+        cut.WaitForAssertion(() => Assert.Equal(["match"], cut.FindAll("tbody a").Select(a => a.TextContent).ToList()));
+    }
+
+    [Fact]
     public void Render_QueryString_BecomesTheRequest()
     {
         var team = Guid.NewGuid();

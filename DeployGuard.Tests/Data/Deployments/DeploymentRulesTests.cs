@@ -95,6 +95,38 @@ public sealed class DeploymentRulesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RollbackAsync_FailedFirstDeploymentHere_RefusedWithReasonAndChangesNothing()
+    {
+        var engineer = await _kit.UserAsync(Roles.Engineer);
+        var dev = await _kit.EnvironmentAsync($"dev-{Guid.NewGuid():N}"[..12]);
+        var service = await _kit.ServiceAsync();
+        var other = await _kit.ReleaseAsync(service.Id, "0.9.0");
+        var first = await _kit.StartAsync(await _kit.ReleaseAsync(service.Id, "1.0.0"), dev.Id, engineer);
+        await using (var db = _kit.Db())
+        {
+            // The first deployment of the service here failed: nothing had succeeded in this environment before it.
+            await db.Deployments.Where(d => d.Id == first).ExecuteUpdateAsync(u => u
+                .SetProperty(d => d.Status, DeploymentStatus.Failed).SetProperty(d => d.CompletedAt, DateTimeOffset.UtcNow));
+        }
+
+        var before = await DeploymentCountAsync();
+
+        var automatic = await Deployments.RollbackAsync(first, new RollbackInput { Reason = "smoke test failed" }, engineer);
+        var chosen = await Deployments.RollbackAsync(first, new RollbackInput { Reason = "smoke test failed", TargetReleaseId = other }, engineer);
+
+        Assert.All([automatic, chosen], r =>
+        {
+            Assert.Equal(ResultStatus.Invalid, r.Status);
+            Assert.Equal($"Nothing to roll back to: this was the first deployment of {service.Name} to {dev.Name}. Deploy another release instead.", r.Message);
+        });
+        Assert.Equal(before, await DeploymentCountAsync());
+        Assert.Equal(DeploymentStatus.Failed, (await _kit.DeploymentAsync(first)).Status);
+        await using var check = _kit.Db();
+        Assert.False(await check.Rollbacks.AnyAsync(r => r.DeploymentId == first));
+        Assert.False(await check.BlockedReleases.AnyAsync(b => b.EnvironmentId == dev.Id));
+    }
+
+    [Fact]
     public async Task StartAsync_PromotionOutOfOrder_RefusedForEngineer_AdminOverrideIsAudited()
     {
         var engineer = await _kit.UserAsync(Roles.Engineer);

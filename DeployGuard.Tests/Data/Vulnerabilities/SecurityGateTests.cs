@@ -30,8 +30,21 @@ public sealed class SecurityGateTests(DatabaseFixture db) : IClassFixture<Databa
         Assert.Equal(6, result.Verdict.Evaluation.FindingsChecked);
         Assert.True(Assert.Single(result.Verdict.Evaluation.Scans).OtherCommit);
         Assert.Contains("No scan of commit bbbbbbbbbbbb; used the service's latest", result.Verdict.Reasoning);
-        Assert.Contains("6 finding(s)", result.Verdict.Reasoning);
+        Assert.Contains("6 findings", result.Verdict.Reasoning);
         Assert.Contains("To unblock", result.Verdict.Reasoning);
+    }
+
+    [Fact]
+    public async Task Evaluate_OneOpenSecret_SaysOneFindingNotFindingsInBrackets()
+    {
+        var (service, environment) = await ServiceAndEnvironmentAsync(SecurityPolicy.Standard);
+        await UploadSecretsAsync(service, CommitA, 1);
+
+        var result = await EvaluateAsync(service, environment, CommitA);
+
+        Assert.Contains("1 finding", result.Verdict.Reasoning);
+        Assert.DoesNotContain("1 findings", result.Verdict.Reasoning);
+        Assert.DoesNotContain("(s)", result.Verdict.Reasoning);
     }
 
     [Fact]

@@ -208,7 +208,7 @@ public sealed class RunnerTests : IAsyncLifetime
         var deployment = await _kit.WaitForFinishAsync(id);
 
         Assert.Equal(DeploymentStatus.Failed, deployment.Status);
-        Assert.Contains("not healthy after 3 attempt(s)", deployment.Stages.Single().Error);
+        Assert.Contains("not healthy after 3 attempts", deployment.Stages.Single().Error);
         await using var db = _kit.Db();
         Assert.Equal(3, await db.HealthCheckAttempts.CountAsync(h => h.DeploymentId == id));
     }
