@@ -8,6 +8,7 @@ using DeployGuard.Web.Security;
 using DeployGuard.Web.Telemetry;
 using DeployGuard.Web.Workers.Jobs;
 using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.StaticAssets;
 using Microsoft.Extensions.Options;
 
 namespace DeployGuard.Web;
@@ -51,8 +52,12 @@ internal static class DependencyInjection
         app.UseStatusCodePagesPerAudience();
         app.UseMiddleware<TextInputGuard>();
         app.UseCookiePolicy();
-        // Explicit, so the status code pages above also see the 401/403 that authorization answers.
-        app.UseAuthentication();
+        // Explicit, so the status code pages above also see the 401/403 that authorization answers. Not for the static
+        // files (public, fingerprinted, nothing per user): each would cost a session lookup in PostgreSQL, 15-odd per page.
+        app.UseWhen(context => context.GetEndpoint()?.Metadata.GetMetadata<StaticAssetDescriptor>() is null, branch => branch.UseAuthentication());
+        // UseAuthentication in a branch does not mark the app's own pipeline, and WebApplication would then add another one
+        // for every request ahead of it (AuthAppBuilderExtensions' key; StaticAssetSessionTests proves it stays off).
+        ((IApplicationBuilder)app).Properties["__AuthenticationMiddlewareSet"] = true;
         // Before authorization: the buckets are per token or user (known once authenticated), and requests without valid
         // credentials (a 401 each, but a token lookup each) are metered per address instead of going unlimited.
         app.UseRateLimiter();
