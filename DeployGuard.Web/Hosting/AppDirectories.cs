@@ -81,8 +81,9 @@ internal sealed class AppDirectories(IConfiguration configuration)
 
 /// <summary>
 /// One of the app's folders cannot be used: start-up stops with one line naming it and the settings that place it
-/// (<see cref="SettingsCheck"/>), not a stack trace.
+/// (<see cref="SettingsCheck"/>), not a stack trace. An <see cref="IOException"/>, so that workers which write there later
+/// (the audit checkpointer) keep logging it and trying again as they did before.
 /// </summary>
 internal sealed class AppDirectoryException(string directory, Exception inner)
-    : Exception($"the folder {directory} cannot be created or used by this user ({inner.Message}). The data folder is DataDirectory, " +
+    : IOException($"the folder {directory} cannot be created or used by this user ({inner.Message}). The data folder is DataDirectory, " +
         "the keys folder Keys:Directory, the audit checkpoints Audit:CheckpointDirectory: point them at a folder this user may write.", inner);
