@@ -75,7 +75,7 @@ public sealed class ScansApiGitRepoTests(ScansApiGitRepoTests.ScannerApp app) : 
         var response = await client.PostAsJsonAsync("/api/scans/trigger", new { scan_type = "git_repo", target = repository.Path, commit, options = new { } });
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         var id = body.GetProperty("scan_id").GetGuid();
-        var scan = await WaitForEndAsync(client, id);
+        var scan = await client.WaitForEndAsync(app.ConnectionString, id);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Contains("the configured dependency scanner (fake-grype-dir)", body.GetProperty("message").GetString());
@@ -120,7 +120,7 @@ public sealed class ScansApiGitRepoTests(ScansApiGitRepoTests.ScannerApp app) : 
 
         var response = await client.PostAsJsonAsync("/api/scans/trigger", new { scan_type = "git_repo", target = repository.Path, options = new { } });
         var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("scan_id").GetGuid();
-        var scan = await WaitForEndAsync(client, id);
+        var scan = await client.WaitForEndAsync(app.ConnectionString, id);
 
         Assert.Equal("failed", scan.GetProperty("status").GetString());
         Assert.Equal("The dependency scan failed: The scanner exited with code 6: vulnerability database download failed",
@@ -142,7 +142,7 @@ public sealed class ScansApiGitRepoTests(ScansApiGitRepoTests.ScannerApp app) : 
 
         var response = await client.PostAsJsonAsync("/api/scans/trigger", new { scan_type = "git_repo", target = repository.Path, options = new { } });
         var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("scan_id").GetGuid();
-        var scan = await WaitForEndAsync(client, id);
+        var scan = await client.WaitForEndAsync(app.ConnectionString, id);
         var part = await client.GetFromJsonAsync<JsonElement>($"/api/scans/{Assert.Single(scan.GetProperty("parts").EnumerateArray()).GetProperty("id").GetGuid()}");
 
         Assert.True(scan.GetProperty("status").GetString() == "completed", scan.GetProperty("error_message").ToString());
@@ -162,7 +162,7 @@ public sealed class ScansApiGitRepoTests(ScansApiGitRepoTests.ScannerApp app) : 
         repository.Commit("only");
         var id = (await (await admin.PostAsJsonAsync("/api/scans/trigger", new { scan_type = "git_repo", target = repository.Path, options = new { } }))
             .Content.ReadFromJsonAsync<JsonElement>()).GetProperty("scan_id").GetGuid();
-        var scan = await WaitForEndAsync(admin, id);
+        var scan = await admin.WaitForEndAsync(app.ConnectionString, id);
         var part = Assert.Single(scan.GetProperty("parts").EnumerateArray()).GetProperty("id").GetGuid();
 
         var deleted = await admin.DeleteAsync($"/api/scans/{id}");
@@ -181,21 +181,6 @@ public sealed class ScansApiGitRepoTests(ScansApiGitRepoTests.ScannerApp app) : 
             SELECT count(*) FROM secret_finding_sightings x JOIN secret_findings f ON f.id = x.finding_id JOIN scans s ON s.scan_job_id = x.job_id
             WHERE s.id = '{scanId}' AND NOT x.suppressed AND f.severity = '{severity}'
             """);
-
-    private static async Task<JsonElement> WaitForEndAsync(HttpClient client, Guid id)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (true)
-        {
-            var scan = await client.GetFromJsonAsync<JsonElement>($"/api/scans/{id}");
-            if (scan.GetProperty("status").GetString() is "completed" or "failed" || DateTime.UtcNow > deadline)
-            {
-                return scan;
-            }
-
-            await Task.Delay(100);
-        }
-    }
 
     private async Task<HttpClient> ClientAsync(string role)
     {
