@@ -21,7 +21,7 @@ public static class Format
 
     /// <summary>"1 line", "2 lines", "0 secrets"; the plural is singular + "s" unless given.</summary>
     public static string Count(long count, string singular, string? plural = null) =>
-        $"{Number(count)} {(count == 1 ? singular : plural ?? singular + "s")}";
+        $"{Number(count)} {DeployGuard.Data.Services.Common.Text.Noun(count, singular, plural)}";
 
     public static string Number(long value) => value.ToString("N0", Culture);
 }
