@@ -74,14 +74,10 @@ internal static class AnalysesApi
 
         analyses.MapGet("/", async (Guid id, int? limit, AnalysisService service, CancellationToken ct) =>
             {
-                if (limit is < 1 or > AnalysisService.MaxList)
-                {
-                    return Results.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = [$"limit is 1 to {AnalysisService.MaxList}."] });
-                }
-
                 var result = await service.ListAsync(id, limit ?? 50, ct);
                 return result.Succeeded ? Results.Ok(result.Value!.Select(AnalysisResponse.From).ToList()) : ResultHttp.ToHttp(result);
             })
+            .ValidatesPaging("limit", AnalysisService.MaxList)
             .WithSummary("The scan's analyses, newest first (seed 02 ai_analyses with each run's model, tokens and cost).")
             .Produces<List<AnalysisResponse>>()
             .ProducesProblem(StatusCodes.Status404NotFound);

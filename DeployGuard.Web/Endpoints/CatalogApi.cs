@@ -15,7 +15,8 @@ internal static class CatalogApi
 
         var teams = api.MapGroup("/teams");
         teams.MapGet("/", async (TeamService svc, string? search, int? skip, int? take, CancellationToken ct) =>
-            Results.Ok(await svc.ListAsync(new ListQuery { Search = search, Skip = skip ?? 0, Take = take ?? 50 }, ct)));
+            Results.Ok(await svc.ListAsync(new ListQuery { Search = search, Skip = skip ?? 0, Take = take ?? 50 }, ct)))
+            .ValidatesPaging();
         teams.MapGet("/{id:guid}", async (Guid id, TeamService svc, CancellationToken ct) =>
             await svc.GetAsync(id, ct) is { } team ? Results.Ok(team) : NotFound("Team", id));
         teams.MapPost("/", async (TeamInput input, TeamService svc, HttpContext http, CancellationToken ct) =>
@@ -27,7 +28,8 @@ internal static class CatalogApi
 
         var services = api.MapGroup("/services");
         services.MapGet("/", async (ServiceCatalogService svc, string? search, Guid? teamId, int? skip, int? take, CancellationToken ct) =>
-            Results.Ok(await svc.ListAsync(new ServiceQuery { Search = search, TeamId = teamId, Skip = skip ?? 0, Take = take ?? 50 }, ct)));
+            Results.Ok(await svc.ListAsync(new ServiceQuery { Search = search, TeamId = teamId, Skip = skip ?? 0, Take = take ?? 50 }, ct)))
+            .ValidatesPaging();
         services.MapGet("/{id:guid}", async (Guid id, ServiceCatalogService svc, CancellationToken ct) =>
             await svc.GetAsync(id, ct) is { } service ? Results.Ok(service) : NotFound("Service", id));
         services.MapPost("/", async (ServiceInput input, ServiceCatalogService svc, HttpContext http, CancellationToken ct) =>

@@ -17,7 +17,8 @@ internal static class DeploymentsApi
 
         var releases = api.MapGroup("/releases");
         releases.MapGet("/", async (ReleaseService svc, string? search, Guid? serviceId, ReleaseStatus? status, int? skip, int? take, CancellationToken ct) =>
-            Results.Ok(await svc.ListAsync(new ReleaseQuery { Search = search, ServiceId = serviceId, Status = status, Skip = skip ?? 0, Take = take ?? 50 }, ct)));
+            Results.Ok(await svc.ListAsync(new ReleaseQuery { Search = search, ServiceId = serviceId, Status = status, Skip = skip ?? 0, Take = take ?? 50 }, ct)))
+            .ValidatesPaging();
         releases.MapGet("/{id:guid}", async (Guid id, ReleaseService svc, CancellationToken ct) =>
             await svc.GetAsync(id, ct) is { } release ? Results.Ok(release) : NotFound("Release", id));
         releases.MapPost("/", async (ReleaseInput input, ReleaseService svc, HttpContext http, CancellationToken ct) =>
@@ -40,7 +41,8 @@ internal static class DeploymentsApi
             {
                 Search = search, ServiceId = serviceId, EnvironmentId = environmentId, ReleaseId = releaseId, Status = status, Skip = skip ?? 0,
                 Take = take ?? 50,
-            }, ct)));
+            }, ct)))
+            .ValidatesPaging();
         // CI tokens of the deployment's service may follow it (and only it): see ServiceTokens.
         deployments.MapGet("/{id:guid}", async (Guid id, DeploymentQueries svc, HttpContext http, CancellationToken ct) =>
                 await svc.GetAsync(id, ct) is not { } deployment ? NotFound("Deployment", id)
@@ -55,6 +57,7 @@ internal static class DeploymentsApi
                 {
                     AfterId = afterId, BeforeId = beforeId, MinLevel = level, Search = search, Take = take ?? 500,
                 }, ct)))
+            .ValidatesPaging(maxTake: LogStore.MaxRead)
             .AllowServiceTokens();
         deployments.MapPost("/", async (StartDeploymentInput input, DeploymentService svc, HttpContext http, CancellationToken ct) =>
                 ToHttp(await svc.StartAsync(input, CurrentUser.From(http), ct), created: d => $"/api/deployments/{d.DeploymentId}"))

@@ -75,11 +75,6 @@ internal static class ScansApi
                     }
                 }
 
-                if (limit is < 1 or > ScanService.MaxLimit)
-                {
-                    errors["limit"] = [$"limit is 1 to {ScanService.MaxLimit}."];
-                }
-
                 if (errors.Count > 0)
                 {
                     return Results.ValidationProblem(errors);
@@ -88,6 +83,7 @@ internal static class ScansApi
                 var page = await service.ListAsync(new ScanQuery { Status = state, ScanType = kind, Limit = limit ?? 50, Skip = skip ?? 0, ServiceId = service_id }, ct);
                 return Results.Ok(page.Items.Select(ScanResponse.From));
             })
+            .ValidatesPaging("limit", ScanService.MaxLimit)
             .WithSummary("List scans, newest first (seed 02: ?status=&scan_type=&limit=).")
             .Produces<IEnumerable<ScanResponse>>();
 
@@ -111,6 +107,7 @@ internal static class ScansApi
                     .Concat(secrets.Select(s => new VulnerabilityResponse(s.FindingId, s.FindingId, "secret", s.RuleId, null, null, s.Severity.ToUpperInvariant(),
                         null, null, false, null, "seen", s.Status.ToString(), null, default, s.RedactedPreview, s.FilePath, s.Line))));
             })
+            .ValidatesPaging(maxTake: ScanService.MaxVulnerabilities)
             .WithSummary("The scan's vulnerabilities (seed 02), most severe first; secrets it found follow, as redacted previews.")
             .Produces<IEnumerable<VulnerabilityResponse>>()
             .ProducesProblem(StatusCodes.Status404NotFound);

@@ -42,6 +42,7 @@ internal static class VulnerabilitiesApi
                     _ => Results.ValidationProblem(new Dictionary<string, string[]> { ["group_by"] = ["group_by is cve or package."] }),
                 };
             })
+            .ValidatesPaging()
             .WithSummary("Search findings: severity, min_cvss, min_epss, package, cve, service_id, environment_id, status, kind, q, group_by, skip, take.")
             .Produces<Paged<VulnerabilityRow>>();
 

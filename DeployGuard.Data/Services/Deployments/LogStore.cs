@@ -30,6 +30,9 @@ public sealed class LogStore(DeploymentsDataSource dataSource, IDbContextFactory
 {
     public const int MaxMessageLength = 8000;
 
+    /// <summary>The most lines one read returns.</summary>
+    public const int MaxRead = 5000;
+
     public async Task<IReadOnlyList<LogLine>> AppendAsync(Guid deploymentId, IReadOnlyList<NewLogLine> lines, CancellationToken ct = default)
     {
         if (lines.Count == 0)
@@ -104,7 +107,7 @@ public sealed class LogStore(DeploymentsDataSource dataSource, IDbContextFactory
             lines = lines.Where(Common.Like.Contains<DeploymentLog>(query.Search, l => l.Message));
         }
 
-        var take = Math.Clamp(query.Take, 1, 5000);
+        var take = Math.Clamp(query.Take, 1, MaxRead);
         // Without a lower bound, the newest lines (the tail) are what a reader wants.
         var page = query.AfterId is null
             ? (await lines.OrderByDescending(l => l.Id).Take(take).Select(Project).ToListAsync(ct)).AsEnumerable().Reverse().ToList()

@@ -17,6 +17,9 @@ public sealed class ScanService(IDbContextFactory<ApplicationDbContext> contextF
 {
     public const int MaxLimit = 500;
 
+    /// <summary>The most vulnerability rows one read of a scan returns.</summary>
+    public const int MaxVulnerabilities = 10_000;
+
     /// <summary>The scanner command configured for a scan type, or null (our build machines have none).</summary>
     public string? ScannerCommand(ScanKind kind) => options.Value.ScannerFor(kind);
 
@@ -252,7 +255,7 @@ public sealed class ScanService(IDbContextFactory<ApplicationDbContext> contextF
         return await db.Vulnerabilities.AsNoTracking().Where(v => scanIds.Contains(v.ScanId))
             .Join(db.VulnerabilityFindings, v => v.FindingId, f => f.Id, (v, f) => new { v, f })
             .OrderByDescending(x => x.f.SeverityRank).ThenByDescending(x => x.v.CvssScore).ThenBy(x => x.v.CveId).ThenBy(x => x.v.Id)
-            .Skip(Math.Max(0, skip)).Take(Math.Clamp(take, 1, 10_000))
+            .Skip(Math.Max(0, skip)).Take(Math.Clamp(take, 1, MaxVulnerabilities))
             .Select(x => new ScanVulnerabilityRow(x.v.Id, x.v.FindingId, x.f.Kind == FindingKind.Vulnerability ? "vulnerability"
                     : x.f.Kind == FindingKind.Misconfiguration ? "misconfiguration" : "code_issue",
                 x.v.CveId, x.v.PackageName, x.v.PackageVersion, x.v.Severity, x.v.CvssScore, x.v.EpssScore, x.v.EpssPredicted, x.f.Details, x.v.Change,

@@ -49,7 +49,7 @@ public sealed class UnknownIdTests(WebAppFactory app) : IClassFixture<WebAppFact
     }
 
     /// <summary>A value of the parameter's type that no row has: a fresh GUID, a huge number, an unlikely name.</summary>
-    private static string Fill(RoutePattern pattern)
+    internal static string Fill(RoutePattern pattern)
     {
         var path = pattern.RawText!;
         foreach (var parameter in pattern.Parameters)
