@@ -91,6 +91,28 @@ public sealed class CliReportGateTests(KestrelAppFactory app) : IClassFixture<Ke
         Assert.Contains("401", upload.Err);
     }
 
+    [Fact]
+    public async Task Gate_CiTokenOfTheService_IsAnsweredAndAnotherServicesTokenIsRefused()
+    {
+        var (_, service, environment) = await SetUpAsync();
+        var (_, other, _) = await SetUpAsync();
+        var admin = (await TestUsers.CreateAsync(app.Services, Roles.Admin)).AsCaller(Roles.Admin);
+        var tokens = app.Services.GetRequiredService<ApiTokenService>();
+        var own = (await tokens.CreateAsync(new ApiTokenInput("ci", 1, service.Id), admin)).Value!.Value;
+        var foreign = (await tokens.CreateAsync(new ApiTokenInput("ci", 1, other.Id), admin)).Value!.Value;
+
+        var asked = await CliScanTests.RunAsync("gate", "--server", app.BaseUrl, "--token", own, "--service", service.Name, "--environment", environment);
+        var refused = await CliScanTests.RunAsync("gate", "--server", app.BaseUrl, "--token", foreign, "--service", service.Name, "--environment", environment);
+        var unknown = await CliScanTests.RunAsync("gate", "--server", app.BaseUrl, "--token", foreign, "--service", "no-such-service", "--environment", environment);
+
+        // Nothing scanned yet: the standard policy warns (a CI pipeline's own token gets the gate's answer).
+        Assert.True(asked.Exit == GateCommand.Warn, asked.Out + asked.Err);
+        Assert.Equal(GateCommand.NotAsked, refused.Exit);
+        Assert.Contains("403", refused.Err);
+        // Another service's token learns nothing about which names exist.
+        Assert.Contains("403", unknown.Err);
+    }
+
     private async Task<(string Token, Service Service, string Environment)> SetUpAsync()
     {
         var user = await TestUsers.CreateAsync(app.Services, Roles.Engineer);

@@ -100,31 +100,7 @@ internal static class VulnerabilitiesApi
         api.MapGet("/gate", async (string? service, string? environment, string? commit, SecurityGateService gate, HttpContext http,
                 CancellationToken ct) =>
             {
-                var factory = http.RequestServices.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<DeployGuard.Data.ApplicationDbContext>>();
-                await using var db = await factory.CreateDbContextAsync(ct);
-                var errors = new Dictionary<string, string[]>();
-                var serviceKey = Guid.TryParse(service, out var sid) ? sid : (Guid?)null;
-                var environmentKey = Guid.TryParse(environment, out var eid) ? eid : (Guid?)null;
-                var serviceId = string.IsNullOrWhiteSpace(service) ? null : await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.FirstOrDefaultAsync(
-                    db.Services.Where(s => s.Id == serviceKey || s.Name == service.Trim()).Select(s => (Guid?)s.Id), ct);
-                var environmentId = string.IsNullOrWhiteSpace(environment) ? null : await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.FirstOrDefaultAsync(
-                    db.Environments.Where(e => e.Id == environmentKey || e.Name == environment.Trim()).Select(e => (Guid?)e.Id), ct);
-                if (serviceId is null)
-                {
-                    errors["service"] = [$"No service named '{service}'."];
-                }
-
-                if (environmentId is null)
-                {
-                    errors["environment"] = [$"No environment named '{environment}'."];
-                }
-
-                if (errors.Count > 0)
-                {
-                    return Results.ValidationProblem(errors);
-                }
-
-                var result = await gate.EvaluateAsync(new GateRequest(serviceId!.Value, environmentId!.Value, commit), ct);
+                var result = await gate.EvaluateByNameAsync(service, environment, commit, CurrentUser.From(http), ct);
                 if (!result.Succeeded)
                 {
                     return ResultHttp.ToHttp(result);
@@ -134,6 +110,8 @@ internal static class VulnerabilitiesApi
                 return Results.Ok(new GateResponse(verdict.Decision.ToString().ToLowerInvariant(), ExitCode(verdict.Decision), verdict.Reasoning,
                     verdict.Evaluation.PolicyVersion, result.Value.EnvironmentName, result.Value.ServiceName, verdict.Evaluation));
             })
+            // A CI pipeline asks with its service's CI token; EvaluateByNameAsync refuses any other service.
+            .AllowServiceTokens()
             .WithSummary("What the security gate would decide for a service's commit going to an environment (deployguard gate): exit code 0 approve, 1 block, 2 warn.")
             .Produces<GateResponse>();
 

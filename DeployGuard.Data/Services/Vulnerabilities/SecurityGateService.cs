@@ -33,6 +33,64 @@ public sealed class SecurityGateService(IDbContextFactory<ApplicationDbContext> 
         short SeverityRank, double? CvssScore, double? EpssScore, bool EpssPredicted, double? EpssPercentile, bool KnownExploited, string? FixedVersions,
         VulnerabilityStatus Status, bool Accepted, Guid ScanId);
 
+    /// <summary>
+    /// <c>deployguard gate</c>'s question: the service and environment by name (or id) as a CI pipeline knows them. A CI
+    /// token may ask only about its own service.
+    /// </summary>
+    public async Task<Result<GateResult>> EvaluateByNameAsync(string? service, string? environment, string? commit, Caller caller,
+        CancellationToken ct = default)
+    {
+        Guid? serviceId, environmentId;
+        await using (var db = await contextFactory.CreateDbContextAsync(ct))
+        {
+            serviceId = await IdByNameAsync(db.Services.Select(s => new NamedId { Id = s.Id, Name = s.Name }), service, ct);
+            environmentId = await IdByNameAsync(db.Environments.Select(e => new NamedId { Id = e.Id, Name = e.Name }), environment, ct);
+        }
+
+        // Before validation, so another service's token learns nothing about which names exist.
+        if (caller.ServiceScope is { } scope && serviceId != scope)
+        {
+            return Result<GateResult>.Forbidden("This token is limited to another service.");
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        if (serviceId is null)
+        {
+            errors["service"] = [string.IsNullOrWhiteSpace(service) ? "service is required." : $"No service named '{service.Trim()}'."];
+        }
+
+        if (environmentId is null)
+        {
+            errors["environment"] = [string.IsNullOrWhiteSpace(environment) ? "environment is required." : $"No environment named '{environment.Trim()}'."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return Result<GateResult>.Invalid(errors);
+        }
+
+        return await EvaluateAsync(new GateRequest(serviceId!.Value, environmentId!.Value, commit), ct);
+    }
+
+    private sealed class NamedId
+    {
+        public Guid Id { get; init; }
+
+        public string Name { get; init; } = "";
+    }
+
+    private static async Task<Guid?> IdByNameAsync(IQueryable<NamedId> rows, string? nameOrId, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(nameOrId))
+        {
+            return null;
+        }
+
+        var name = nameOrId.Trim();
+        var id = Guid.TryParse(name, out var parsed) ? parsed : (Guid?)null;
+        return await rows.Where(r => r.Id == id || r.Name == name).Select(r => (Guid?)r.Id).FirstOrDefaultAsync(ct);
+    }
+
     public async Task<Result<GateResult>> EvaluateAsync(GateRequest request, CancellationToken ct = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);

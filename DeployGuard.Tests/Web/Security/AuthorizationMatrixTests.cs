@@ -253,6 +253,7 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Factory ap
         ["GET /api/environments/{id:guid}/security-policy"] = Access.Read,
         ["GET /api/environments/{id:guid}/security-policy/history"] = Access.Read,
         ["PUT /api/environments/{id:guid}/security-policy"] = Access.Admin,
+        // And a CI token of the service asked about (GateApiTests): another service's token is refused.
         ["GET /api/gate"] = Access.Read,
         ["POST /api/deployments/{id:guid}/gate/override"] = Access.Admin,
         ["GET /api/security/dashboard"] = Access.Read,
