@@ -92,7 +92,7 @@ public sealed class CliReportGateTests(KestrelAppFactory app) : IClassFixture<Ke
     }
 
     [Fact]
-    public async Task Gate_CiTokenOfTheService_IsAnsweredAndAnotherServicesTokenIsRefused()
+    public async Task ReportUploadAndGate_CiTokenOfTheService_AreItsServicesAndAnotherServicesTokenIsRefused()
     {
         var (_, service, environment) = await SetUpAsync();
         var (_, other, _) = await SetUpAsync();
@@ -101,12 +101,27 @@ public sealed class CliReportGateTests(KestrelAppFactory app) : IClassFixture<Ke
         var own = (await tokens.CreateAsync(new ApiTokenInput("ci", 1, service.Id), admin)).Value!.Value;
         var foreign = (await tokens.CreateAsync(new ApiTokenInput("ci", 1, other.Id), admin)).Value!.Value;
 
-        var asked = await CliScanTests.RunAsync("gate", "--server", app.BaseUrl, "--token", own, "--service", service.Name, "--environment", environment);
+        var commit = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()) + "abcdef01";
+
+        var asked = await CliScanTests.RunAsync("gate", "--server", app.BaseUrl, "--token", own, "--service", service.Name, "--environment", environment,
+            "--commit", commit);
+        // No --service: a CI token's report is its own service's.
+        var upload = await CliScanTests.RunAsync("report", "upload", ReportFixtures.PathOf("grype/grype-dd-1.json"), "--server", app.BaseUrl, "--token", own,
+            "--commit", commit);
+        var judged = await CliScanTests.RunAsync("gate", "--server", app.BaseUrl, "--token", own, "--service", service.Name, "--environment", environment,
+            "--commit", commit);
+        var foreignUpload = await CliScanTests.RunAsync("report", "upload", ReportFixtures.PathOf("trivy/trivy-dd-3.json"), "--server", app.BaseUrl,
+            "--token", foreign, "--service", service.Name);
         var refused = await CliScanTests.RunAsync("gate", "--server", app.BaseUrl, "--token", foreign, "--service", service.Name, "--environment", environment);
         var unknown = await CliScanTests.RunAsync("gate", "--server", app.BaseUrl, "--token", foreign, "--service", "no-such-service", "--environment", environment);
 
         // Nothing scanned yet: the standard policy warns (a CI pipeline's own token gets the gate's answer).
         Assert.True(asked.Exit == GateCommand.Warn, asked.Out + asked.Err);
+        Assert.True(upload.Exit == 0, upload.Out + upload.Err);
+        // The report landed on the token's service and commit: its criticals block.
+        Assert.True(judged.Exit == GateCommand.Block, judged.Out + judged.Err);
+        Assert.Equal(2, foreignUpload.Exit);
+        Assert.Contains("403", foreignUpload.Err);
         Assert.Equal(GateCommand.NotAsked, refused.Exit);
         Assert.Contains("403", refused.Err);
         // Another service's token learns nothing about which names exist.

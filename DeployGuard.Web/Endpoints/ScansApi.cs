@@ -38,6 +38,8 @@ internal static class ScansApi
 
         scans.MapPost("/import", ImportAsync)
             .RequireAuthorization(Policies.Engineer)
+            // A service's CI token imports for that service only (ImportAsync attaches it; naming another one is 403).
+            .AllowServiceTokens()
             // CI posts multipart with an API token; a browser session still needs its antiforgery token (CookieAntiforgery).
             .DisableAntiforgery()
             .Accepts<IFormFile>("multipart/form-data")
@@ -167,17 +169,21 @@ internal static class ScansApi
             });
         }
 
+        var caller = CurrentUser.From(http);
+        var serviceName = Field(form, "service");
         await using var stream = file.OpenReadStream();
         var result = await importer.ImportAsync(new ImportRequest
         {
             Report = stream,
             Format = format,
             FileName = Path.GetFileName(file.FileName),
-            ServiceName = Field(form, "service"),
+            ServiceName = serviceName,
+            // A CI token's report belongs to its service even when the pipeline does not name it.
+            ServiceId = serviceName is null ? caller.ServiceScope : null,
             CommitSha = Field(form, "commit"),
             ScanType = Field(form, "scan_type"),
             Target = Field(form, "target"),
-        }, CurrentUser.From(http), ct);
+        }, caller, ct);
         if (result.Succeeded)
         {
             var url = $"{http.Request.Scheme}://{http.Request.Host}/scans/reports/{result.Value!.ScanId}";

@@ -74,6 +74,12 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Factory ap
         /// matrix's engineer is in no team, its token is of another service: both refused.
         /// </summary>
         ServiceTeam,
+
+        /// <summary>
+        /// Importing a scanner report: engineers and admins, and a CI token for its own service (the matrix's token names no
+        /// service, so its report would be its own service's; naming another service is refused, see CliReportGateTests).
+        /// </summary>
+        EngineerOrServiceToken,
     }
 
     public enum Result
@@ -97,9 +103,10 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Factory ap
         (_, Caller.Anonymous) => Result.SignInRequired,
         (Access.SignedIn, Caller.TokenOfAnotherService) => Result.Denied,
         (Access.SignedIn, _) => Result.Allowed,
+        (Access.EngineerOrServiceToken, Caller.TokenOfAnotherService) => Result.Allowed,
         (_, Caller.Pending or Caller.TokenOfAnotherService) => Result.Denied,
         (Access.Read or Access.DeploymentRead, _) => Result.Allowed,
-        (Access.Engineer, Caller.Engineer or Caller.Admin) => Result.Allowed,
+        (Access.Engineer or Access.EngineerOrServiceToken, Caller.Engineer or Caller.Admin) => Result.Allowed,
         (Access.Approver, Caller.Approver or Caller.Admin) => Result.Allowed,
         (Access.Admin or Access.ServiceTeam, Caller.Admin) => Result.Allowed,
         _ => Result.Denied,
@@ -239,7 +246,7 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Factory ap
         ["GET /api/scans/{id:guid}/vulnerabilities"] = Access.Read,
         ["DELETE /api/scans/{id:guid}"] = Access.Engineer,
         ["POST /api/scans/trigger"] = Access.Engineer,
-        ["POST /api/scans/import"] = Access.Engineer,
+        ["POST /api/scans/import"] = Access.EngineerOrServiceToken,
         ["GET /api/scans/{id:guid}/analyses/"] = Access.Read,
         ["POST /api/scans/{id:guid}/analyses/"] = Access.Engineer,
         ["GET /api/analyses/costs"] = Access.Read,
