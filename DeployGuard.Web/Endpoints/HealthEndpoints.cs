@@ -9,9 +9,11 @@ internal static class HealthEndpoints
     /// <summary><c>/healthz</c>: the process is up. <c>/readyz</c>: the database answers and no migration is pending.</summary>
     public static void MapHealthEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).AllowAnonymous().ExcludeFromDescription();
+        // HEAD too: uptime monitors and load balancers often probe with it (Kestrel sends the status and headers, no body).
+        string[] probes = [HttpMethods.Get, HttpMethods.Head];
+        endpoints.MapMethods("/healthz", probes, () => Results.Ok(new { status = "ok" })).AllowAnonymous().ExcludeFromDescription();
 
-        endpoints.MapGet("/readyz", async (IDbContextFactory<ApplicationDbContext> contexts, SchemaMigrator migrator, DatabasePrivilegeCheck privileges,
+        endpoints.MapMethods("/readyz", probes, async (IDbContextFactory<ApplicationDbContext> contexts, SchemaMigrator migrator, DatabasePrivilegeCheck privileges,
             CancellationToken ct) =>
         {
             try

@@ -19,6 +19,16 @@ public sealed class HealthEndpointTests(WebAppFactory app) : IClassFixture<WebAp
         Assert.Equal("ok", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
     }
 
+    [Theory]
+    [InlineData("/healthz")]
+    [InlineData("/readyz")]
+    public async Task Probes_Head_Answer200LikeGet(string path)
+    {
+        using var response = await app.NewClient().SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
     [Fact]
     public async Task Readyz_MigratedDatabase_Returns200WithCurrentMigration()
     {
