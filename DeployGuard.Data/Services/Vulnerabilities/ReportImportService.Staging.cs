@@ -239,7 +239,10 @@ public sealed partial class ReportImportService
                     status_reason = CASE WHEN f.status IN ('open', 'accepted_risk') THEN 'Not reported by scan ' || $3::text ELSE f.status_reason END,
                     status_changed_by = CASE WHEN f.status IN ('open', 'accepted_risk') THEN 'system' ELSE f.status_changed_by END,
                     status_changed_at = CASE WHEN f.status IN ('open', 'accepted_risk') THEN $4 ELSE f.status_changed_at END
-                WHERE f.scope_id = $1 AND f.reported AND NOT EXISTS (SELECT 1 FROM matched k WHERE k.existing_id = f.id)
+                -- NOT IN over the ids (none null; hashed: a 100 MB report's ids fit work_mem) rather than NOT EXISTS: that
+                -- becomes an anti-join, for which an UPDATE copies every row of matched it reads whole (all its columns,
+                -- in case it has to recheck a row), ~0.1 s of server CPU for a re-import of 50,000.
+                WHERE f.scope_id = $1 AND f.reported AND f.id NOT IN (SELECT k.existing_id FROM matched k WHERE k.existing_id IS NOT NULL)
                 RETURNING f.id, f.status),
             -- A fixed accepted risk's acceptance ends with it.
             ended AS (
@@ -261,7 +264,7 @@ public sealed partial class ReportImportService
             seen AS (
                 INSERT INTO vulnerabilities (id, scan_id, finding_id, cve_id, package_name, package_version, severity, cvss_score, epss_score,
                     epss_predicted, change, created_at)
-                SELECT k.occurrence_id, $3, COALESCE(k.existing_id, k.new_id), k.vulnerability_id, k.package_name, k.package_version, upper(k.severity),
+                SELECT k.occurrence_id, $3, COALESCE(k.existing_id, k.new_id), k.vulnerability_id, k.package_name, k.package_version, upper(k.severity COLLATE "C"),
                     k.cvss_score, {Epss}, {Predicted},
                     CASE WHEN k.existing_id IS NULL THEN 'new' WHEN k.existing_status = 'fixed' THEN 'reopened' ELSE 'unchanged' END, $4
                 FROM matched k)
