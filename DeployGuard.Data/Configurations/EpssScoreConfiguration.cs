@@ -10,7 +10,8 @@ internal sealed class EpssScoreConfiguration : IEntityTypeConfiguration<EpssScor
     {
         builder.ToTable("epss_scores");
         builder.HasKey(e => e.Cve);
-        builder.Property(e => e.Cve).HasMaxLength(30);
+        // "C" like vulnerability_findings.cve_id, which it is joined with (VulnerabilityFindingConfiguration).
+        builder.Property(e => e.Cve).HasMaxLength(30).UseCollation("C");
         builder.Property(e => e.ModelVersion).HasMaxLength(50);
     }
 }

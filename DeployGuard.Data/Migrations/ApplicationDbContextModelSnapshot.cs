@@ -1130,7 +1130,8 @@ namespace DeployGuard.Data.Migrations
                     b.Property<string>("Cve")
                         .HasMaxLength(30)
                         .HasColumnType("character varying(30)")
-                        .HasColumnName("cve");
+                        .HasColumnName("cve")
+                        .UseCollation("C");
 
                     b.Property<double>("Epss")
                         .HasColumnType("double precision")
@@ -3105,7 +3106,8 @@ namespace DeployGuard.Data.Migrations
                     b.Property<string>("Id")
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)")
-                        .HasColumnName("id");
+                        .HasColumnName("id")
+                        .UseCollation("C");
 
                     b.Property<string>("Aliases")
                         .HasMaxLength(500)
@@ -3165,7 +3167,8 @@ namespace DeployGuard.Data.Migrations
                     b.Property<string>("CveId")
                         .HasMaxLength(30)
                         .HasColumnType("character varying(30)")
-                        .HasColumnName("cve_id");
+                        .HasColumnName("cve_id")
+                        .UseCollation("C");
 
                     b.Property<bool>("CvssComputed")
                         .HasColumnType("boolean")
@@ -3348,7 +3351,8 @@ namespace DeployGuard.Data.Migrations
                         .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)")
-                        .HasColumnName("vulnerability_id");
+                        .HasColumnName("vulnerability_id")
+                        .UseCollation("C");
 
                     b.HasKey("Id")
                         .HasName("pk_vulnerability_findings");
