@@ -10,6 +10,9 @@ namespace DeployGuard.Data.Services.Users;
 public sealed record UserRow(string Id, string? UserName, string? Email, string? DisplayName, bool EmailConfirmed, string? Role,
     bool LockedOut, DateTimeOffset? LockoutEnd, bool TwoFactorEnabled, DateTimeOffset CreatedAt, DateTimeOffset? LastLoginAt, int ActiveSessions);
 
+/// <summary>A person in a pick list: their id, the name people know them by, and their email.</summary>
+public sealed record PersonPick(string Id, string Name, string Email);
+
 public sealed record UserQuery : ListQuery
 {
     /// <summary>A role name, or <see cref="UserAdminService.PendingRole"/> for accounts without one.</summary>
@@ -67,12 +70,17 @@ public sealed class UserAdminService(IServiceScopeFactory scopeFactory, IDbConte
         return new Paged<UserRow>(items, total);
     }
 
-    public async Task<IReadOnlyList<(string Id, string Name)>> PickerAsync(CancellationToken ct = default)
+    /// <summary>Everyone, by name, as "Name &lt;email&gt;" for a pick list.</summary>
+    public async Task<IReadOnlyList<(string Id, string Name)>> PickerAsync(CancellationToken ct = default) =>
+        (await PeopleAsync(ct)).Select(p => (p.Id, $"{p.Name} <{p.Email}>")).ToList();
+
+    /// <summary>Everyone, by name, with name and email apart (a picker that shows the name and says the email below it).</summary>
+    public async Task<IReadOnlyList<PersonPick>> PeopleAsync(CancellationToken ct = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
         var list = await db.Users.AsNoTracking().OrderBy(u => u.DisplayName ?? u.UserName)
-            .Select(u => new { u.Id, Name = (u.DisplayName ?? u.UserName ?? u.Id) + " <" + u.Email + ">" }).ToListAsync(ct);
-        return list.Select(u => (u.Id, u.Name)).ToList();
+            .Select(u => new { u.Id, Name = u.DisplayName ?? u.UserName ?? u.Id, u.Email }).ToListAsync(ct);
+        return list.Select(u => new PersonPick(u.Id, u.Name, u.Email ?? "")).ToList();
     }
 
     public async Task<Result<Unit>> ChangeRoleAsync(string userId, string role, Caller caller, CancellationToken ct = default)

@@ -33,9 +33,15 @@ public sealed class Notify : IDisposable
     /// <summary>"Teams could not be loaded: the database did not answer. Try again in a moment."</summary>
     public static string Unavailable(string failed) => $"{failed}: the database did not answer. Try again in a moment.";
 
-    public void Success(string message) => snackbar.Add(message, Severity.Success);
+    public void Success(string message)
+    {
+        DismissErrors();
+        snackbar.Add(message, Severity.Success);
+    }
 
-    public void Info(string message, string? actionText = null, Func<Task>? action = null) =>
+    public void Info(string message, string? actionText = null, Func<Task>? action = null)
+    {
+        DismissErrors();
         snackbar.Add(message, Severity.Info, options =>
         {
             if (actionText is not null && action is not null)
@@ -44,10 +50,12 @@ public sealed class Notify : IDisposable
                 options.OnClick = _ => action();
             }
         });
+    }
 
     /// <summary>Errors stay until read (they explain why nothing changed), or until the person leaves the page.</summary>
     public void Error(string message)
     {
+        DismissErrors();
         if (snackbar.Add(message, Severity.Error, options => options.RequireInteraction = true) is { } toast)
         {
             lock (errors)
@@ -68,6 +76,23 @@ public sealed class Notify : IDisposable
         }
 
         foreach (var toast in left)
+        {
+            snackbar.Remove(toast);
+        }
+    }
+
+    // Toasts show one at a time (UiKit.ConfigureSnackbars): an error waiting to be closed would hold back what the person
+    // did next ("Saved" after a failed try), so a newer outcome takes its place.
+    private void DismissErrors()
+    {
+        List<Snackbar> shown;
+        lock (errors)
+        {
+            shown = errors.Select(x => x.Toast).ToList();
+            errors.Clear();
+        }
+
+        foreach (var toast in shown)
         {
             snackbar.Remove(toast);
         }

@@ -18,16 +18,18 @@ internal static class UiKit
     }
 
     /// <summary>
-    /// Where toasts go and how many: bottom right, clear of the page header's actions, the filters at the top of a list
-    /// and the stage cards at the top of a deployment; at most three at once (more wait their turn), the same message
-    /// never twice, and gone after a few seconds. Errors stay until closed (they say why nothing changed) but leave with
-    /// the page they are about (Notify). The layout keeps room below the last control so a toast never hides it for good.
+    /// Where toasts go and how many: one at a time, in the app bar after the brand (app.css places and sizes it in the space
+    /// before the theme and user buttons), the one strip of the screen with no working content on any page. At the
+    /// bottom right the toast covered the deployment page's gate card and the last rows of lists for its four seconds.
+    /// More wait their turn, the same message never twice, gone after a few seconds. Errors stay until closed (they say
+    /// why nothing changed) but leave with the page they are about (Notify).
     /// </summary>
     public static void ConfigureSnackbars(SnackbarConfiguration snackbars)
     {
-        snackbars.PositionClass = Defaults.Classes.Position.BottomRight;
+        snackbars.PositionClass = Defaults.Classes.Position.TopLeft;
         snackbars.NewestOnTop = false;
-        snackbars.MaxDisplayedSnackbars = 3;
+        // A second toast would hang below the app bar, over the page.
+        snackbars.MaxDisplayedSnackbars = 1;
         snackbars.PreventDuplicates = true;
         snackbars.VisibleStateDuration = 4000;
         snackbars.ShowTransitionDuration = 200;

@@ -1,4 +1,5 @@
-// Applies the theme before first paint and switches it later without a reload.
+// Keeps the theme in step with the system and switches it without a reload (deferred: the server already wrote
+// data-dg-scheme from the cookies this script keeps).
 // The choice is kept in the dg-theme cookie so statically rendered pages (sign-in) follow it too.
 (function () {
     const modes = ["light", "dark", "system"];
