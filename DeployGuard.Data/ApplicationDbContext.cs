@@ -48,6 +48,7 @@ public class ApplicationDbContext(DbContextOptions<ApplicationDbContext> options
     public DbSet<Scan> Scans => Set<Scan>();
     public DbSet<FindingScope> FindingScopes => Set<FindingScope>();
     public DbSet<VulnerabilityFinding> VulnerabilityFindings => Set<VulnerabilityFinding>();
+    public DbSet<VulnerabilitySummary> VulnerabilitySummaries => Set<VulnerabilitySummary>();
     public DbSet<Vulnerability> Vulnerabilities => Set<Vulnerability>();
     public DbSet<VulnerabilityDetail> VulnerabilityDetails => Set<VulnerabilityDetail>();
     public DbSet<EpssScore> EpssScores => Set<EpssScore>();

@@ -1,3 +1,4 @@
+using DeployGuard.Data.Services.Vulnerabilities;
 using DeployGuard.Web.Endpoints;
 using DeployGuard.Web.Workers.Jobs;
 
@@ -12,6 +13,7 @@ internal static class VulnerabilitiesSetup
     {
         builder.Services.AddOpenApi();
         builder.Services.AddJobWorker<Workers.RiskExpiryWorker>();
+        builder.Services.AddClaimStepWorker(VulnerabilitySummaryJobs.Kind, sp => sp.GetRequiredService<VulnerabilitySummaryJobs>());
     }
 
     public static void MapVulnerabilities(this WebApplication app)

@@ -3178,6 +3178,12 @@ namespace DeployGuard.Data.Migrations
                         .HasColumnType("double precision")
                         .HasColumnName("cvss_score");
 
+                    b.Property<double>("CvssSort")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("double precision")
+                        .HasColumnName("cvss_sort")
+                        .HasComputedColumnSql("coalesce(cvss_score, -1)", true);
+
                     b.Property<string>("CvssVector")
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)")
@@ -3367,15 +3373,88 @@ namespace DeployGuard.Data.Migrations
                         .IsUnique()
                         .HasDatabaseName("ix_vulnerability_findings_scope_id_identity");
 
-                    b.HasIndex("Status", "SeverityRank")
-                        .HasDatabaseName("ix_vulnerability_findings_status_severity_rank");
-
                     b.HasIndex("ServiceId", "Status", "SeverityRank")
                         .HasDatabaseName("ix_vulnerability_findings_service_id_status_severity_rank");
+
+                    b.HasIndex("Status", "SeverityRank", "CvssSort", "Id")
+                        .IsDescending(false, true, true, false)
+                        .HasDatabaseName("ix_vulnerability_findings_status_severity_rank_cvss_sort_id");
 
                     b.ToTable("vulnerability_findings", (string)null);
 
                     b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 80);
+                });
+
+            modelBuilder.Entity("DeployGuard.Data.Entities.VulnerabilitySummary", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("CveId")
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)")
+                        .HasColumnName("cve_id");
+
+                    b.Property<int>("Estimated")
+                        .HasColumnType("integer")
+                        .HasColumnName("estimated");
+
+                    b.Property<int>("Findings")
+                        .HasColumnType("integer")
+                        .HasColumnName("findings");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("kind");
+
+                    b.Property<double?>("MaxCvss")
+                        .HasColumnType("double precision")
+                        .HasColumnName("max_cvss");
+
+                    b.Property<double?>("MaxEpss")
+                        .HasColumnType("double precision")
+                        .HasColumnName("max_epss");
+
+                    b.Property<string>("PackageName")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("package_name");
+
+                    b.Property<Guid?>("ServiceId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("service_id");
+
+                    b.Property<short>("SeverityRank")
+                        .HasColumnType("smallint")
+                        .HasColumnName("severity_rank");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Title")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("title");
+
+                    b.Property<string>("VulnerabilityId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("vulnerability_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_vulnerability_summaries");
+
+                    b.ToTable("vulnerability_summaries", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>

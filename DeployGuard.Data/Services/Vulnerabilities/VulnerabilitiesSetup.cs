@@ -15,6 +15,8 @@ public static class VulnerabilitiesSetup
         services.AddSingleton<ScannerRunJobs>();
         services.AddSingleton<IJobKind>(sp => sp.GetRequiredService<ScannerRunJobs>());
         services.AddSingleton<IJobKind>(sp => sp.GetRequiredService<RiskExpiryJobs>());
+        services.AddSingleton<VulnerabilitySummaryJobs>();
+        services.AddSingleton<IJobKind>(sp => sp.GetRequiredService<VulnerabilitySummaryJobs>());
         services.AddSingleton<SecurityPolicyService>();
         services.AddSingleton<SecurityGateService>();
         services.AddSingleton<EpssImportService>();
