@@ -112,7 +112,8 @@ public sealed class AccessibilityTests(BrowserFixture browser, KestrelAppFactory
     // SignedInPages with seed-demo's ids in place of the route parameters.
     private async Task<string[]> PagesAsync()
     {
-        async Task<string> IdAsync(string sql) => (await Sql.ScalarAsync<object>(app.ConnectionString, sql))!.ToString()!;
+        // Uuids and CVE ids alike, as text.
+        async Task<string> IdAsync(string sql) => await Sql.ScalarAsync<string>(app.ConnectionString, $"SELECT x::text FROM ({sql}) AS q(x)");
 
         var ids = new Dictionary<string, string>
         {
