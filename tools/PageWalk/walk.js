@@ -117,13 +117,18 @@ async function inspect(page) {
 async function settle(page, interactive) {
   if (interactive) {
     await page.locator('body[data-interactive=true]').waitFor({ timeout: 30000 }).catch(() => {});
-    await page.locator('.dg-loading').first().waitFor({ state: 'detached', timeout: 30000 }).catch(() => {});
-    // MudDataGrid shows its own progress bar and "Loading …" row while ServerData runs.
-    await page.waitForFunction(() => ![...document.querySelectorAll('.mud-table-loading, .mud-table-loading-progress, .mud-progress-linear')]
-      .some(el => el.offsetWidth > 0 || el.offsetHeight > 0), null, { timeout: 30000 }).catch(() => {});
+    // Lists load once the circuit is up, so their loading state appears only after data-interactive: wait for a quiet
+    // 800 ms with no loading state (the kit's .dg-loading, MudBlazor's table progress) rather than for the first absence.
+    await page.evaluate(() => { window.__walkBusy = performance.now(); }).catch(() => {});
+    await page.waitForFunction(() => {
+      const busy = [...document.querySelectorAll('.dg-loading, .mud-table-loading-progress, .mud-progress-linear')]
+        .some(el => el.offsetWidth > 0 || el.offsetHeight > 0);
+      if (busy) window.__walkBusy = performance.now();
+      return !busy && performance.now() - window.__walkBusy > 800;
+    }, null, { timeout: 30000, polling: 100 }).catch(() => {});
   }
   // Charts animate and popovers place themselves after the data: a screenshot taken at once shows them half-drawn.
-  await page.waitForTimeout(700);
+  await page.waitForTimeout(interactive ? 300 : 200);
 }
 
 // ---- signing in and the theme -----------------------------------------------------------------------------------------
