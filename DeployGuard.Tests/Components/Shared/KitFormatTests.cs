@@ -59,7 +59,7 @@ public sealed class KitFormatTests : ComponentTestBase
     [Theory]
     [InlineData("user.preferences_updated", "user.|preferences_|updated")]
     [InlineData("environment.freeze_window_removed", "environment.|freeze_|window_|removed")]
-    [InlineData(".github/workflows/release.yml:6", ".|github/|workflows/|release.|yml:|6")]
+    [InlineData(".github/workflows/release.yml:6", ".github/|workflows/|release.|yml:6")]
     [InlineData("api_key", "api_|key")]
     [InlineData("token", "token")]
     public void MachineName_Separators_BreakOnlyAfterThem(string name, string expected)
