@@ -118,13 +118,14 @@ async function settle(page, interactive) {
   if (interactive) {
     await page.locator('body[data-interactive=true]').waitFor({ timeout: 30000 }).catch(() => {});
     // Lists load once the circuit is up, so their loading state appears only after data-interactive: wait for a quiet
-    // 800 ms with no loading state (the kit's .dg-loading, MudBlazor's table progress) rather than for the first absence.
+    // 1.5 s with no loading state (the kit's .dg-loading, MudBlazor's table progress) rather than for the first absence
+    // (800 ms caught /account/sessions before its grid began loading on a busy machine).
     await page.evaluate(() => { window.__walkBusy = performance.now(); }).catch(() => {});
     await page.waitForFunction(() => {
       const busy = [...document.querySelectorAll('.dg-loading, .mud-table-loading-progress, .mud-progress-linear')]
         .some(el => el.offsetWidth > 0 || el.offsetHeight > 0);
       if (busy) window.__walkBusy = performance.now();
-      return !busy && performance.now() - window.__walkBusy > 800;
+      return !busy && performance.now() - window.__walkBusy > 1500;
     }, null, { timeout: 30000, polling: 100 }).catch(() => {});
   }
   // Charts animate and popovers place themselves after the data: a screenshot taken at once shows them half-drawn.
