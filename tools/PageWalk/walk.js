@@ -121,9 +121,11 @@ async function settle(page, interactive) {
     // 1.5 s with no loading state (the kit's .dg-loading, MudBlazor's table progress) rather than for the first absence
     // (800 ms caught /account/sessions before its grid began loading on a busy machine).
     await page.evaluate(() => { window.__walkBusy = performance.now(); }).catch(() => {});
+    // A table counts as loaded once its body has a row (rows or the empty state): the prerendered grid has none.
     await page.waitForFunction(() => {
       const busy = [...document.querySelectorAll('.dg-loading, .mud-table-loading-progress, .mud-progress-linear')]
-        .some(el => el.offsetWidth > 0 || el.offsetHeight > 0);
+        .some(el => el.offsetWidth > 0 || el.offsetHeight > 0) ||
+        [...document.querySelectorAll('.mud-table')].some(t => !t.querySelector('tbody tr'));
       if (busy) window.__walkBusy = performance.now();
       return !busy && performance.now() - window.__walkBusy > 1500;
     }, null, { timeout: 30000, polling: 100 }).catch(() => {});
