@@ -201,7 +201,8 @@ async function main() {
           let item = list[i];
           if (item.deferred) {
             for (const r of parameterised) {
-              if (!resolved.has(r.template)) resolved.set(r.template, await resolve(r.template, pages.in, seenHrefs, resolved));
+              // Unfilled on an earlier screen (its list had not loaded yet): try again with the links seen since.
+              if (!resolved.get(r.template)) resolved.set(r.template, await resolve(r.template, pages.in, seenHrefs, resolved));
               const route = resolved.get(r.template);
               if (route) for (const s of sessionsFor(r.template)) list.push({ route, template: r.template, session: s });
               else results.push({ template: r.template, route: null, screen, status: 'no id found' });
@@ -224,6 +225,9 @@ async function main() {
             info = await inspect(page);
             for (const href of info.hrefs) seenHrefs.add(href);
             await page.screenshot({ path: path.join(OUT, file), fullPage: FULL_PAGE });
+            // The links once more: on a busy machine a list's rows can arrive between the checks and the screenshot.
+            for (const href of await page.evaluate(() => [...document.querySelectorAll('a[href]')].map(a => new URL(a.href, location.href))
+              .filter(u => u.origin === location.origin).map(u => u.pathname))) seenHrefs.add(href);
           } catch (e) {
             error = String(e.message || e).split('\n')[0];
           }
