@@ -55,4 +55,20 @@ public sealed class KitFormatTests : ComponentTestBase
         Assert.Equal(email, span.GetAttribute("title"));
         Assert.Equal(email, span.TextContent);
     }
+
+    [Theory]
+    [InlineData("user.preferences_updated", "user.|preferences_|updated")]
+    [InlineData("environment.freeze_window_removed", "environment.|freeze_|window_|removed")]
+    [InlineData(".github/workflows/release.yml:6", ".github/|workflows/|release.|yml:6")]
+    [InlineData("api_key", "api_|key")]
+    [InlineData("token", "token")]
+    public void MachineName_Separators_BreakOnlyAfterThem(string name, string expected)
+    {
+        var cut = Render<MachineName>(p => p.Add(m => m.Text, name));
+
+        // The audit log at 1280 px showed "user.preferences_update" / "d": a cell that wraps anywhere cut the word.
+        var span = cut.Find("span.dg-mono");
+        Assert.Equal(name, span.TextContent);
+        Assert.Equal(expected, string.Join("|", span.InnerHtml.Split("<wbr>", StringSplitOptions.RemoveEmptyEntries)));
+    }
 }
